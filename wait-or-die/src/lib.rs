@@ -1,1 +1,101 @@
-//! placeholder
+//! Retry fallible calls with exponential backoff, jitter and a total deadline: one attribute,
+//! free on the happy path.
+//!
+//! The function body is one attempt. The engine runs it, and after an error waits (exponential
+//! backoff with jitter, capped) and tries again, or dies with the last error when the retries or
+//! the total time budget run out. Numbers without units are seconds.
+//!
+//! ```
+//! # #[cfg(feature = "macros")] {
+//! use std::io;
+//! use wait_or_die::wait_or_die;
+//!
+//! #[wait_or_die(timeout = 30, max_retries = 10, initial_wait = 0.5, max_wait = 5.0)]
+//! async fn recv_line(sock: &tokio::sync::Mutex<Vec<String>>) -> Result<String, io::Error> {
+//!     sock.lock().await.pop().ok_or_else(|| io::ErrorKind::WouldBlock.into())
+//! }
+//! # }
+//! ```
+//!
+//! # How a call ends
+//! | ends with | returns |
+//! |---|---|
+//! | an attempt succeeds | `Ok(value)` |
+//! | an error classified as permanent ([`Action::Die`]) | that error, at once |
+//! | `max_retries` retries used (`max_retries = 10` → up to 11 attempts) | the last error |
+//! | the next wait would cross `timeout` | the last error, at once |
+//! | (async) `timeout` runs out while an attempt is in flight | the attempt is dropped; a [`TimedOut`] converted into the error type |
+//! | the attempt panics | the panic propagates; it is never retried |
+//!
+//! A blocking attempt cannot be interrupted: for plain `fn`s the budget is checked before each
+//! wait and so before each attempt, and an attempt may overrun it.
+//!
+//! # Defaults
+//! A bare `#[wait_or_die]` uses [`Policy::DEFAULT`]: `max_retries = 3`, `timeout = 30 s`,
+//! `initial_wait = 0.5 s`, `max_wait = 5 s`, `multiplier = 2`, exponential growth,
+//! [`Jitter::Equal`] (each wait uniform in `[nominal / 2, nominal]`), no `attempt_timeout`.
+//!
+//! # Without the macro
+//! [`retry`] and [`retry_blocking`] take a closure that returns one attempt and report a
+//! [`RetryError`] saying which rule stopped the call. [`Backoff`] is the wait schedule as an
+//! iterator. [`stats::sites`] lists every call site with its counters, and [`testing`] switches
+//! waits off in a service's own tests.
+//!
+//! # Observability
+//! Each retry logs a WARN event, a call that gives up an ERROR (with `reason`), and a call that
+//! recovers after retries an INFO, all under the `wait_or_die` target with the fields `site`,
+//! `attempt`, `max_attempts`, `wait_ms`, `elapsed_ms` and `error`.
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod backoff;
+mod classify;
+mod error;
+mod events;
+mod jitter;
+mod policy;
+mod retry;
+pub mod stats;
+pub mod testing;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use backoff::Backoff;
+pub use classify::{classify_io_error, Action, Classify, RetryAll, RetryIf};
+pub use error::{RetryError, StopReason, TimedOut};
+pub use jitter::Jitter;
+pub use policy::{
+    Growth, Policy, PolicyBuilder, PolicyError, DEFAULT_INITIAL_WAIT, DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_WAIT, DEFAULT_MULTIPLIER, DEFAULT_TIMEOUT,
+};
+pub use retry::blocking::{retry_blocking, Clock, RetryBlocking, SystemClock};
+pub use retry::future::{retry, Retry};
+
+/// Retries the annotated function: its body is one attempt. See the crate docs for arguments.
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+pub use wait_or_die_macros::wait_or_die;
+
+/// Registers a `static` [`stats::Site`] so that [`stats::sites`] lists it.
+///
+/// `#[wait_or_die]` does this for every annotated function; use it for sites you pass to
+/// [`Retry::site`] or [`RetryBlocking::site`].
+///
+/// ```
+/// use wait_or_die::{register_site, stats::{self, Site}};
+///
+/// static FETCH: Site = Site::new("docs::fetch_listed");
+/// register_site!(FETCH);
+///
+/// assert!(stats::sites().any(|s| s.name() == "docs::fetch_listed"));
+/// ```
+#[macro_export]
+macro_rules! register_site {
+    ($site:ident) => {
+        $crate::__private::inventory::submit! {
+            $crate::__private::SiteRef(&$site)
+        }
+    };
+}

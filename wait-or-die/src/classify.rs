@@ -1,0 +1,157 @@
+//! Deciding, from an error, whether to retry, retry no sooner than a hint, or die now.
+
+use core::time::Duration;
+use std::io;
+
+/// What to do after an attempt failed with an error.
+///
+/// ```
+/// use std::time::Duration;
+/// use wait_or_die::Action;
+///
+/// let throttled = Action::RetryAfter(Duration::from_secs(2));
+/// assert!(throttled.is_retry());
+/// assert!(!Action::Die.is_retry());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Wait as the policy says, then try again.
+    Retry,
+    /// Try again, but wait at least this long (a server's "retry after"); still within the budget.
+    RetryAfter(Duration),
+    /// The error is permanent: return it now, without waiting.
+    Die,
+}
+
+impl Action {
+    /// Whether another attempt may follow.
+    ///
+    /// ```
+    /// assert!(wait_or_die::Action::Retry.is_retry());
+    /// ```
+    pub const fn is_retry(self) -> bool {
+        !matches!(self, Action::Die)
+    }
+}
+
+/// Classifies the errors of an operation.
+///
+/// Implemented for every `Fn(&E) -> Action`, for [`RetryAll`] (the default) and for [`RetryIf`].
+///
+/// ```
+/// use wait_or_die::{Action, Classify};
+///
+/// let by_code = |code: &u16| if *code == 429 { Action::Retry } else { Action::Die };
+/// assert_eq!(by_code.classify(&429), Action::Retry);
+/// assert_eq!(by_code.classify(&404), Action::Die);
+/// ```
+pub trait Classify<E: ?Sized> {
+    /// What to do after `error`.
+    fn classify(&self, error: &E) -> Action;
+}
+
+impl<E: ?Sized, F: Fn(&E) -> Action> Classify<E> for F {
+    fn classify(&self, error: &E) -> Action {
+        self(error)
+    }
+}
+
+/// Retries every error: the default, as in the seed.
+///
+/// ```
+/// use wait_or_die::{Action, Classify, RetryAll};
+/// assert_eq!(RetryAll.classify(&"anything"), Action::Retry);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetryAll;
+
+impl<E: ?Sized> Classify<E> for RetryAll {
+    #[inline]
+    fn classify(&self, _: &E) -> Action {
+        Action::Retry
+    }
+}
+
+/// Retries the errors a predicate accepts and dies on the others (`retry_if = path`).
+///
+/// ```
+/// use wait_or_die::{Action, Classify, RetryIf};
+///
+/// let transient = RetryIf(|code: &u16| *code >= 500);
+/// assert_eq!(transient.classify(&503), Action::Retry);
+/// assert_eq!(transient.classify(&400), Action::Die);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct RetryIf<P>(pub P);
+
+impl<E: ?Sized, P: Fn(&E) -> bool> Classify<E> for RetryIf<P> {
+    fn classify(&self, error: &E) -> Action {
+        if (self.0)(error) {
+            Action::Retry
+        } else {
+            Action::Die
+        }
+    }
+}
+
+/// Classifies an I/O error by kind: timeouts, resets, refusals and interrupts are transient;
+/// permission, invalid input and the like are permanent.
+///
+/// Unknown kinds (`Other` and future ones) are retried: a retry costs less than a lost request.
+///
+/// ```
+/// use std::io::{Error, ErrorKind};
+/// use wait_or_die::{classify_io_error, Action};
+///
+/// assert_eq!(classify_io_error(&Error::from(ErrorKind::ConnectionReset)), Action::Retry);
+/// assert_eq!(classify_io_error(&Error::from(ErrorKind::PermissionDenied)), Action::Die);
+/// ```
+pub fn classify_io_error(error: &io::Error) -> Action {
+    use io::ErrorKind::*;
+    match error.kind() {
+        PermissionDenied | NotFound | InvalidInput | InvalidData | Unsupported | AlreadyExists
+        | AddrInUse | AddrNotAvailable | OutOfMemory => Action::Die,
+        _ => Action::Retry,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use io::ErrorKind;
+
+    #[test]
+    fn io_transient_kinds_retry() {
+        for kind in [
+            ErrorKind::TimedOut,
+            ErrorKind::ConnectionReset,
+            ErrorKind::ConnectionRefused,
+            ErrorKind::ConnectionAborted,
+            ErrorKind::Interrupted,
+            ErrorKind::WouldBlock,
+            ErrorKind::BrokenPipe,
+            ErrorKind::UnexpectedEof,
+        ] {
+            assert_eq!(classify_io_error(&kind.into()), Action::Retry, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn io_permanent_kinds_die() {
+        for kind in [
+            ErrorKind::PermissionDenied,
+            ErrorKind::InvalidInput,
+            ErrorKind::NotFound,
+            ErrorKind::Unsupported,
+        ] {
+            assert_eq!(classify_io_error(&kind.into()), Action::Die, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn retry_if_follows_predicate() {
+        let c = RetryIf(|e: &i32| *e > 0);
+        assert_eq!(c.classify(&1), Action::Retry);
+        assert_eq!(c.classify(&-1), Action::Die);
+    }
+}

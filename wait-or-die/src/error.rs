@@ -1,0 +1,243 @@
+//! What a call that gave up returns: why it stopped, after how many attempts, and the last error.
+
+use core::fmt;
+use core::time::Duration;
+use std::error::Error as StdError;
+use std::io;
+
+/// Which rule ended a call that did not succeed.
+///
+/// ```
+/// use wait_or_die::StopReason;
+/// assert_eq!(StopReason::Deadline.as_str(), "deadline");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StopReason {
+    /// Every retry was used.
+    Exhausted,
+    /// The total budget ran out, or the next wait would have crossed it.
+    Deadline,
+    /// The error was classified as permanent.
+    Permanent,
+    /// The last attempt was cancelled by `attempt_timeout` and no retry was left.
+    AttemptTimedOut,
+}
+
+impl StopReason {
+    /// The reason as a stable lowercase word, as logged in the `reason` field.
+    ///
+    /// ```
+    /// assert_eq!(wait_or_die::StopReason::Exhausted.as_str(), "exhausted");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            StopReason::Exhausted => "exhausted",
+            StopReason::Deadline => "deadline",
+            StopReason::Permanent => "permanent",
+            StopReason::AttemptTimedOut => "attempt_timeout",
+        }
+    }
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An attempt was cancelled because the call's budget (or the attempt's own) ran out.
+///
+/// The macro converts it into the function's error type with `From`: conversions into
+/// [`std::io::Error`] (kind `TimedOut`) and `Box<dyn Error + Send + Sync>` are provided; add
+/// `impl From<TimedOut> for YourError` for your own type.
+///
+/// ```
+/// use std::io;
+/// use wait_or_die::TimedOut;
+///
+/// let err: io::Error = TimedOut::deadline().into();
+/// assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+///
+/// let boxed: Box<dyn std::error::Error + Send + Sync> = TimedOut::attempt().into();
+/// assert!(boxed.is::<TimedOut>());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimedOut {
+    by_attempt_timeout: bool,
+}
+
+impl TimedOut {
+    /// The call's total budget ran out during an attempt.
+    ///
+    /// ```
+    /// assert!(!wait_or_die::TimedOut::deadline().is_attempt_timeout());
+    /// ```
+    pub const fn deadline() -> Self {
+        TimedOut {
+            by_attempt_timeout: false,
+        }
+    }
+
+    /// The attempt's own budget (`attempt_timeout`) ran out.
+    ///
+    /// ```
+    /// assert!(wait_or_die::TimedOut::attempt().is_attempt_timeout());
+    /// ```
+    pub const fn attempt() -> Self {
+        TimedOut {
+            by_attempt_timeout: true,
+        }
+    }
+
+    /// Whether `attempt_timeout`, rather than the total budget, fired.
+    ///
+    /// ```
+    /// assert!(wait_or_die::TimedOut::attempt().is_attempt_timeout());
+    /// ```
+    pub const fn is_attempt_timeout(&self) -> bool {
+        self.by_attempt_timeout
+    }
+}
+
+impl fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.by_attempt_timeout {
+            f.write_str("wait_or_die: attempt timed out")
+        } else {
+            f.write_str("wait_or_die: call timed out (total budget spent)")
+        }
+    }
+}
+
+impl StdError for TimedOut {}
+
+impl From<TimedOut> for io::Error {
+    fn from(t: TimedOut) -> io::Error {
+        io::Error::new(io::ErrorKind::TimedOut, t)
+    }
+}
+
+// `Box<dyn Error + Send + Sync>` and `Box<dyn Error>` get `From<TimedOut>` from std's blanket impl.
+
+/// A call of the engine's own API that gave up: why, after how many attempts, how long, and the last error.
+///
+/// `source()` is the last error the operation returned, if any (an attempt cancelled by the
+/// deadline returns none).
+///
+/// ```
+/// use wait_or_die::{retry_blocking, Policy, StopReason};
+///
+/// let policy = Policy::builder().max_retries(2).initial_wait(std::time::Duration::ZERO).build()?;
+/// let err = retry_blocking(&policy, || Err::<(), _>("down")).call().unwrap_err();
+/// assert_eq!(err.reason(), StopReason::Exhausted);
+/// assert_eq!(err.attempts(), 3);
+/// assert_eq!(err.last_error(), Some(&"down"));
+/// # Ok::<(), wait_or_die::PolicyError>(())
+/// ```
+#[derive(Debug)]
+pub struct RetryError<E> {
+    pub(crate) reason: StopReason,
+    pub(crate) attempts: u32,
+    pub(crate) elapsed: Duration,
+    pub(crate) last: Option<E>,
+}
+
+impl<E> RetryError<E> {
+    /// Which rule ended the call.
+    ///
+    /// See [`RetryError`] for an example.
+    pub fn reason(&self) -> StopReason {
+        self.reason
+    }
+
+    /// How many attempts ran (including one cancelled by a timeout).
+    ///
+    /// See [`RetryError`] for an example.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Time from the start of the call (or from its first failure, when the policy has no
+    /// `timeout` and so no reason to read the clock earlier) until it gave up.
+    ///
+    /// ```
+    /// use wait_or_die::{retry_blocking, Policy};
+    /// let err = retry_blocking(&Policy::builder().max_retries(0).build()?, || Err::<(), _>(()))
+    ///     .call()
+    ///     .unwrap_err();
+    /// assert!(err.elapsed() < std::time::Duration::from_secs(1));
+    /// # Ok::<(), wait_or_die::PolicyError>(())
+    /// ```
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// The last error the operation returned, if any.
+    ///
+    /// See [`RetryError`] for an example.
+    pub fn last_error(&self) -> Option<&E> {
+        self.last.as_ref()
+    }
+
+    /// Takes the last error the operation returned, if any.
+    ///
+    /// ```
+    /// use wait_or_die::{retry_blocking, Policy};
+    /// let err = retry_blocking(&Policy::builder().max_retries(0).build()?, || Err::<(), _>(7))
+    ///     .call()
+    ///     .unwrap_err();
+    /// assert_eq!(err.into_last_error(), Some(7));
+    /// # Ok::<(), wait_or_die::PolicyError>(())
+    /// ```
+    pub fn into_last_error(self) -> Option<E> {
+        self.last
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for RetryError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "wait_or_die: gave up ({}) after {} attempt{} in {:?}",
+            self.reason,
+            self.attempts,
+            if self.attempts == 1 { "" } else { "s" },
+            self.elapsed
+        )?;
+        if let Some(last) = &self.last {
+            write!(f, ": {last}")?;
+        }
+        Ok(())
+    }
+}
+
+impl<E: StdError + 'static> StdError for RetryError<E> {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.last.as_ref().map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_conversion_keeps_kind_and_message() {
+        let e: io::Error = TimedOut::attempt().into();
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut);
+        assert!(e.to_string().contains("attempt timed out"));
+    }
+
+    #[test]
+    fn display_names_reason_and_last_error() {
+        let e = RetryError {
+            reason: StopReason::Deadline,
+            attempts: 3,
+            elapsed: Duration::from_secs(30),
+            last: Some(io::Error::from(io::ErrorKind::ConnectionRefused)),
+        };
+        let text = e.to_string();
+        assert!(text.contains("gave up (deadline) after 3 attempts"), "{text}");
+        assert!(e.source().is_some());
+    }
+}

@@ -1,0 +1,270 @@
+//! The blocking engine: the same rules for plain closures, waiting with `std::thread::sleep`.
+//!
+//! A blocking attempt cannot be interrupted, so the total budget is checked before each wait
+//! (and so before each attempt): an attempt that overruns the budget is never followed by another.
+
+use core::fmt::Debug;
+use core::ops::ControlFlow;
+use core::time::Duration;
+use std::time::Instant;
+
+use crate::classify::{Classify, RetryAll, RetryIf};
+use crate::error::RetryError;
+use crate::policy::Policy;
+use crate::retry::future::ANONYMOUS_SITE;
+use crate::retry::schedule::Schedule;
+use crate::stats::Site;
+
+/// Where the blocking engine reads time and how it sleeps; swap it in tests.
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::time::{Duration, Instant};
+/// use wait_or_die::{retry_blocking, Clock, Policy};
+///
+/// /// A clock that moves only when slept on.
+/// struct Fake { start: Instant, offset: Cell<Duration> }
+/// impl Clock for Fake {
+///     fn now(&self) -> Instant { self.start + self.offset.get() }
+///     fn sleep(&self, d: Duration) { self.offset.set(self.offset.get() + d) }
+/// }
+///
+/// let clock = Fake { start: Instant::now(), offset: Cell::new(Duration::ZERO) };
+/// let policy = Policy::builder().timeout(Duration::from_secs(30)).max_retries(10).build()?;
+/// let err = retry_blocking(&policy, || Err::<(), _>("down")).clock(&clock).call().unwrap_err();
+/// assert!(clock.offset.get() < Duration::from_secs(30));
+/// # let _ = err;
+/// # Ok::<(), wait_or_die::PolicyError>(())
+/// ```
+pub trait Clock {
+    /// The current time.
+    fn now(&self) -> Instant;
+    /// Blocks for `duration`.
+    fn sleep(&self, duration: Duration);
+}
+
+/// The real clock: `Instant::now` and `std::thread::sleep`.
+///
+/// ```
+/// use wait_or_die::{Clock, SystemClock};
+/// let t = SystemClock.now();
+/// SystemClock.sleep(std::time::Duration::from_millis(1));
+/// assert!(SystemClock.now() > t);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn sleep(&self, duration: Duration) {
+        std::thread::sleep(duration)
+    }
+}
+
+impl<K: Clock + ?Sized> Clock for &K {
+    fn now(&self) -> Instant {
+        (**self).now()
+    }
+
+    fn sleep(&self, duration: Duration) {
+        (**self).sleep(duration)
+    }
+}
+
+/// A blocking call in progress; the `#[wait_or_die]` expansion of a plain `fn` drives it in a loop.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct BlockingCall<'p, K: Clock = SystemClock> {
+    schedule: Schedule<'p>,
+    clock: K,
+}
+
+impl<'p> BlockingCall<'p> {
+    /// Starts a call on the real clock.
+    #[inline]
+    pub fn start(site: &'static Site, policy: &'p Policy) -> Self {
+        Self::with_clock(site, policy, SystemClock)
+    }
+}
+
+impl<'p, K: Clock> BlockingCall<'p, K> {
+    /// Starts a call on `clock`.
+    #[inline]
+    pub fn with_clock(site: &'static Site, policy: &'p Policy, clock: K) -> Self {
+        BlockingCall {
+            schedule: Schedule::start(site, policy, || clock.now()),
+            clock,
+        }
+    }
+
+    /// Decides what follows an attempt: `Break` with the call's result, or `Continue` to
+    /// [`wait`](BlockingCall::wait) and run the next attempt.
+    #[inline]
+    pub fn settle<T, E: Debug, C: Classify<E> + ?Sized>(
+        &mut self,
+        result: Result<T, E>,
+        classifier: &C,
+    ) -> ControlFlow<Result<T, E>> {
+        match result {
+            Ok(value) => {
+                self.schedule.on_success(|| self.clock.now());
+                ControlFlow::Break(Ok(value))
+            }
+            Err(error) => {
+                let action = classifier.classify(&error);
+                match self
+                    .schedule
+                    .on_failure(action, &error, None, self.clock.now())
+                {
+                    Ok(()) => ControlFlow::Continue(()),
+                    Err(_) => ControlFlow::Break(Err(error)),
+                }
+            }
+        }
+    }
+
+    /// Sleeps the wait chosen by the last [`settle`](BlockingCall::settle).
+    pub fn wait(&mut self) {
+        let wait = self.schedule.wait();
+        if !wait.is_zero() {
+            self.clock.sleep(wait);
+        }
+    }
+}
+
+/// Retries a blocking operation under `policy`; run it with [`RetryBlocking::call`].
+///
+/// ```
+/// use std::time::Duration;
+/// use wait_or_die::{retry_blocking, Policy};
+///
+/// let policy = Policy::builder().max_retries(5).initial_wait(Duration::from_millis(1)).build()?;
+/// let mut left = 2;
+/// let value = retry_blocking(&policy, || if left > 0 { left -= 1; Err("busy") } else { Ok("done") })
+///     .call()
+///     .unwrap();
+/// assert_eq!(value, "done");
+/// # Ok::<(), wait_or_die::PolicyError>(())
+/// ```
+pub fn retry_blocking<Op, T, E>(policy: &Policy, op: Op) -> RetryBlocking<'_, Op, RetryAll>
+where
+    Op: FnMut() -> Result<T, E>,
+{
+    RetryBlocking {
+        policy,
+        site: &ANONYMOUS_SITE,
+        op,
+        classifier: RetryAll,
+        clock: SystemClock,
+    }
+}
+
+/// A blocking retry, configured and ready to [`call`](RetryBlocking::call).
+///
+/// ```
+/// let ok = wait_or_die::retry_blocking(&wait_or_die::Policy::DEFAULT, || Ok::<_, ()>(1)).call();
+/// assert_eq!(ok.unwrap(), 1);
+/// ```
+#[derive(Debug)]
+#[must_use = "nothing runs until `call` is called"]
+pub struct RetryBlocking<'p, Op, C, K = SystemClock> {
+    policy: &'p Policy,
+    site: &'static Site,
+    op: Op,
+    classifier: C,
+    clock: K,
+}
+
+impl<'p, Op, C, K> RetryBlocking<'p, Op, C, K> {
+    /// Retries only the errors `predicate` accepts; the others end the call at once.
+    ///
+    /// ```
+    /// use wait_or_die::{retry_blocking, Policy, StopReason};
+    /// let err = retry_blocking(&Policy::DEFAULT, || Err::<(), _>(404))
+    ///     .when(|code: &i32| *code >= 500)
+    ///     .call()
+    ///     .unwrap_err();
+    /// assert_eq!(err.reason(), StopReason::Permanent);
+    /// ```
+    pub fn when<E, P: Fn(&E) -> bool>(self, predicate: P) -> RetryBlocking<'p, Op, RetryIf<P>, K> {
+        self.classify(RetryIf(predicate))
+    }
+
+    /// Classifies errors with `classifier` (retry, retry after a hint, or die).
+    ///
+    /// ```
+    /// use wait_or_die::{retry_blocking, Action, Policy, StopReason};
+    /// let err = retry_blocking(&Policy::DEFAULT, || Err::<(), _>("fatal"))
+    ///     .classify(|_: &&str| Action::Die)
+    ///     .call()
+    ///     .unwrap_err();
+    /// assert_eq!(err.attempts(), 1);
+    /// ```
+    pub fn classify<C2>(self, classifier: C2) -> RetryBlocking<'p, Op, C2, K> {
+        RetryBlocking {
+            policy: self.policy,
+            site: self.site,
+            op: self.op,
+            classifier,
+            clock: self.clock,
+        }
+    }
+
+    /// Counts this call's statistics into `site`.
+    ///
+    /// See [`Site`] for an example.
+    pub fn site(mut self, site: &'static Site) -> Self {
+        self.site = site;
+        self
+    }
+
+    /// Reads time from and sleeps on `clock` instead of the real one.
+    ///
+    /// See [`Clock`] for an example.
+    pub fn clock<K2: Clock>(self, clock: K2) -> RetryBlocking<'p, Op, C, K2> {
+        RetryBlocking {
+            policy: self.policy,
+            site: self.site,
+            op: self.op,
+            classifier: self.classifier,
+            clock,
+        }
+    }
+
+    /// Runs attempts until one succeeds or a stop rule fires.
+    ///
+    /// See [`retry_blocking`] for an example.
+    pub fn call<T, E>(mut self) -> Result<T, RetryError<E>>
+    where
+        Op: FnMut() -> Result<T, E>,
+        E: Debug,
+        C: Classify<E>,
+        K: Clock,
+    {
+        let mut call = BlockingCall::with_clock(self.site, self.policy, &self.clock);
+        loop {
+            match (self.op)() {
+                Ok(value) => {
+                    call.schedule.on_success(|| self.clock.now());
+                    return Ok(value);
+                }
+                Err(error) => {
+                    let action = self.classifier.classify(&error);
+                    let now = self.clock.now();
+                    if let Err(reason) = call.schedule.on_failure(action, &error, None, now) {
+                        return Err(RetryError {
+                            reason,
+                            attempts: call.schedule.attempt(),
+                            elapsed: call.schedule.elapsed(now),
+                            last: Some(error),
+                        });
+                    }
+                    call.wait();
+                }
+            }
+        }
+    }
+}

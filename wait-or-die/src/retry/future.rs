@@ -1,0 +1,229 @@
+//! The engine's own async API: [`retry`] and the named [`Retry`] future it returns.
+
+use core::fmt::Debug;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{ready, Context, Poll};
+
+use pin_project::pin_project;
+
+use crate::classify::{Classify, RetryAll, RetryIf};
+use crate::error::RetryError;
+use crate::policy::Policy;
+use crate::retry::call::Call;
+use crate::stats::Site;
+
+/// The site that calls of [`retry`] and [`retry_blocking`](crate::retry_blocking) count into
+/// unless given their own with `.site(..)`.
+pub(crate) static ANONYMOUS_SITE: Site = Site::new("wait_or_die::retry");
+crate::register_site!(ANONYMOUS_SITE);
+
+/// Retries an async operation under `policy`; await the returned [`Retry`].
+///
+/// `op` is called once per attempt and returns that attempt's future. By default every error
+/// is retried; narrow that with [`Retry::when`] or [`Retry::classify`].
+///
+/// ```
+/// use std::time::Duration;
+/// use wait_or_die::{retry, Policy, StopReason};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let policy = Policy::builder().max_retries(3).initial_wait(Duration::ZERO).build()?;
+/// let mut calls = 0;
+/// let value = retry(&policy, || {
+///     calls += 1;
+///     let n = calls;
+///     async move { if n < 3 { Err("not yet") } else { Ok(n) } }
+/// })
+/// .await;
+/// assert_eq!(value.unwrap(), 3);
+///
+/// let err = retry(&policy, || async { Err::<(), _>("down") }).await.unwrap_err();
+/// assert_eq!(err.reason(), StopReason::Exhausted);
+/// assert_eq!(err.attempts(), 4);
+/// # Ok(())
+/// # }
+/// ```
+pub fn retry<Op, Fut, T, E>(policy: &Policy, op: Op) -> Retry<'_, Op, Fut, E, RetryAll>
+where
+    Op: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    Retry {
+        policy,
+        site: &ANONYMOUS_SITE,
+        op,
+        classifier: RetryAll,
+        call: None,
+        last: None,
+        state: State::Idle,
+    }
+}
+
+/// The future of [`retry`]: attempts, waits and gives up by the policy, with no allocation
+/// while attempts complete at once.
+///
+/// Its states are `Idle → Attempting → Waiting → Attempting → …`; the attempt in flight is
+/// dropped (cancelled) when the total budget or `attempt_timeout` runs out.
+///
+/// ```
+/// use wait_or_die::{retry, Policy};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let policy = Policy::DEFAULT;
+/// let fut = retry(&policy, || async { Ok::<_, std::io::Error>(1) });
+/// fn assert_send<F: Send>(_: &F) {}
+/// assert_send(&fut);
+/// assert_eq!(fut.await.unwrap(), 1);
+/// # }
+/// ```
+#[pin_project]
+#[must_use = "futures do nothing unless polled"]
+pub struct Retry<'p, Op, Fut, E, C> {
+    policy: &'p Policy,
+    site: &'static Site,
+    op: Op,
+    classifier: C,
+    call: Option<Call<'p>>,
+    last: Option<E>,
+    #[pin]
+    state: State<Fut>,
+}
+
+#[pin_project(project = StateProj)]
+enum State<Fut> {
+    Idle,
+    Attempting(#[pin] Fut),
+    Waiting,
+}
+
+impl<'p, Op, Fut, E, C> Retry<'p, Op, Fut, E, C> {
+    /// Retries only the errors `predicate` accepts; the others end the call at once.
+    ///
+    /// ```
+    /// use std::io::{Error, ErrorKind};
+    /// use wait_or_die::{retry, Policy, StopReason};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let err = retry(&Policy::DEFAULT, || async { Err::<(), _>(Error::from(ErrorKind::NotFound)) })
+    ///     .when(|e: &Error| e.kind() != ErrorKind::NotFound)
+    ///     .await
+    ///     .unwrap_err();
+    /// assert_eq!((err.reason(), err.attempts()), (StopReason::Permanent, 1));
+    /// # }
+    /// ```
+    pub fn when<P: Fn(&E) -> bool>(self, predicate: P) -> Retry<'p, Op, Fut, E, RetryIf<P>> {
+        self.classify(RetryIf(predicate))
+    }
+
+    /// Classifies errors with `classifier` (retry, retry after a hint, or die).
+    ///
+    /// ```
+    /// use wait_or_die::{classify_io_error, retry, Policy, StopReason};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let denied = || async { Err::<(), _>(std::io::Error::from(std::io::ErrorKind::PermissionDenied)) };
+    /// let err = retry(&Policy::DEFAULT, denied).classify(classify_io_error).await.unwrap_err();
+    /// assert_eq!(err.reason(), StopReason::Permanent);
+    /// # }
+    /// ```
+    pub fn classify<C2: Classify<E>>(self, classifier: C2) -> Retry<'p, Op, Fut, E, C2> {
+        Retry {
+            policy: self.policy,
+            site: self.site,
+            op: self.op,
+            classifier,
+            call: self.call,
+            last: self.last,
+            state: self.state,
+        }
+    }
+
+    /// Counts this call's statistics into `site` instead of the shared `wait_or_die::retry` site.
+    ///
+    /// ```
+    /// use wait_or_die::{register_site, retry, stats::Site, Policy};
+    ///
+    /// static PING: Site = Site::new("docs::ping");
+    /// register_site!(PING);
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// retry(&Policy::DEFAULT, || async { Ok::<_, ()>(()) }).site(&PING).await.unwrap();
+    /// assert_eq!(PING.snapshot().calls, 1);
+    /// # }
+    /// ```
+    pub fn site(mut self, site: &'static Site) -> Self {
+        self.site = site;
+        self
+    }
+}
+
+impl<Op, Fut, T, E, C> Future for Retry<'_, Op, Fut, E, C>
+where
+    Op: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    E: Debug,
+    C: Classify<E>,
+{
+    type Output = Result<T, RetryError<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            let call = this
+                .call
+                .get_or_insert_with(|| Call::start(this.site, this.policy));
+            match this.state.as_mut().project() {
+                StateProj::Idle => this.state.set(State::Attempting((this.op)())),
+                StateProj::Attempting(attempt) => {
+                    let verdict = match ready!(call.poll_attempt(attempt, cx)) {
+                        Ok(Ok(value)) => {
+                            call.on_success();
+                            this.state.set(State::Idle);
+                            return Poll::Ready(Ok(value));
+                        }
+                        Ok(Err(error)) => {
+                            let verdict = call.fail(&error, |e| this.classifier.classify(e));
+                            *this.last = Some(error);
+                            verdict
+                        }
+                        Err(timed_out) => call.fail_timed_out(timed_out),
+                    };
+                    match verdict {
+                        Ok(()) => this.state.set(State::Waiting),
+                        Err(reason) => {
+                            let schedule = call.schedule();
+                            let error = RetryError {
+                                reason,
+                                attempts: schedule.attempt(),
+                                elapsed: schedule.elapsed(tokio::time::Instant::now().into_std()),
+                                last: this.last.take(),
+                            };
+                            this.state.set(State::Idle);
+                            return Poll::Ready(Err(error));
+                        }
+                    }
+                }
+                StateProj::Waiting => {
+                    ready!(call.poll_wait(cx));
+                    this.state.set(State::Attempting((this.op)()));
+                }
+            }
+        }
+    }
+}
+
+impl<Op, Fut, E, C> Debug for Retry<'_, Op, Fut, E, C> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Retry")
+            .field("policy", self.policy)
+            .field("site", &self.site.name())
+            .field("call", &self.call)
+            .finish_non_exhaustive()
+    }
+}
