@@ -1,9 +1,118 @@
-//! The `#[wait_or_die]` attribute macro. Use it through the `wait-or-die` crate.
+//! The `#[wait_or_die]` attribute macro. Use it through the `wait-or-die` crate, which
+//! re-exports it (`use wait_or_die::wait_or_die;`) and holds all of the behaviour.
+//!
+//! The macro parses its arguments (`attr.rs`, with literal durations in `duration.rs`), checks
+//! them against each other and against the function (`validate.rs`), and rewrites the body into
+//! a loop of attempts (`expand.rs`). Nothing is decided at run time here: the expansion is a thin
+//! call into the hidden `wait_or_die::__private` module.
+//!
+//! # What an annotation expands to
+//!
+//! This `async fn`:
+//!
+//! ```text
+//! #[wait_or_die(timeout = 30, max_retries = 10, initial_wait = 0.5, max_wait = 5.0)]
+//! pub async fn recv_json(&self) -> Result<Value, GatewayError> {
+//!     self.socket.recv().await
+//! }
+//! ```
+//!
+//! becomes (the signature, attributes and visibility are untouched):
+//!
+//! ```text
+//! pub async fn recv_json(&self) -> Result<Value, GatewayError> {
+//!     static __WOD_SITE: ::wait_or_die::__private::Site =
+//!         ::wait_or_die::__private::Site::new(::core::concat!(::core::module_path!(), "::", "recv_json"));
+//!     ::wait_or_die::register_site!(__WOD_SITE);
+//!     static __WOD_POLICY: ::wait_or_die::Policy = ::wait_or_die::__private::policy(
+//!         ::wait_or_die::Policy::builder()
+//!             .timeout(::core::time::Duration::from_nanos(30000000000))
+//!             .max_retries(10)
+//!             .initial_wait(::core::time::Duration::from_nanos(500000000))
+//!             .max_wait(::core::time::Duration::from_nanos(5000000000))
+//!             .build(),
+//!     );
+//!     let __wod_classify = ::wait_or_die::__private::RetryAll;
+//!     let mut __wod_call = ::wait_or_die::__private::Call::start(&__WOD_SITE, &__WOD_POLICY);
+//!     loop {
+//!         // One attempt: the original body, in a fresh `async` block that borrows the
+//!         // arguments again; `attempt` cancels it at the deadline with `E::from(TimedOut)`.
+//!         let __wod_result = __wod_call
+//!             .attempt(async {
+//!                 let __wod_out: Result<Value, GatewayError> = { self.socket.recv().await };
+//!                 __wod_out
+//!             })
+//!             .await;
+//!         match __wod_call.settle(__wod_result, &__wod_classify) {
+//!             ::core::ops::ControlFlow::Break(__wod_r) => break __wod_r,
+//!             ::core::ops::ControlFlow::Continue(()) => __wod_call.wait().await,
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! A plain `fn` gets the same loop with `::wait_or_die::__private::BlockingCall`, each attempt an
+//! immediately called closure `(|| -> Result<T, E> { <body> })()` and a blocking `wait()`. In
+//! both, `return` and `?` in the body end the attempt, not the call. `policy = expr` replaces the
+//! `static` policy with `let __wod_policy: ::wait_or_die::Policy = expr;`, and `retry_if = pred`
+//! replaces `RetryAll` with `RetryIf(pred)`. With `timeout = "none"` and no `attempt_timeout`,
+//! an async attempt cannot be cancelled, so `.attempt(...)` is left out and the error type needs
+//! no `From<TimedOut>`.
+//!
+//! # Order with other attributes
+//!
+//! Put `#[wait_or_die]` above `#[tracing::instrument]`: the span then covers the whole call,
+//! retries included. The other order works too, but `#[instrument]` moves the arguments into an
+//! `async move` block inside each attempt, so only `Copy` arguments (`&self`, `&T`) are allowed
+//! there. Under `#[async_trait]`, the loop is placed inside the boxed future and the method stays
+//! async (`attempt_timeout` allowed).
+
+mod attr;
+mod duration;
+mod expand;
+mod item;
+mod validate;
 
 use proc_macro::TokenStream;
+use quote::ToTokens;
 
-/// Retries the annotated function (placeholder until the expansion lands).
+/// Retries the annotated function by its policy; see the `wait-or-die` crate for the arguments.
+///
+/// Arguments, all optional: `timeout`, `max_retries`, `initial_wait`, `max_wait`,
+/// `exponential_backoff`, `multiplier`, `jitter`, `attempt_timeout` (async only), `retry_if`,
+/// `name`, `policy`. Durations are seconds (`30`, `0.5`) or strings with a unit (`"500ms"`).
 #[proc_macro_attribute]
-pub fn wait_or_die(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn wait_or_die(args: TokenStream, item: TokenStream) -> TokenStream {
+    let original = proc_macro2::TokenStream::from(item.clone());
+    let func = match syn::parse::<syn::ItemFn>(item) {
+        Ok(func) => func,
+        Err(_) => {
+            return syn::Error::new_spanned(
+                &original,
+                "`#[wait_or_die]` goes on a function with a body: a free `fn` or `async fn`, or a method in an `impl` block",
+            )
+            .into_compile_error()
+            .into();
+        }
+    };
+    let target = item::Target::new(func);
+    let plan = match syn::parse::<attr::Args>(args) {
+        Ok(args) => validate::validate(args, &target),
+        // Check the function too, so that every problem shows at once.
+        Err(mut errors) => {
+            if let Err(fn_errors) = validate::validate(attr::Args::default(), &target) {
+                errors.combine(fn_errors);
+            }
+            Err(errors)
+        }
+    };
+    match plan {
+        Ok(plan) => expand::expand(plan, target).into(),
+        Err(errors) => {
+            // Keep the function as written so that its callers report no errors of their own.
+            let mut out = errors.into_compile_error();
+            target.item.to_tokens(&mut out);
+            out.into()
+        }
+    }
 }

@@ -1,0 +1,295 @@
+//! Rewrites the annotated function's body into a retry loop around the original body.
+//!
+//! The signature, attributes and visibility are emitted unchanged. Everything the loop calls is
+//! an absolute path into `::wait_or_die::__private` or `::core`, so the expansion works whatever
+//! the user imported. Calls whose trait bounds concern the user's error type are spanned at the
+//! function's return type, so that an unmet bound points there.
+
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{Block, Expr, Type};
+
+use crate::attr::{Args, JitterKind, Timeout};
+use crate::item::{async_trait_body_mut, Flavor, Target};
+use crate::validate::Plan;
+
+/// Emits the function with its body replaced by the retry loop.
+pub(crate) fn expand(plan: Plan, target: Target) -> TokenStream {
+    let Target { mut item, flavor } = target;
+    let output = attempt_output(&item, flavor);
+    match flavor {
+        Flavor::Async => {
+            let body = &item.block;
+            let call = async_call(&plan, &item.sig.ident, &output, quote!(#body));
+            *item.block = block(call);
+        }
+        Flavor::Blocking => {
+            let body = &item.block;
+            let call = blocking_call(&plan, &item.sig.ident, &output, quote!(#body));
+            *item.block = block(call);
+        }
+        Flavor::AsyncTrait => {
+            let name = item.sig.ident.clone();
+            let slot = async_trait_body_mut(&mut item.block)
+                .expect("validated: the async-trait shape has a result local");
+            let body = std::mem::replace(slot, Expr::Verbatim(TokenStream::new()));
+            let call = async_call(&plan, &name, &output, body.into_token_stream());
+            *slot = Expr::Verbatim(quote!({ #call }));
+        }
+    }
+    item.into_token_stream()
+}
+
+/// The type of one attempt, with `impl Trait` replaced by `_` so that it can annotate a local.
+fn attempt_output(item: &syn::ItemFn, flavor: Flavor) -> Type {
+    let target = Target {
+        item: item.clone(),
+        flavor,
+    };
+    let mut ty = target
+        .attempt_output()
+        .cloned()
+        .expect("validated: the function returns a value");
+    InferImplTrait.visit_type_mut(&mut ty);
+    ty
+}
+
+/// Replaces every `impl Trait` with `_`: a local's type may not name an opaque type.
+struct InferImplTrait;
+
+impl VisitMut for InferImplTrait {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        if let Type::ImplTrait(it) = ty {
+            *ty = Type::Infer(syn::TypeInfer {
+                underscore_token: syn::Token![_](it.impl_token.span),
+            });
+        } else {
+            syn::visit_mut::visit_type_mut(self, ty);
+        }
+    }
+}
+
+fn block(tokens: TokenStream) -> Block {
+    syn::parse2(quote!({ #tokens })).expect("the expansion is a block")
+}
+
+/// The loop of an async function: one fresh `async` block per attempt.
+fn async_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) -> TokenStream {
+    let setup = setup(plan, name, quote!(::wait_or_die::__private::Call));
+    let span = output.span();
+    let attempt = quote! {
+        async {
+            let __wod_out: #output = #body;
+            #[allow(unreachable_code)]
+            __wod_out
+        }
+    };
+    let attempt = if plan.may_time_out {
+        quote_spanned!(span=> __wod_call.attempt(#attempt).await)
+    } else {
+        quote!(#attempt.await)
+    };
+    let settle = quote_spanned!(span=> __wod_call.settle(__wod_result, &__wod_classify));
+    quote! {
+        #setup
+        loop {
+            let __wod_result = #attempt;
+            match #settle {
+                ::core::ops::ControlFlow::Break(__wod_r) => break __wod_r,
+                ::core::ops::ControlFlow::Continue(()) => __wod_call.wait().await,
+            }
+        }
+    }
+}
+
+/// The loop of a blocking function: one immediately called closure per attempt, so that
+/// `return` and `?` in the body end the attempt, not the call.
+fn blocking_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) -> TokenStream {
+    let setup = setup(plan, name, quote!(::wait_or_die::__private::BlockingCall));
+    let settle = quote_spanned!(output.span()=> __wod_call.settle(__wod_result, &__wod_classify));
+    quote! {
+        #setup
+        loop {
+            #[allow(clippy::redundant_closure_call)]
+            let __wod_result = (|| -> #output #body)();
+            match #settle {
+                ::core::ops::ControlFlow::Break(__wod_r) => break __wod_r,
+                ::core::ops::ControlFlow::Continue(()) => __wod_call.wait(),
+            }
+        }
+    }
+}
+
+/// The site, the policy, the classifier and the call state, shared by both loops.
+fn setup(plan: &Plan, fn_name: &syn::Ident, call: TokenStream) -> TokenStream {
+    let args = &plan.args;
+    let site_name = match &args.name {
+        Some(arg) => arg.value.to_token_stream(),
+        None => {
+            let fn_name = fn_name.to_string();
+            quote!(::core::concat!(::core::module_path!(), "::", #fn_name))
+        }
+    };
+    let (policy_item, policy_ref) = match &args.policy {
+        Some(arg) => {
+            let expr = &arg.value;
+            (
+                quote_spanned!(expr.span()=> let __wod_policy: ::wait_or_die::Policy = #expr;),
+                quote!(&__wod_policy),
+            )
+        }
+        None => {
+            let setters = setters(args);
+            (
+                quote! {
+                    static __WOD_POLICY: ::wait_or_die::Policy = ::wait_or_die::__private::policy(
+                        ::wait_or_die::Policy::builder() #(#setters)* .build()
+                    );
+                },
+                quote!(&__WOD_POLICY),
+            )
+        }
+    };
+    let classify = match &args.retry_if {
+        Some(arg) => {
+            let pred = &arg.value;
+            quote_spanned!(pred.span()=> ::wait_or_die::__private::RetryIf(#pred))
+        }
+        None => quote!(::wait_or_die::__private::RetryAll),
+    };
+    quote! {
+        static __WOD_SITE: ::wait_or_die::__private::Site =
+            ::wait_or_die::__private::Site::new(#site_name);
+        ::wait_or_die::register_site!(__WOD_SITE);
+        #policy_item
+        let __wod_classify = #classify;
+        let mut __wod_call = #call::start(&__WOD_SITE, #policy_ref);
+    }
+}
+
+/// One builder call per literal argument given; defaults stay the engine's.
+fn setters(args: &Args) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    let duration = |nanos: u64| {
+        let nanos = Literal::u64_unsuffixed(nanos);
+        quote!(::core::time::Duration::from_nanos(#nanos))
+    };
+    let at = |key: &syn::Ident, call: TokenStream| -> TokenStream {
+        let span: Span = key.span();
+        quote_spanned!(span=> .#call)
+    };
+    if let Some(a) = &args.timeout {
+        out.push(match a.value {
+            Timeout::Nanos(n) => {
+                let d = duration(n);
+                at(&a.key, quote!(timeout(#d)))
+            }
+            Timeout::Unbounded => at(&a.key, quote!(no_timeout())),
+        });
+    }
+    if let Some(a) = &args.max_retries {
+        let n = Literal::u32_unsuffixed(a.value);
+        out.push(at(&a.key, quote!(max_retries(#n))));
+    }
+    if let Some(a) = &args.initial_wait {
+        let d = duration(a.value);
+        out.push(at(&a.key, quote!(initial_wait(#d))));
+    }
+    if let Some(a) = &args.max_wait {
+        let d = duration(a.value);
+        out.push(at(&a.key, quote!(max_wait(#d))));
+    }
+    if let Some(a) = &args.exponential_backoff {
+        out.push(if a.value {
+            at(&a.key, quote!(exponential()))
+        } else {
+            at(&a.key, quote!(constant()))
+        });
+    }
+    if let Some(a) = &args.multiplier {
+        let m = Literal::f64_suffixed(a.value);
+        out.push(at(&a.key, quote!(multiplier(#m))));
+    }
+    if let Some(a) = &args.jitter {
+        let variant = match a.value {
+            JitterKind::None => quote!(None),
+            JitterKind::Full => quote!(Full),
+            JitterKind::Equal => quote!(Equal),
+            JitterKind::Decorrelated => quote!(Decorrelated),
+        };
+        out.push(at(&a.key, quote!(jitter(::wait_or_die::Jitter::#variant))));
+    }
+    if let Some(a) = &args.attempt_timeout {
+        let d = duration(a.value);
+        out.push(at(&a.key, quote!(attempt_timeout(#d))));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::validate;
+
+    fn expand_str(args: &str, item: &str) -> String {
+        let target = Target::new(syn::parse_str(item).unwrap());
+        let plan = validate(syn::parse_str(args).unwrap(), &target).unwrap();
+        expand(plan, target).to_string()
+    }
+
+    #[test]
+    fn emits_only_the_given_setters() {
+        let out = expand_str(
+            "timeout = 30, max_retries = 10, initial_wait = 0.5",
+            "async fn f() -> Result<(), E> { Ok(()) }",
+        );
+        assert!(
+            out.contains(". timeout (:: core :: time :: Duration :: from_nanos (30000000000))"),
+            "{out}"
+        );
+        assert!(out.contains(". max_retries (10)"), "{out}");
+        assert!(
+            out.contains(". initial_wait (:: core :: time :: Duration :: from_nanos (500000000))"),
+            "{out}"
+        );
+        assert!(!out.contains("max_wait"), "{out}");
+        assert!(out.contains("__wod_call . attempt"), "{out}");
+    }
+
+    #[test]
+    fn without_a_budget_attempts_are_not_cancellable() {
+        let out = expand_str(
+            "timeout = \"none\"",
+            "async fn f() -> Result<(), E> { Ok(()) }",
+        );
+        assert!(out.contains(". no_timeout ()"), "{out}");
+        assert!(!out.contains("attempt"), "{out}");
+    }
+
+    #[test]
+    fn impl_trait_in_the_output_is_inferred() {
+        let out = expand_str("", "fn f() -> Result<impl Sized, E> { Ok(1) }");
+        assert!(out.contains("| | -> Result < _ , E > { Ok (1) }"), "{out}");
+        assert!(
+            out.contains("fn f () -> Result < impl Sized , E >"),
+            "{out}"
+        );
+        assert!(out.contains("BlockingCall :: start"), "{out}");
+    }
+
+    #[test]
+    fn runtime_policy_and_predicate() {
+        let out = expand_str(
+            "policy = POLICY, retry_if = transient, name = \"n\"",
+            "async fn f() -> Result<(), E> { Ok(()) }",
+        );
+        assert!(
+            out.contains("let __wod_policy : :: wait_or_die :: Policy = POLICY ;"),
+            "{out}"
+        );
+        assert!(out.contains("RetryIf (transient)"), "{out}");
+        assert!(out.contains("Site :: new (\"n\")"), "{out}");
+    }
+}
