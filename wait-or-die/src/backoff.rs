@@ -83,6 +83,19 @@ impl<R: Rng> Iterator for Backoff<R> {
         Some(wait)
     }
 
+    fn nth(&mut self, n: usize) -> Option<Duration> {
+        // Only decorrelated jitter depends on the previous wait; the others can jump ahead.
+        if self.policy.jitter != Jitter::Decorrelated {
+            let skip = u32::try_from(n).unwrap_or(u32::MAX);
+            self.retry = self.retry.saturating_add(skip).min(self.policy.max_retries);
+        } else {
+            for _ in 0..n {
+                self.next()?;
+            }
+        }
+        self.next()
+    }
+
     fn size_hint(&self) -> (usize, Option<usize>) {
         let left = (self.policy.max_retries - self.retry) as usize;
         (left, Some(left))
@@ -173,6 +186,15 @@ mod tests {
     fn zero_waits_stay_zero() {
         let p = policy(0, 0);
         assert!(Backoff::new(&p).all(|d| d.is_zero()));
+    }
+
+    #[test]
+    fn nth_jumps_to_the_same_wait_as_iterating() {
+        let p = policy(500, 5000);
+        let mut stepped = Backoff::new(&p);
+        let third = stepped.by_ref().take(3).last();
+        assert_eq!(Backoff::new(&p).nth(2), third);
+        assert_eq!(Backoff::new(&p).nth(10), None);
     }
 
     #[test]

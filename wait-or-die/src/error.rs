@@ -237,7 +237,10 @@ mod tests {
             last: Some(io::Error::from(io::ErrorKind::ConnectionRefused)),
         };
         let text = e.to_string();
-        assert!(text.contains("gave up (deadline) after 3 attempts"), "{text}");
+        assert!(
+            text.contains("gave up (deadline) after 3 attempts"),
+            "{text}"
+        );
         assert!(e.source().is_some());
     }
 }

@@ -67,7 +67,11 @@ impl Jitter {
             Jitter::Decorrelated => {
                 // The schedule passes `initial_wait` as `nominal` here: the lower bound of AWS's formula.
                 let low = nanos(nominal);
-                let base = if previous.is_zero() { nominal } else { previous };
+                let base = if previous.is_zero() {
+                    nominal
+                } else {
+                    previous
+                };
                 let high = nanos(base).saturating_mul(3).max(low);
                 uniform(rng, low, high)
             }

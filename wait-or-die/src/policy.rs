@@ -103,6 +103,18 @@ impl Policy {
         }
     }
 
+    /// A builder starting from this policy, to derive a variant of it.
+    ///
+    /// ```
+    /// use wait_or_die::{Jitter, Policy};
+    ///
+    /// let exact = Policy::DEFAULT.to_builder().jitter(Jitter::None).build().unwrap();
+    /// assert_eq!(exact.max_retries(), Policy::DEFAULT.max_retries());
+    /// ```
+    pub const fn to_builder(self) -> PolicyBuilder {
+        PolicyBuilder { policy: self }
+    }
+
     /// Retries allowed after the first attempt.
     ///
     /// ```
@@ -357,8 +369,7 @@ impl PolicyBuilder {
     /// ```
     pub const fn build(self) -> Result<Policy, PolicyError> {
         let p = self.policy;
-        // `!(x >= 1.0)` also rejects NaN.
-        if !(p.multiplier >= 1.0) || p.multiplier == f64::INFINITY {
+        if p.multiplier.is_nan() || p.multiplier < 1.0 || p.multiplier.is_infinite() {
             return Err(PolicyError::InvalidMultiplier);
         }
         if p.max_wait.as_nanos() < p.initial_wait.as_nanos() {

@@ -162,7 +162,10 @@ impl<'p> Schedule<'p> {
         };
         // Never sleep into a deadline that leaves no time for another attempt.
         if let Some(deadline) = self.deadline() {
-            if now.checked_add(wait).is_none_or(|resume| resume >= deadline) {
+            if now
+                .checked_add(wait)
+                .is_none_or(|resume| resume >= deadline)
+            {
                 return Err(StopReason::Deadline);
             }
         }
