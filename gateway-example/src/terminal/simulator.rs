@@ -1,0 +1,422 @@
+//! A simulated MetaTrader 5 terminal and trade server, with volume rules, a moving price, margin,
+//! durable books and seeded faults.
+//!
+//! It is strict where a real server is strict (volume grid, stops distance, market hours,
+//! margin, slippage) so that permanent rejections are real, and unreliable where a real link is
+//! unreliable, including the case that matters most: the order executes and the answer is lost.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::faults::{Fault, FaultPlan};
+use super::ledger::{Ledger, LedgerError};
+use super::price::Market;
+use super::symbol::{default_symbols, SymbolInfo, TradeMode};
+use super::{
+    Deal, HistoryFilter, Order, OrderType, Retcode, Terminal, TerminalError, TradeRequest,
+    TradeResult,
+};
+
+/// MT5 silently cuts order comments to this many characters.
+pub const MAX_COMMENT_CHARS: usize = 31;
+/// Free margin of the simulated account, in account currency.
+const FREE_MARGIN: f64 = 50_000.0;
+/// Account leverage (1:100).
+const LEVERAGE: f64 = 100.0;
+
+/// How to build a [`SimulatedTerminal`].
+#[derive(Debug, Clone)]
+pub struct SimulatorOptions {
+    /// Where the trade server keeps its books; `None` keeps them in memory.
+    pub data_dir: Option<PathBuf>,
+    /// Fraction of `order_send` calls that fail (0.0 to 1.0).
+    pub fault_rate: f64,
+    /// Seed of faults and prices.
+    pub seed: u64,
+    /// Longest injected latency.
+    pub max_latency: Duration,
+}
+
+impl Default for SimulatorOptions {
+    fn default() -> Self {
+        SimulatorOptions {
+            data_dir: None,
+            fault_rate: 0.0,
+            seed: 1,
+            max_latency: Duration::from_millis(50),
+        }
+    }
+}
+
+struct State {
+    ledger: Ledger,
+    market: Market,
+    faults: FaultPlan,
+    injected: VecDeque<Fault>,
+    injected_query_failures: usize,
+}
+
+/// A MetaTrader 5 terminal and trade server in one process.
+pub struct SimulatedTerminal {
+    symbols: Vec<SymbolInfo>,
+    state: Mutex<State>,
+}
+
+impl SimulatedTerminal {
+    /// Opens the simulator, loading its books from `options.data_dir` if they exist.
+    pub fn open(options: &SimulatorOptions) -> Result<SimulatedTerminal, LedgerError> {
+        let symbols = default_symbols();
+        let ledger = Ledger::open(options.data_dir.as_deref())?;
+        let market = Market::new(&symbols, options.seed.wrapping_add(1));
+        let faults = FaultPlan::new(options.fault_rate, options.seed, options.max_latency);
+        Ok(SimulatedTerminal {
+            symbols,
+            state: Mutex::new(State {
+                ledger,
+                market,
+                faults,
+                injected: VecDeque::new(),
+                injected_query_failures: 0,
+            }),
+        })
+    }
+
+    /// Makes the next `order_send` calls fail with these faults, in order, before any seeded ones.
+    pub fn inject(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.lock().injected.extend(faults);
+    }
+
+    /// Makes the next `count` history queries fail with a lost connection.
+    pub fn inject_query_failures(&self, count: usize) {
+        self.lock().injected_query_failures += count;
+    }
+
+    /// Every deal on the books, fault-free: the auditor's view, not a trading call.
+    pub fn audit_deals(&self) -> Vec<Deal> {
+        self.lock().ledger.deals(&HistoryFilter::default())
+    }
+
+    /// Every pending order on the books, fault-free.
+    pub fn audit_orders(&self) -> Vec<Order> {
+        self.lock().ledger.orders(&HistoryFilter::default())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves the books as consistent as the last commit.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn rules(&self, symbol: &str) -> Option<&SymbolInfo> {
+        self.symbols.iter().find(|s| s.name == symbol)
+    }
+
+    fn execute(
+        &self,
+        state: &mut State,
+        rules: &SymbolInfo,
+        request: &TradeRequest,
+        fault: Option<Fault>,
+    ) -> Result<TradeResult, TerminalError> {
+        let (bid, ask) = state.market.tick(rules);
+        let refused = |retcode| {
+            Ok(TradeResult {
+                retcode,
+                deal: 0,
+                order: 0,
+                volume: 0.0,
+                price: 0.0,
+                bid,
+                ask,
+            })
+        };
+        // Link and dealer faults strike before the server looks at the order.
+        match fault {
+            Some(Fault::Requote) => return refused(Retcode::REQUOTE),
+            Some(Fault::PriceChanged) => return refused(Retcode::PRICE_CHANGED),
+            Some(Fault::PriceOff) => return refused(Retcode::PRICE_OFF),
+            Some(Fault::TooManyRequests) => return refused(Retcode::TOO_MANY_REQUESTS),
+            Some(Fault::Locked) => return refused(Retcode::LOCKED),
+            Some(Fault::ConnectionLostBeforeSend) => return refused(Retcode::CONNECTION),
+            _ => {}
+        }
+        if rules.trade_mode == TradeMode::Closed {
+            return refused(Retcode::MARKET_CLOSED);
+        }
+        if !rules.volume_is_valid(request.volume) {
+            return refused(Retcode::INVALID_VOLUME);
+        }
+        let market_price = if request.order_type.is_buy() { ask } else { bid };
+        let exec_price = if request.order_type.is_market() {
+            let slippage = (request.price - market_price).abs() / rules.point;
+            if slippage > f64::from(request.deviation) + 0.5 {
+                return refused(Retcode::REQUOTE);
+            }
+            market_price
+        } else {
+            if !pending_price_is_valid(request, bid, ask) {
+                return refused(Retcode::INVALID_PRICE);
+            }
+            request.price
+        };
+        if !stops_are_valid(rules, request, exec_price) {
+            return refused(Retcode::INVALID_STOPS);
+        }
+        if request.volume * rules.contract_size * exec_price / LEVERAGE > FREE_MARGIN {
+            return refused(Retcode::NO_MONEY);
+        }
+
+        let comment: String = request.comment.chars().take(MAX_COMMENT_CHARS).collect();
+        let now = unix_ms();
+        let order_ticket = state.ledger.next_ticket();
+        let storage = |e: LedgerError| TerminalError::Storage(e.to_string());
+        let mut result = if request.order_type.is_market() {
+            let mut volume = request.volume;
+            let mut retcode = Retcode::DONE;
+            if fault == Some(Fault::PartialFill) && request.volume > rules.volume_min {
+                volume = rules.floor_to_step(request.volume / 2.0).max(rules.volume_min);
+                retcode = Retcode::DONE_PARTIAL;
+            }
+            let deal_ticket = state.ledger.next_ticket();
+            state
+                .ledger
+                .record_deal(Deal {
+                    ticket: deal_ticket,
+                    order: order_ticket,
+                    time_msc: now,
+                    symbol: rules.name.clone(),
+                    order_type: request.order_type,
+                    volume,
+                    price: exec_price,
+                    magic: request.magic,
+                    comment,
+                })
+                .map_err(storage)?;
+            TradeResult {
+                retcode,
+                deal: deal_ticket,
+                order: order_ticket,
+                volume,
+                price: exec_price,
+                bid,
+                ask,
+            }
+        } else {
+            state
+                .ledger
+                .record_order(Order {
+                    ticket: order_ticket,
+                    time_setup_msc: now,
+                    symbol: rules.name.clone(),
+                    order_type: request.order_type,
+                    volume_initial: request.volume,
+                    price_open: exec_price,
+                    magic: request.magic,
+                    comment,
+                })
+                .map_err(storage)?;
+            TradeResult {
+                retcode: Retcode::PLACED,
+                deal: 0,
+                order: order_ticket,
+                volume: request.volume,
+                price: exec_price,
+                bid,
+                ask,
+            }
+        };
+        // The order is on the books now; these faults only lose or garble the answer.
+        match fault {
+            Some(Fault::ExecutedThenTimeoutRetcode) => result.retcode = Retcode::TIMEOUT,
+            Some(Fault::ExecutedThenErrorRetcode) => result.retcode = Retcode::ERROR,
+            Some(Fault::ExecutedThenReplyLost) => return Err(TerminalError::Timeout),
+            Some(Fault::ExecutedThenDisconnected) => return Err(TerminalError::Disconnected),
+            _ => {}
+        }
+        if result.retcode.class() != super::RetcodeClass::Success {
+            // A garbled answer carries no tickets, as a real timeout would not.
+            result.deal = 0;
+            result.order = 0;
+        }
+        Ok(result)
+    }
+
+    fn query_fails(&self, state: &mut State) -> bool {
+        if state.injected_query_failures > 0 {
+            state.injected_query_failures -= 1;
+            return true;
+        }
+        state.faults.next_query_fails()
+    }
+}
+
+impl Terminal for SimulatedTerminal {
+    fn order_send(&self, request: &TradeRequest) -> Result<TradeResult, TerminalError> {
+        let mut fault = {
+            let mut state = self.lock();
+            let injected = state.injected.pop_front();
+            injected.or_else(|| state.faults.next_order_fault())
+        };
+        if let Some(Fault::Latency(delay)) = fault {
+            // Sleep without the lock: a slow call must not stall every other client.
+            std::thread::sleep(delay);
+            fault = None;
+        }
+        let Some(rules) = self.rules(&request.symbol) else {
+            return Ok(TradeResult {
+                retcode: Retcode::INVALID,
+                deal: 0,
+                order: 0,
+                volume: 0.0,
+                price: 0.0,
+                bid: 0.0,
+                ask: 0.0,
+            });
+        };
+        let mut state = self.lock();
+        self.execute(&mut state, rules, request, fault)
+    }
+
+    fn history_deals_get(&self, filter: &HistoryFilter) -> Result<Vec<Deal>, TerminalError> {
+        let mut state = self.lock();
+        if self.query_fails(&mut state) {
+            return Err(TerminalError::Disconnected);
+        }
+        Ok(state.ledger.deals(filter))
+    }
+
+    fn orders_get(&self, filter: &HistoryFilter) -> Result<Vec<Order>, TerminalError> {
+        let mut state = self.lock();
+        if self.query_fails(&mut state) {
+            return Err(TerminalError::Disconnected);
+        }
+        Ok(state.ledger.orders(filter))
+    }
+
+    fn symbol_info(&self, symbol: &str) -> Result<Option<SymbolInfo>, TerminalError> {
+        let Some(rules) = self.rules(symbol) else {
+            return Ok(None);
+        };
+        let (bid, ask) = self.lock().market.quote(rules);
+        Ok(Some(SymbolInfo {
+            bid,
+            ask,
+            ..rules.clone()
+        }))
+    }
+}
+
+fn pending_price_is_valid(request: &TradeRequest, bid: f64, ask: f64) -> bool {
+    match request.order_type {
+        OrderType::BuyLimit => request.price < ask,
+        OrderType::SellLimit => request.price > bid,
+        OrderType::BuyStop => request.price > ask,
+        OrderType::SellStop => request.price < bid,
+        OrderType::Buy | OrderType::Sell => true,
+    }
+}
+
+fn stops_are_valid(rules: &SymbolInfo, request: &TradeRequest, price: f64) -> bool {
+    let min_distance = f64::from(rules.stops_level) * rules.point;
+    let (below, above) = if request.order_type.is_buy() {
+        (request.sl, request.tp)
+    } else {
+        (request.tp, request.sl)
+    };
+    (below == 0.0 || below <= price - min_distance) && (above == 0.0 || above >= price + min_distance)
+}
+
+pub(crate) fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terminal() -> SimulatedTerminal {
+        SimulatedTerminal::open(&SimulatorOptions::default()).unwrap()
+    }
+
+    fn buy(terminal: &SimulatedTerminal, volume: f64) -> TradeRequest {
+        let info = terminal.symbol_info("EURUSD").unwrap().unwrap();
+        TradeRequest {
+            symbol: "EURUSD".into(),
+            volume,
+            order_type: OrderType::Buy,
+            price: info.ask,
+            sl: 0.0,
+            tp: 0.0,
+            deviation: 20,
+            magic: 9,
+            comment: "t".into(),
+        }
+    }
+
+    #[test]
+    fn a_clean_market_order_makes_one_deal() {
+        let t = terminal();
+        let result = t.order_send(&buy(&t, 0.05)).unwrap();
+        assert_eq!(result.retcode, Retcode::DONE);
+        let deals = t.audit_deals();
+        assert_eq!(deals.len(), 1);
+        assert_eq!(deals[0].ticket, result.deal);
+        assert_eq!(deals[0].volume, 0.05);
+    }
+
+    #[test]
+    fn permanent_rejections_execute_nothing() {
+        let t = terminal();
+        assert_eq!(t.order_send(&buy(&t, 0.015)).unwrap().retcode, Retcode::INVALID_VOLUME);
+        assert_eq!(t.order_send(&buy(&t, 99.0)).unwrap().retcode, Retcode::NO_MONEY);
+        let mut stops = buy(&t, 0.01);
+        stops.sl = stops.price;
+        assert_eq!(t.order_send(&stops).unwrap().retcode, Retcode::INVALID_STOPS);
+        let mut closed = buy(&t, 0.1);
+        closed.symbol = "US30".into();
+        assert_eq!(t.order_send(&closed).unwrap().retcode, Retcode::MARKET_CLOSED);
+        assert!(t.audit_deals().is_empty());
+    }
+
+    #[test]
+    fn a_stale_price_is_requoted() {
+        let t = terminal();
+        let mut stale = buy(&t, 0.01);
+        stale.price += 0.01;
+        assert_eq!(t.order_send(&stale).unwrap().retcode, Retcode::REQUOTE);
+        assert!(t.audit_deals().is_empty());
+    }
+
+    #[test]
+    fn executed_then_lost_still_books_the_deal() {
+        let t = terminal();
+        t.inject([Fault::ExecutedThenReplyLost, Fault::ExecutedThenTimeoutRetcode]);
+        assert_eq!(t.order_send(&buy(&t, 0.01)), Err(TerminalError::Timeout));
+        let second = t.order_send(&buy(&t, 0.01)).unwrap();
+        assert_eq!(second.retcode, Retcode::TIMEOUT);
+        assert_eq!(second.deal, 0, "a timeout answer carries no ticket");
+        assert_eq!(t.audit_deals().len(), 2);
+    }
+
+    #[test]
+    fn partial_fill_books_part_of_the_volume() {
+        let t = terminal();
+        t.inject([Fault::PartialFill]);
+        let result = t.order_send(&buy(&t, 0.10)).unwrap();
+        assert_eq!(result.retcode, Retcode::DONE_PARTIAL);
+        assert_eq!(result.volume, 0.05);
+        assert_eq!(t.audit_deals()[0].volume, 0.05);
+    }
+
+    #[test]
+    fn comments_are_cut_to_31_characters_like_mt5() {
+        let t = terminal();
+        let mut long = buy(&t, 0.01);
+        long.comment = "x".repeat(40);
+        t.order_send(&long).unwrap();
+        assert_eq!(t.audit_deals()[0].comment.len(), MAX_COMMENT_CHARS);
+    }
+}

@@ -1,0 +1,136 @@
+//! Symbols with MT5's volume rules and the starting prices of the simulated market.
+
+use serde::{Deserialize, Serialize};
+
+/// Whether a symbol can be traded now (`SYMBOL_TRADE_MODE_*`, simplified).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TradeMode {
+    /// Trading allowed.
+    Full,
+    /// The session is closed: orders get `MARKET_CLOSED`.
+    Closed,
+}
+
+/// A symbol's rules and current quote, like MT5's `symbol_info`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SymbolInfo {
+    /// Symbol name.
+    pub name: String,
+    /// Decimal digits of a price.
+    pub digits: u32,
+    /// Size of one point in price units.
+    pub point: f64,
+    /// Smallest order, in lots.
+    pub volume_min: f64,
+    /// Largest order, in lots.
+    pub volume_max: f64,
+    /// Order volumes are whole multiples of this.
+    pub volume_step: f64,
+    /// Units of the base currency in one lot (margin is reckoned from it).
+    pub contract_size: f64,
+    /// Closest distance of stops to the price, in points.
+    pub stops_level: u32,
+    /// Whether the market is open.
+    pub trade_mode: TradeMode,
+    /// Current bid.
+    pub bid: f64,
+    /// Current ask.
+    pub ask: f64,
+}
+
+/// How far a volume may sit from a whole number of steps and still count as on the grid: floats
+/// such as 0.07 are not exact multiples of 0.01.
+const VOLUME_GRID_TOLERANCE: f64 = 1e-7;
+
+impl SymbolInfo {
+    /// Whether `volume` lies within `[volume_min, volume_max]` on the `volume_step` grid.
+    pub fn volume_is_valid(&self, volume: f64) -> bool {
+        if !volume.is_finite() || volume < self.volume_min - VOLUME_GRID_TOLERANCE {
+            return false;
+        }
+        if volume > self.volume_max + VOLUME_GRID_TOLERANCE {
+            return false;
+        }
+        let steps = volume / self.volume_step;
+        (steps - steps.round()).abs() < VOLUME_GRID_TOLERANCE * steps.max(1.0)
+    }
+
+    /// `volume` rounded down to the step grid (used for partial fills).
+    pub fn floor_to_step(&self, volume: f64) -> f64 {
+        let steps = (volume / self.volume_step + VOLUME_GRID_TOLERANCE).floor();
+        self.round_volume(steps * self.volume_step)
+    }
+
+    /// `volume` with float noise removed, to the step's decimals.
+    pub fn round_volume(&self, volume: f64) -> f64 {
+        (volume * 1e8).round() / 1e8
+    }
+
+    /// `price` rounded to the symbol's digits.
+    pub fn round_price(&self, price: f64) -> f64 {
+        let scale = 10f64.powi(self.digits as i32);
+        (price * scale).round() / scale
+    }
+}
+
+/// The market the simulator opens with: four FX/metal symbols and one whose session is closed.
+pub(crate) fn default_symbols() -> Vec<SymbolInfo> {
+    let fx = |name: &str, digits: u32, mid: f64| SymbolInfo {
+        name: name.to_owned(),
+        digits,
+        point: 10f64.powi(-(digits as i32)),
+        volume_min: 0.01,
+        volume_max: 100.0,
+        volume_step: 0.01,
+        contract_size: 100_000.0,
+        stops_level: 10,
+        trade_mode: TradeMode::Full,
+        bid: mid,
+        ask: mid,
+    };
+    let mut gold = fx("XAUUSD", 2, 2350.0);
+    gold.contract_size = 100.0;
+    gold.volume_max = 50.0;
+    let mut closed = fx("US30", 1, 39_000.0);
+    closed.contract_size = 1.0;
+    closed.volume_min = 0.1;
+    closed.volume_step = 0.1;
+    closed.trade_mode = TradeMode::Closed;
+    vec![
+        fx("EURUSD", 5, 1.0850),
+        fx("GBPUSD", 5, 1.2700),
+        fx("USDJPY", 3, 151.20),
+        gold,
+        closed,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eurusd() -> SymbolInfo {
+        default_symbols().remove(0)
+    }
+
+    #[test]
+    fn volume_must_be_on_the_grid_and_in_range() {
+        let s = eurusd();
+        assert!(s.volume_is_valid(0.01));
+        assert!(s.volume_is_valid(0.07));
+        assert!(s.volume_is_valid(100.0));
+        assert!(!s.volume_is_valid(0.005));
+        assert!(!s.volume_is_valid(0.015));
+        assert!(!s.volume_is_valid(100.01));
+        assert!(!s.volume_is_valid(0.0));
+        assert!(!s.volume_is_valid(f64::NAN));
+    }
+
+    #[test]
+    fn floor_to_step_keeps_whole_steps() {
+        let s = eurusd();
+        assert_eq!(s.floor_to_step(0.035), 0.03);
+        assert_eq!(s.floor_to_step(0.07), 0.07);
+    }
+}
