@@ -6,5 +6,8 @@
 //! socket round trips (30 s budget, 10 retries, 0.5 s → 5 s) and order execution (30 s, 5 retries,
 //! 1 s → 10 s).
 
+pub mod execution;
+pub mod journal;
+pub mod protocol;
 pub mod store;
 pub mod terminal;

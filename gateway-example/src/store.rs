@@ -21,8 +21,7 @@ pub(crate) fn store_err<E: Into<redb::Error>>(error: E) -> StoreError {
 pub fn open_database(dir: Option<&Path>, file_name: &str) -> Result<Database, StoreError> {
     match dir {
         Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StoreError(redb::Error::Io(e)))?;
+            std::fs::create_dir_all(dir).map_err(|e| StoreError(redb::Error::Io(e)))?;
             Database::create(dir.join(file_name)).map_err(store_err)
         }
         None => Database::builder()

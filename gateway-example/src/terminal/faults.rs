@@ -108,7 +108,9 @@ mod tests {
     fn same_seed_same_faults() {
         let draw = |seed| {
             let mut plan = FaultPlan::new(0.3, seed, Duration::from_millis(20));
-            (0..200).map(|_| plan.next_order_fault()).collect::<Vec<_>>()
+            (0..200)
+                .map(|_| plan.next_order_fault())
+                .collect::<Vec<_>>()
         };
         assert_eq!(draw(42), draw(42));
         assert_ne!(draw(42), draw(43));
@@ -117,7 +119,9 @@ mod tests {
     #[test]
     fn rate_is_roughly_honoured_and_every_kind_appears() {
         let mut plan = FaultPlan::new(0.2, 7, Duration::from_millis(5));
-        let faults: Vec<_> = (0..20_000).filter_map(|_| plan.next_order_fault()).collect();
+        let faults: Vec<_> = (0..20_000)
+            .filter_map(|_| plan.next_order_fault())
+            .collect();
         let rate = faults.len() as f64 / 20_000.0;
         assert!((0.18..0.22).contains(&rate), "fault rate {rate}");
         for kind in ORDER_FAULTS {

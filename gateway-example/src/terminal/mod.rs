@@ -16,7 +16,7 @@ pub use faults::{Fault, FaultPlan};
 pub use ledger::{Ledger, LedgerError};
 pub use order_type::OrderType;
 pub use retcode::{Retcode, RetcodeClass};
-pub use simulator::{SimulatedTerminal, SimulatorOptions};
+pub use simulator::{SimulatedTerminal, SimulatorOptions, MAX_COMMENT_CHARS};
 pub use symbol::{SymbolInfo, TradeMode};
 
 use serde::{Deserialize, Serialize};
@@ -120,7 +120,8 @@ pub struct HistoryFilter {
 impl HistoryFilter {
     /// Whether a record with this magic number and comment passes the filter.
     pub fn matches(&self, magic: u64, comment: &str) -> bool {
-        self.magic.is_none_or(|m| m == magic) && self.comment.as_deref().is_none_or(|c| c == comment)
+        self.magic.is_none_or(|m| m == magic)
+            && self.comment.as_deref().is_none_or(|c| c == comment)
     }
 }
 

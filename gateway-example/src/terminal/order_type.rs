@@ -97,7 +97,10 @@ mod tests {
     fn mt4_and_mt5_names_parse_alike() {
         assert_eq!(OrderType::from_name("OP_BUY"), Some(OrderType::Buy));
         assert_eq!(OrderType::from_name("ORDER_TYPE_BUY"), Some(OrderType::Buy));
-        assert_eq!(OrderType::from_name("OP_SELLSTOP"), Some(OrderType::SellStop));
+        assert_eq!(
+            OrderType::from_name("OP_SELLSTOP"),
+            Some(OrderType::SellStop)
+        );
         assert_eq!(OrderType::from_name("op_buy"), None);
         assert_eq!(OrderType::Sell.code(), 1);
         assert!(OrderType::Buy.is_market() && !OrderType::BuyLimit.is_market());

@@ -41,6 +41,9 @@ impl Market {
     pub(crate) fn quote(&self, symbol: &SymbolInfo) -> (f64, f64) {
         let mid = self.mids.get(&symbol.name).copied().unwrap_or(symbol.bid);
         let half = SPREAD_POINTS / 2.0 * symbol.point;
-        (symbol.round_price(mid - half), symbol.round_price(mid + half))
+        (
+            symbol.round_price(mid - half),
+            symbol.round_price(mid + half),
+        )
     }
 }

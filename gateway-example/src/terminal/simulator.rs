@@ -105,7 +105,9 @@ impl SimulatedTerminal {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves the books as consistent as the last commit.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn rules(&self, symbol: &str) -> Option<&SymbolInfo> {
@@ -147,7 +149,11 @@ impl SimulatedTerminal {
         if !rules.volume_is_valid(request.volume) {
             return refused(Retcode::INVALID_VOLUME);
         }
-        let market_price = if request.order_type.is_buy() { ask } else { bid };
+        let market_price = if request.order_type.is_buy() {
+            ask
+        } else {
+            bid
+        };
         let exec_price = if request.order_type.is_market() {
             let slippage = (request.price - market_price).abs() / rules.point;
             if slippage > f64::from(request.deviation) + 0.5 {
@@ -175,7 +181,9 @@ impl SimulatedTerminal {
             let mut volume = request.volume;
             let mut retcode = Retcode::DONE;
             if fault == Some(Fault::PartialFill) && request.volume > rules.volume_min {
-                volume = rules.floor_to_step(request.volume / 2.0).max(rules.volume_min);
+                volume = rules
+                    .floor_to_step(request.volume / 2.0)
+                    .max(rules.volume_min);
                 retcode = Retcode::DONE_PARTIAL;
             }
             let deal_ticket = state.ledger.next_ticket();
@@ -324,7 +332,8 @@ fn stops_are_valid(rules: &SymbolInfo, request: &TradeRequest, price: f64) -> bo
     } else {
         (request.tp, request.sl)
     };
-    (below == 0.0 || below <= price - min_distance) && (above == 0.0 || above >= price + min_distance)
+    (below == 0.0 || below <= price - min_distance)
+        && (above == 0.0 || above >= price + min_distance)
 }
 
 pub(crate) fn unix_ms() -> u64 {
@@ -370,14 +379,26 @@ mod tests {
     #[test]
     fn permanent_rejections_execute_nothing() {
         let t = terminal();
-        assert_eq!(t.order_send(&buy(&t, 0.015)).unwrap().retcode, Retcode::INVALID_VOLUME);
-        assert_eq!(t.order_send(&buy(&t, 99.0)).unwrap().retcode, Retcode::NO_MONEY);
+        assert_eq!(
+            t.order_send(&buy(&t, 0.015)).unwrap().retcode,
+            Retcode::INVALID_VOLUME
+        );
+        assert_eq!(
+            t.order_send(&buy(&t, 99.0)).unwrap().retcode,
+            Retcode::NO_MONEY
+        );
         let mut stops = buy(&t, 0.01);
         stops.sl = stops.price;
-        assert_eq!(t.order_send(&stops).unwrap().retcode, Retcode::INVALID_STOPS);
+        assert_eq!(
+            t.order_send(&stops).unwrap().retcode,
+            Retcode::INVALID_STOPS
+        );
         let mut closed = buy(&t, 0.1);
         closed.symbol = "US30".into();
-        assert_eq!(t.order_send(&closed).unwrap().retcode, Retcode::MARKET_CLOSED);
+        assert_eq!(
+            t.order_send(&closed).unwrap().retcode,
+            Retcode::MARKET_CLOSED
+        );
         assert!(t.audit_deals().is_empty());
     }
 
@@ -393,7 +414,10 @@ mod tests {
     #[test]
     fn executed_then_lost_still_books_the_deal() {
         let t = terminal();
-        t.inject([Fault::ExecutedThenReplyLost, Fault::ExecutedThenTimeoutRetcode]);
+        t.inject([
+            Fault::ExecutedThenReplyLost,
+            Fault::ExecutedThenTimeoutRetcode,
+        ]);
         assert_eq!(t.order_send(&buy(&t, 0.01)), Err(TerminalError::Timeout));
         let second = t.order_send(&buy(&t, 0.01)).unwrap();
         assert_eq!(second.retcode, Retcode::TIMEOUT);

@@ -1,0 +1,264 @@
+//! The intent journal: the gateway's durable memory of every order, keyed by `req_id`.
+//!
+//! An intent is written *before* the terminal is called and completed with the final reply, both
+//! committed to disk (`redb`, fsync on commit) before the gateway moves on. So after any crash,
+//! including `kill -9`, an order is in one of three states: absent (never sent), pending (may have
+//! been sent: reconcile against the terminal before anything else) or done (answer stored: replay
+//! it). Done entries expire after a TTL that must outlast every client's retry window, or a late
+//! resend would execute a second time.
+
+use std::path::Path;
+use std::time::Duration;
+
+use redb::{Database, ReadableTable, TableDefinition};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::protocol::OrderSpec;
+use crate::store::{open_database, store_err, StoreError};
+
+const INTENTS: TableDefinition<&str, &str> = TableDefinition::new("intents");
+const JOURNAL_FILE: &str = "journal.redb";
+/// How long a completed entry is kept: far beyond the 30 s client budget, so that only a client
+/// resending a day later could execute twice, and that client has long since given up.
+pub const DEFAULT_JOURNAL_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Where an order stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum IntentState {
+    /// Journaled; the terminal may or may not have executed it.
+    Pending,
+    /// Answered; `reply` is the exact frame every resend gets.
+    Done {
+        /// The reply frame as JSON text.
+        reply: String,
+        /// When it was answered, ms since the Unix epoch.
+        finished_ms: u64,
+    },
+}
+
+/// One journaled order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Intent {
+    /// The order as first received: a resend must match it.
+    pub order: OrderSpec,
+    /// When it was first received, ms since the Unix epoch.
+    pub created_ms: u64,
+    /// Pending or done.
+    #[serde(flatten)]
+    pub state: IntentState,
+}
+
+/// Why the journal failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// An entry did not decode.
+    #[error("journal entry {req_id} is corrupt: {source}")]
+    Corrupt {
+        /// The entry's key.
+        req_id: String,
+        /// The decoding error.
+        source: serde_json::Error,
+    },
+    /// `complete` for an order that was never begun.
+    #[error("no journal entry for {0}")]
+    Missing(Uuid),
+}
+
+/// The durable intent journal.
+pub struct Journal {
+    db: Database,
+    ttl: Duration,
+}
+
+impl Journal {
+    /// Opens the journal in `dir` (created if needed), or in memory when `dir` is `None`.
+    pub fn open(dir: Option<&Path>, ttl: Duration) -> Result<Journal, JournalError> {
+        let db = open_database(dir, JOURNAL_FILE)?;
+        let tx = db.begin_write().map_err(store_err)?;
+        tx.open_table(INTENTS).map_err(store_err)?;
+        tx.commit().map_err(store_err)?;
+        Ok(Journal { db, ttl })
+    }
+
+    /// The entry for `req_id`, if any.
+    pub fn get(&self, req_id: Uuid) -> Result<Option<Intent>, JournalError> {
+        let tx = self.db.begin_read().map_err(store_err)?;
+        let table = tx.open_table(INTENTS).map_err(store_err)?;
+        let key = req_id.to_string();
+        let Some(json) = table.get(key.as_str()).map_err(store_err)? else {
+            return Ok(None);
+        };
+        decode(&key, json.value()).map(Some)
+    }
+
+    /// Records that `order` is about to be sent. Committed before it returns.
+    pub fn begin(&self, req_id: Uuid, order: &OrderSpec, now_ms: u64) -> Result<(), JournalError> {
+        self.put(
+            req_id,
+            &Intent {
+                order: order.clone(),
+                created_ms: now_ms,
+                state: IntentState::Pending,
+            },
+        )
+    }
+
+    /// Stores the final reply of `req_id`. Committed before it returns.
+    pub fn complete(&self, req_id: Uuid, reply: &str, now_ms: u64) -> Result<(), JournalError> {
+        let mut intent = self.get(req_id)?.ok_or(JournalError::Missing(req_id))?;
+        intent.state = IntentState::Done {
+            reply: reply.to_owned(),
+            finished_ms: now_ms,
+        };
+        self.put(req_id, &intent)
+    }
+
+    /// Every order still pending, oldest first: what a restarted gateway must reconcile.
+    pub fn pending(&self) -> Result<Vec<(Uuid, Intent)>, JournalError> {
+        let mut pending: Vec<_> = self
+            .all()?
+            .into_iter()
+            .filter(|(_, intent)| intent.state == IntentState::Pending)
+            .collect();
+        pending.sort_by_key(|(_, intent)| intent.created_ms);
+        Ok(pending)
+    }
+
+    /// Removes done entries answered more than the TTL before `now_ms`; returns how many.
+    /// Pending entries never expire: they are resolved by reconciliation, not by age.
+    pub fn expire(&self, now_ms: u64) -> Result<usize, JournalError> {
+        let ttl_ms = self.ttl.as_millis() as u64;
+        let stale: Vec<String> = self
+            .all()?
+            .into_iter()
+            .filter(|(_, intent)| match intent.state {
+                IntentState::Done { finished_ms, .. } => {
+                    now_ms.saturating_sub(finished_ms) > ttl_ms
+                }
+                IntentState::Pending => false,
+            })
+            .map(|(req_id, _)| req_id.to_string())
+            .collect();
+        if stale.is_empty() {
+            return Ok(0);
+        }
+        let tx = self.db.begin_write().map_err(store_err)?;
+        {
+            let mut table = tx.open_table(INTENTS).map_err(store_err)?;
+            for key in &stale {
+                table.remove(key.as_str()).map_err(store_err)?;
+            }
+        }
+        tx.commit().map_err(store_err)?;
+        Ok(stale.len())
+    }
+
+    fn all(&self) -> Result<Vec<(Uuid, Intent)>, JournalError> {
+        let tx = self.db.begin_read().map_err(store_err)?;
+        let table = tx.open_table(INTENTS).map_err(store_err)?;
+        let mut entries = Vec::new();
+        for row in table.iter().map_err(store_err)? {
+            let (key, json) = row.map_err(store_err)?;
+            let key = key.value().to_owned();
+            let req_id = Uuid::parse_str(&key).map_err(|_| JournalError::Corrupt {
+                req_id: key.clone(),
+                source: serde::de::Error::custom("key is not a UUID"),
+            })?;
+            entries.push((req_id, decode(&key, json.value())?));
+        }
+        Ok(entries)
+    }
+
+    fn put(&self, req_id: Uuid, intent: &Intent) -> Result<(), JournalError> {
+        let json = serde_json::to_string(intent).expect("intents always serialize");
+        let tx = self.db.begin_write().map_err(store_err)?;
+        tx.open_table(INTENTS)
+            .map_err(store_err)?
+            .insert(req_id.to_string().as_str(), json.as_str())
+            .map_err(store_err)?;
+        tx.commit().map_err(store_err)?;
+        Ok(())
+    }
+}
+
+fn decode(key: &str, json: &str) -> Result<Intent, JournalError> {
+    serde_json::from_str(json).map_err(|source| JournalError::Corrupt {
+        req_id: key.to_owned(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::terminal::OrderType;
+
+    fn order() -> OrderSpec {
+        OrderSpec {
+            symbol: "EURUSD".into(),
+            order_type: OrderType::Buy,
+            volume: 0.01,
+            price: None,
+            sl: 0.0,
+            tp: 0.0,
+            deviation: 20,
+        }
+    }
+
+    #[test]
+    fn pending_then_done_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        {
+            let journal = Journal::open(Some(dir.path()), DEFAULT_JOURNAL_TTL).unwrap();
+            journal.begin(a, &order(), 1).unwrap();
+            journal.begin(b, &order(), 2).unwrap();
+            journal.complete(b, r#"{"ok":true}"#, 3).unwrap();
+        }
+        let journal = Journal::open(Some(dir.path()), DEFAULT_JOURNAL_TTL).unwrap();
+        let pending = journal.pending().unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].0, a);
+        let done = journal.get(b).unwrap().unwrap();
+        assert_eq!(
+            done.state,
+            IntentState::Done {
+                reply: r#"{"ok":true}"#.into(),
+                finished_ms: 3
+            }
+        );
+        assert!(journal.get(Uuid::new_v4()).unwrap().is_none());
+    }
+
+    #[test]
+    fn only_done_entries_past_the_ttl_expire() {
+        let journal = Journal::open(None, Duration::from_secs(60)).unwrap();
+        let (old, fresh, pending) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        for id in [old, fresh, pending] {
+            journal.begin(id, &order(), 0).unwrap();
+        }
+        journal.complete(old, "{}", 1_000).unwrap();
+        journal.complete(fresh, "{}", 50_000).unwrap();
+        assert_eq!(journal.expire(100_000).unwrap(), 1);
+        assert!(journal.get(old).unwrap().is_none());
+        assert!(journal.get(fresh).unwrap().is_some());
+        assert!(
+            journal.get(pending).unwrap().is_some(),
+            "pending never expires"
+        );
+    }
+
+    #[test]
+    fn completing_an_unknown_order_is_an_error() {
+        let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
+        assert!(matches!(
+            journal.complete(Uuid::new_v4(), "{}", 0),
+            Err(JournalError::Missing(_))
+        ));
+    }
+}
