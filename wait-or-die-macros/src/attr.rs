@@ -8,6 +8,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitStr, Token, UnOp};
 
 use crate::duration;
+use crate::suggest::did_you_mean;
 
 /// Every argument name, in the order the docs list them.
 pub(crate) const ARGUMENTS: &[&str] = &[
@@ -272,35 +273,6 @@ fn unknown(key: &Ident) -> syn::Error {
     )
 }
 
-/// The closest allowed name, when it is close enough to be a typo.
-pub(crate) fn did_you_mean<'a>(given: &str, allowed: &[&'a str]) -> Option<&'a str> {
-    let given = given.to_ascii_lowercase();
-    allowed
-        .iter()
-        .map(|a| (edit_distance(&given, a), *a))
-        .filter(|(d, a)| *d <= 3.min(a.len() / 2) || a.contains(given.as_str()) && given.len() >= 3)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, a)| a)
-}
-
-/// Levenshtein distance, in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
 fn skip_to_comma(input: ParseStream<'_>) -> syn::Result<()> {
     while !input.is_empty() && !input.peek(Token![,]) {
         input.parse::<proc_macro2::TokenTree>()?;
@@ -394,17 +366,5 @@ mod tests {
         assert!(message("multiplier = \"2\"").contains("number of at least 1"));
         assert!(message("retry_if = 3").contains("predicate"));
         assert!(message("max_retries = 4294967296").contains("at most"));
-    }
-
-    #[test]
-    fn suggests_only_close_names() {
-        assert_eq!(did_you_mean("max_retry", ARGUMENTS), Some("max_retries"));
-        assert_eq!(did_you_mean("retries", ARGUMENTS), Some("max_retries"));
-        assert_eq!(
-            did_you_mean("backoff", ARGUMENTS),
-            Some("exponential_backoff")
-        );
-        assert_eq!(did_you_mean("Timeout", ARGUMENTS), Some("timeout"));
-        assert_eq!(did_you_mean("colour", ARGUMENTS), None);
     }
 }

@@ -52,32 +52,29 @@ pub(crate) fn parse_nanos(what: &str, expr: &Expr) -> syn::Result<u64> {
 
 /// Parses `"<number><unit>"`, e.g. `"500ms"` or `"1.5 s"`.
 fn parse_text(what: &str, expr: &Expr, text: &str) -> syn::Result<u64> {
+    let unreadable = || {
+        syn::Error::new_spanned(
+            expr,
+            format!(
+                "`{what}` = {text:?} is not a duration: write a number and a unit (ns, us, ms, s, m, h), e.g. \"500ms\", or seconds as a bare number, e.g. `0.5`"
+            ),
+        )
+    };
     let text = text.trim();
     let (number, scale) = UNITS
         .iter()
         .find_map(|(unit, scale)| text.strip_suffix(unit).map(|n| (n.trim_end(), *scale)))
-        .ok_or_else(|| {
-            syn::Error::new_spanned(
-                expr,
-                format!(
-                    "`{what}` needs a unit in {text:?}; expected {DURATION_FORMS}, with units ns, us, ms, s, m, h"
-                ),
-            )
-        })?;
+        .ok_or_else(unreadable)?;
     if number.starts_with('-') {
         return Err(syn::Error::new_spanned(
             expr,
             format!("`{what}` cannot be negative; expected {DURATION_FORMS}"),
         ));
     }
+    let digits = !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     let value: f64 = match number.parse() {
-        Ok(v) if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit() || b == b'.') => v,
-        _ => {
-            return Err(syn::Error::new_spanned(
-                expr,
-                format!("`{what}` has no number in {text:?}; expected {DURATION_FORMS}"),
-            ))
-        }
+        Ok(v) if digits => v,
+        _ => return Err(unreadable()),
     };
     seconds_to_nanos(what, expr, value * scale)
 }
@@ -167,5 +164,7 @@ mod tests {
         let msg = nanos("-1").unwrap_err().to_string();
         assert!(msg.contains("`timeout` cannot be negative"), "{msg}");
         assert!(msg.contains("\"500ms\""), "{msg}");
+        let msg = nanos("\"5 days\"").unwrap_err().to_string();
+        assert!(msg.contains("\"5 days\" is not a duration"), "{msg}");
     }
 }

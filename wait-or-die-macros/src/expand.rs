@@ -92,12 +92,13 @@ fn async_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) 
         quote!(#attempt.await)
     };
     let settle = quote_spanned!(span=> __wod_call.settle(__wod_result, &__wod_classify));
+    let done = quote_spanned!(span=> break __wod_r);
     quote! {
         #setup
         loop {
             let __wod_result = #attempt;
             match #settle {
-                ::core::ops::ControlFlow::Break(__wod_r) => break __wod_r,
+                ::core::ops::ControlFlow::Break(__wod_r) => #done,
                 ::core::ops::ControlFlow::Continue(()) => __wod_call.wait().await,
             }
         }
@@ -109,13 +110,14 @@ fn async_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) 
 fn blocking_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) -> TokenStream {
     let setup = setup(plan, name, quote!(::wait_or_die::__private::BlockingCall));
     let settle = quote_spanned!(output.span()=> __wod_call.settle(__wod_result, &__wod_classify));
+    let done = quote_spanned!(output.span()=> break __wod_r);
     quote! {
         #setup
         loop {
             #[allow(clippy::redundant_closure_call)]
             let __wod_result = (|| -> #output #body)();
             match #settle {
-                ::core::ops::ControlFlow::Break(__wod_r) => break __wod_r,
+                ::core::ops::ControlFlow::Break(__wod_r) => #done,
                 ::core::ops::ControlFlow::Continue(()) => __wod_call.wait(),
             }
         }

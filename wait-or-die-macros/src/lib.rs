@@ -71,6 +71,7 @@ mod attr;
 mod duration;
 mod expand;
 mod item;
+mod suggest;
 mod validate;
 
 use proc_macro::TokenStream;

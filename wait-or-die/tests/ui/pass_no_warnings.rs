@@ -1,0 +1,59 @@
+//! Expansions emit no warnings, even for bodies that never return.
+#![deny(warnings)]
+
+use std::io;
+
+use wait_or_die::wait_or_die;
+
+#[wait_or_die(timeout = 30, exponential_backoff = true, max_retries = 10, initial_wait = 0.5, max_wait = 5.0)]
+async fn seed_async(input: &mut Vec<u8>) -> Result<u8, io::Error> {
+    input.pop().ok_or_else(|| io::ErrorKind::UnexpectedEof.into())
+}
+
+#[wait_or_die(timeout = 30, exponential_backoff = true, max_retries = 5, initial_wait = 1.0, max_wait = 10.0)]
+fn seed_blocking(input: &[u8]) -> Result<u8, io::Error> {
+    Ok(input[0])
+}
+
+#[wait_or_die]
+async fn diverges() -> io::Result<u8> {
+    unimplemented!()
+}
+
+#[wait_or_die]
+fn diverges_blocking() -> io::Result<u8> {
+    loop {}
+}
+
+#[wait_or_die(retry_if = io_error_is_transient, jitter = "decorrelated", multiplier = 1.5)]
+pub async fn public(x: u8) -> io::Result<u8> {
+    Ok(x)
+}
+
+fn io_error_is_transient(e: &io::Error) -> bool {
+    e.kind() != io::ErrorKind::PermissionDenied
+}
+
+#[async_trait::async_trait]
+trait Source {
+    async fn read(&self) -> io::Result<u8>;
+}
+
+struct Fixed;
+
+#[async_trait::async_trait]
+impl Source for Fixed {
+    #[wait_or_die(attempt_timeout = "500ms")]
+    async fn read(&self) -> io::Result<u8> {
+        Ok(1)
+    }
+}
+
+fn main() {
+    let _ = seed_async(&mut vec![1]);
+    let _ = seed_blocking(&[1]);
+    let _ = diverges();
+    let _ = diverges_blocking as fn() -> io::Result<u8>;
+    let _ = Fixed.read();
+    let _ = public(1);
+}
