@@ -6,8 +6,12 @@
 //! socket round trips (30 s budget, 10 retries, 0.5 s → 5 s) and order execution (30 s, 5 retries,
 //! 1 s → 10 s).
 
+pub mod clock;
 pub mod execution;
+pub mod gateway;
 pub mod journal;
 pub mod protocol;
+pub mod security;
 pub mod store;
 pub mod terminal;
+pub mod transport;

@@ -8,7 +8,9 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use crate::clock::unix_ms;
 
 use super::faults::{Fault, FaultPlan};
 use super::ledger::{Ledger, LedgerError};
@@ -334,12 +336,6 @@ fn stops_are_valid(rules: &SymbolInfo, request: &TradeRequest, price: f64) -> bo
     };
     (below == 0.0 || below <= price - min_distance)
         && (above == 0.0 || above >= price + min_distance)
-}
-
-pub(crate) fn unix_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 #[cfg(test)]

@@ -1,0 +1,149 @@
+//! The gateway proper: turns request frames into replies, independent of the socket that carries
+//! them.
+//!
+//! [`Gateway::handle`] checks size and signature, parses, and dispatches; `ORDER_SEND` goes
+//! through the journal and the in-flight table (see [`orders`]) so that each `req_id` executes at
+//! most once however often it is sent. [`Gateway::recover`] must run before serving after a crash.
+
+mod counters;
+mod in_flight;
+mod orders;
+mod queries;
+mod recovery;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wait_or_die::Policy;
+
+pub use counters::{CounterSnapshot, Counters};
+pub use recovery::RecoveryReport;
+
+use crate::execution::{EXECUTION_POLICY, SOCKET_POLICY};
+use crate::journal::Journal;
+use crate::protocol::{parse_request, ErrorCode, ProtocolError, Reply, Request};
+use crate::security::{SharedKey, DEFAULT_SIGNATURE_WINDOW};
+use crate::terminal::Terminal;
+use in_flight::InFlight;
+
+/// Largest request frame the protocol accepts (larger ones get `frame_too_large`).
+pub const DEFAULT_MAX_FRAME_BYTES: usize = 64 * 1024;
+/// How long clients keep resending one order: the seed's 30 s socket budget, twice over. A
+/// pending order that a restarted gateway finds unexecuted and older than this is expired, not
+/// executed: its client has given up, and a late fill would surprise it.
+pub const DEFAULT_CLIENT_WINDOW: Duration = Duration::from_secs(60);
+
+/// How a gateway behaves.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// Retry policy of order execution (the seed's: 30 s, 5 retries, 1 s → 10 s).
+    pub execution_policy: Policy,
+    /// Retry policy of history lookups during recovery.
+    pub reconcile_policy: Policy,
+    /// Largest request frame accepted.
+    pub max_frame_bytes: usize,
+    /// Shared key; when set, every request must be signed.
+    pub key: Option<SharedKey>,
+    /// Accepted clock skew of signed requests.
+    pub signature_window: Duration,
+    /// See [`DEFAULT_CLIENT_WINDOW`].
+    pub client_window: Duration,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        GatewayConfig {
+            execution_policy: EXECUTION_POLICY,
+            reconcile_policy: SOCKET_POLICY,
+            max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+            key: None,
+            signature_window: DEFAULT_SIGNATURE_WINDOW,
+            client_window: DEFAULT_CLIENT_WINDOW,
+        }
+    }
+}
+
+/// A JSON order gateway in front of one terminal.
+pub struct Gateway {
+    terminal: Arc<dyn Terminal>,
+    journal: Journal,
+    in_flight: InFlight,
+    counters: Counters,
+    config: GatewayConfig,
+}
+
+impl Gateway {
+    /// A gateway over `terminal`, remembering orders in `journal`.
+    pub fn new(
+        terminal: Arc<dyn Terminal>,
+        journal: Journal,
+        config: GatewayConfig,
+    ) -> Arc<Gateway> {
+        Arc::new(Gateway {
+            terminal,
+            journal,
+            in_flight: InFlight::default(),
+            counters: Counters::default(),
+            config,
+        })
+    }
+
+    /// The live counters.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// The one reply to one request (its frames after the routing envelope).
+    pub async fn handle(self: Arc<Self>, frames: Vec<Vec<u8>>) -> Reply {
+        Counters::bump(&self.counters.requests);
+        let Some(body) = frames.first() else {
+            return self.refuse(None, ProtocolError::Invalid("empty message".into()));
+        };
+        if body.len() > self.config.max_frame_bytes {
+            let error = ProtocolError::FrameTooLarge {
+                size: body.len(),
+                limit: self.config.max_frame_bytes,
+            };
+            return self.refuse(None, error);
+        }
+        if let Some(key) = &self.config.key {
+            let signature = frames.get(1).map(Vec::as_slice);
+            let now = crate::clock::unix_ms();
+            if let Err(error) = key.verify(body, signature, now, self.config.signature_window) {
+                Counters::bump(&self.counters.unauthorized);
+                tracing::warn!(%error, bytes = body.len(), "refused request: bad signature");
+                return Reply::failure(None, ErrorCode::UNAUTHORIZED, error.to_string(), false);
+            }
+        }
+        let request = match parse_request(body) {
+            Ok(request) => request,
+            Err((req_id, error)) => return self.refuse(req_id, error),
+        };
+        match request {
+            Request::Ping { req_id } => queries::ping(req_id),
+            Request::SymbolInfo { req_id, symbol } => self.symbol_info(req_id, &symbol),
+            Request::OrderStatus {
+                req_id,
+                order_req_id,
+            } => {
+                let gateway = Arc::clone(&self);
+                blocking(move || gateway.order_status(req_id, order_req_id), req_id).await
+            }
+            Request::OrderSend { req_id, order } => self.order_send(req_id, order).await,
+        }
+    }
+
+    fn refuse(&self, req_id: Option<uuid::Uuid>, error: ProtocolError) -> Reply {
+        Counters::bump(&self.counters.bad_requests);
+        tracing::debug!(%error, "refused request");
+        Reply::failure(req_id, error.code(), error.to_string(), false)
+    }
+}
+
+/// Runs journal and terminal work (both block) off the async workers.
+async fn blocking(work: impl FnOnce() -> Reply + Send + 'static, req_id: uuid::Uuid) -> Reply {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, %req_id, "request handler panicked");
+        Reply::failure(Some(req_id), ErrorCode::INTERNAL, "gateway error", true)
+    })
+}
