@@ -12,7 +12,7 @@ use syn::visit_mut::VisitMut;
 use syn::{Block, Expr, Type};
 
 use crate::attr::{Args, JitterKind, Timeout};
-use crate::item::{async_trait_body_mut, Flavor, Target};
+use crate::item::{async_trait_body_mut, instrumented_body_mut, Flavor, Target};
 use crate::validate::Plan;
 
 /// Emits the function with its body replaced by the retry loop.
@@ -29,6 +29,13 @@ pub(crate) fn expand(plan: Plan, target: Target) -> TokenStream {
             let body = &item.block;
             let call = blocking_call(&plan, &item.sig.ident, &output, quote!(#body));
             *item.block = block(call);
+        }
+        Flavor::Instrumented => {
+            let name = item.sig.ident.clone();
+            let slot = instrumented_body_mut(&mut item.block)
+                .expect("the instrumented shape has a future");
+            let call = async_call(&plan, &name, &output, slot.to_token_stream());
+            *slot = block(call);
         }
         Flavor::AsyncTrait => {
             let name = item.sig.ident.clone();

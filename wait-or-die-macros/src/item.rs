@@ -1,9 +1,11 @@
 //! What kind of function the attribute is on, and where its one attempt is.
 //!
-//! Three shapes exist: an `async fn`, a plain (blocking) `fn`, and a method that `#[async_trait]`
-//! has already rewritten into a plain `fn` returning `Box::pin(async move { ... })`. The last one
-//! is recognised the way tracing-attributes recognises it, so that the retry loop goes inside the
-//! boxed future (the attempt is the user's original block) and the method stays async.
+//! Four shapes exist: an `async fn`, a plain (blocking) `fn`, a method that `#[async_trait]` has
+//! already rewritten into a plain `fn` returning `Box::pin(async move { ... })`, and an `async fn`
+//! whose body `#[tracing::instrument]` (placed above `#[wait_or_die]`) has already wrapped in
+//! `let __tracing_instrument_future = async move { ... };`. The last two are recognised the way
+//! tracing-attributes recognises async-trait: the retry loop goes inside the `async move` future,
+//! which takes the arguments once, and each attempt borrows them from it afresh.
 
 use syn::{
     Block, Expr, ExprAsync, ExprCall, ItemFn, Local, Pat, PatIdent, PatType, ReturnType, Stmt, Type,
@@ -18,10 +20,15 @@ pub(crate) enum Flavor {
     Blocking,
     /// A method rewritten by `#[async_trait]`: async, with the loop inside the boxed future.
     AsyncTrait,
+    /// An `async fn` already wrapped by `#[tracing::instrument]`: the loop goes inside the
+    /// instrumented future, so one span covers the whole call.
+    Instrumented,
 }
 
 /// The name `#[async_trait]` gives the local holding the method's result.
 const ASYNC_TRAIT_RESULT: &str = "__ret";
+/// The name `#[tracing::instrument]` gives the future it wraps an `async fn` body in.
+const INSTRUMENTED_FUTURE: &str = "__tracing_instrument_future";
 
 /// The annotated function and what the expansion needs to know about it.
 pub(crate) struct Target {
@@ -32,7 +39,11 @@ pub(crate) struct Target {
 impl Target {
     pub(crate) fn new(item: ItemFn) -> Self {
         let flavor = if item.sig.asyncness.is_some() {
-            Flavor::Async
+            if instrumented_future(&item.block).is_some() {
+                Flavor::Instrumented
+            } else {
+                Flavor::Async
+            }
         } else if async_trait_future(&item.block).is_some() {
             Flavor::AsyncTrait
         } else {
@@ -50,10 +61,12 @@ impl Target {
                     _ => None,
                 })
             }
-            Flavor::Async | Flavor::Blocking => match &self.item.sig.output {
-                ReturnType::Default => None,
-                ReturnType::Type(_, ty) => Some(ty),
-            },
+            Flavor::Async | Flavor::Blocking | Flavor::Instrumented => {
+                match &self.item.sig.output {
+                    ReturnType::Default => None,
+                    ReturnType::Type(_, ty) => Some(ty),
+                }
+            }
         }
     }
 
@@ -96,9 +109,60 @@ fn async_trait_future_mut(block: &mut Block) -> Option<&mut ExprAsync> {
     }
 }
 
-/// `let __ret: R = { <the user's block> };` inside the boxed future.
+/// `let __tracing_instrument_future = async move { ... };` in the body.
+fn instrumented_future(block: &Block) -> Option<&ExprAsync> {
+    block.stmts.iter().find_map(|stmt| match stmt {
+        Stmt::Local(Local {
+            pat: Pat::Ident(PatIdent { ident, .. }),
+            init: Some(init),
+            ..
+        }) if ident == INSTRUMENTED_FUTURE => match &*init.expr {
+            Expr::Async(fut) if fut.capture.is_some() => Some(fut),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// The block of the instrumented future, to be replaced by the retry loop. With `err` or `ret`,
+/// `#[instrument]` nests the user's block in a second `async move` that it awaits at once; that
+/// one loses its `move`, so that each attempt borrows from the outer future instead of moving.
+pub(crate) fn instrumented_body_mut(block: &mut Block) -> Option<&mut Block> {
+    let fut = instrumented_future_mut(block)?;
+    let nested = match fut.block.stmts.first_mut() {
+        Some(Stmt::Local(Local {
+            init: Some(init), ..
+        })) => Some(&mut *init.expr),
+        Some(Stmt::Expr(Expr::Match(m), _)) => Some(&mut *m.expr),
+        _ => None,
+    };
+    if let Some(Expr::Await(awaited)) = nested {
+        if let Expr::Async(inner) = &mut *awaited.base {
+            inner.capture = None;
+        }
+    }
+    Some(&mut fut.block)
+}
+
+fn instrumented_future_mut(block: &mut Block) -> Option<&mut ExprAsync> {
+    block.stmts.iter_mut().find_map(|stmt| match stmt {
+        Stmt::Local(Local {
+            pat: Pat::Ident(PatIdent { ident, .. }),
+            init: Some(init),
+            ..
+        }) if ident == INSTRUMENTED_FUTURE => match &mut *init.expr {
+            Expr::Async(fut) => Some(fut),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// `let __ret: R = { <the user's block> };` inside the boxed future, or inside the future of
+/// `#[tracing::instrument]` when that ran between `#[async_trait]` and `#[wait_or_die]`.
 fn result_local(fut: &ExprAsync) -> Option<&Local> {
-    fut.block.stmts.iter().find_map(|stmt| match stmt {
+    let block = instrumented_future(&fut.block).map_or(&fut.block, |inner| &inner.block);
+    block.stmts.iter().find_map(|stmt| match stmt {
         Stmt::Local(local) if is_result_local(local) => Some(local),
         _ => None,
     })
@@ -112,16 +176,18 @@ fn is_result_local(local: &Local) -> bool {
 
 /// The initialiser of `#[async_trait]`'s result local: the user's block, to be replaced.
 pub(crate) fn async_trait_body_mut(block: &mut Block) -> Option<&mut Expr> {
-    async_trait_future_mut(block)?
-        .block
-        .stmts
-        .iter_mut()
-        .find_map(|stmt| match stmt {
-            Stmt::Local(local) if is_result_local(local) => {
-                local.init.as_mut().map(|init| &mut *init.expr)
-            }
-            _ => None,
-        })
+    let fut = async_trait_future_mut(block)?;
+    let block = if instrumented_future(&fut.block).is_some() {
+        &mut instrumented_future_mut(&mut fut.block)?.block
+    } else {
+        &mut fut.block
+    };
+    block.stmts.iter_mut().find_map(|stmt| match stmt {
+        Stmt::Local(local) if is_result_local(local) => {
+            local.init.as_mut().map(|init| &mut *init.expr)
+        }
+        _ => None,
+    })
 }
 
 #[cfg(test)]
@@ -151,6 +217,32 @@ mod tests {
         assert_eq!(quote::quote!(#out).to_string(), "Result < u8 , E >");
         let mut item = t.item;
         assert!(async_trait_body_mut(&mut item.block).is_some());
+    }
+
+    #[test]
+    fn finds_the_future_of_tracing_instrument() {
+        let wrapped = "async fn f(s: String) -> Result<u8, E> {
+            let __tracing_attr_span = span();
+            let __tracing_instrument_future = async move {
+                match async move { Ok(s.len()) }.await {
+                    Ok(x) => Ok(x),
+                    Err(e) => Err(e),
+                }
+            };
+            __tracing_instrument_future.await
+        }";
+        let mut t = target(wrapped);
+        assert!(t.flavor == Flavor::Instrumented);
+        let body = instrumented_body_mut(&mut t.item.block).unwrap();
+        let text = quote::quote!(#body).to_string();
+        assert!(
+            text.starts_with("{ match async { Ok (s . len ()) } . await"),
+            "{text}"
+        );
+        assert!(
+            target("async fn f() -> Result<u8, E> { let x = async move {}; Ok(1) }").flavor
+                == Flavor::Async
+        );
     }
 
     #[test]

@@ -61,11 +61,29 @@
 //!
 //! # Order with other attributes
 //!
-//! Put `#[wait_or_die]` above `#[tracing::instrument]`: the span then covers the whole call,
-//! retries included. The other order works too, but `#[instrument]` moves the arguments into an
-//! `async move` block inside each attempt, so only `Copy` arguments (`&self`, `&T`) are allowed
-//! there. Under `#[async_trait]`, the loop is placed inside the boxed future and the method stays
-//! async (`attempt_timeout` allowed).
+//! `#[tracing::instrument]` composes in either order on an `async fn`, and the span covers the
+//! whole call, retries included. Above `#[wait_or_die]`, `#[instrument]` has already wrapped the
+//! body in `let __tracing_instrument_future = async move { ... };`: the loop is placed inside that
+//! future, which takes the arguments once, and each attempt borrows them from it (with `err` or
+//! `ret`, the inner `async move` it nests loses its `move` for the same reason).
+//!
+//! `#[async_trait]` runs before `#[wait_or_die]` (it sits on the `impl`), turning the method
+//! into a plain `fn` returning `Box::pin(async move { ... let __ret: R = { <body> }; __ret })`.
+//! That shape is recognised, also with `#[instrument]` between them: the loop replaces `<body>`,
+//! so the method stays async (`attempt_timeout` is allowed) and its arguments are taken once.
+//!
+//! On a plain `fn`, put `#[wait_or_die]` above `#[instrument]` for one span per call. The other
+//! order makes one span per attempt, and with `err` or `ret` (which move the body into a closure)
+//! it accepts only `Copy` arguments.
+//!
+//! # Return types
+//!
+//! The function must return a `Result`. A type alias cannot be seen through in a macro, so only
+//! types that are certainly not a `Result` are rejected here with a message (no return type,
+//! `()`, tuples, references, slices, arrays, pointers, `impl Trait`, trait objects, `Option`,
+//! primitives, `String`, `Vec`, `Box`); any other path is taken to be a `Result` or an alias of
+//! one, and if it is not, the engine's `Result<T, E>` parameter reports the mismatch at the
+//! return type.
 
 mod attr;
 mod duration;

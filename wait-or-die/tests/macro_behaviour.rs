@@ -337,31 +337,76 @@ async fn async_trait_methods_retry_inside_the_boxed_future() {
     assert_eq!(start.elapsed(), Duration::from_secs(5 + 1 + 2));
 }
 
+/// Records the current span's id at each attempt.
+fn span_of_attempt(spans: &mut Vec<Option<tracing::Id>>) {
+    spans.push(tracing::Span::current().id());
+}
+
 #[wait_or_die(max_retries = 2, initial_wait = 1, jitter = "none")]
-#[tracing::instrument(skip(flaky), fields(label = %label))]
-async fn instrumented_inside(flaky: &mut Flaky, label: String) -> io::Result<u32> {
-    tracing::info!("attempt");
+#[tracing::instrument(skip(flaky, spans), fields(label = %label))]
+async fn instrumented_inside(
+    flaky: &mut Flaky,
+    label: String,
+    spans: &mut Vec<Option<tracing::Id>>,
+) -> io::Result<u32> {
+    span_of_attempt(spans);
     flaky.try_once()
 }
 
-#[tracing::instrument(skip(flaky))]
+#[tracing::instrument(skip(flaky, spans), err)]
 #[wait_or_die(max_retries = 2, initial_wait = 1, jitter = "none")]
-async fn instrumented_outside(flaky: &std::sync::Mutex<Flaky>, label: &str) -> io::Result<u32> {
-    tracing::info!("attempt");
-    flaky.lock().unwrap().try_once()
+async fn instrumented_outside(
+    flaky: &mut Flaky,
+    label: String,
+    spans: &mut Vec<Option<tracing::Id>>,
+) -> io::Result<u32> {
+    span_of_attempt(spans);
+    flaky.try_once()
 }
 
 #[tokio::test(start_paused = true)]
-async fn composes_with_tracing_instrument_in_either_order() {
+async fn composes_with_tracing_instrument_in_either_order_with_one_span_per_call() {
+    let _subscriber = tracing::subscriber::set_default(tracing_subscriber::registry());
+    let mut spans = Vec::new();
     let mut flaky = Flaky::new(2);
-    assert_eq!(
-        instrumented_inside(&mut flaky, "in".to_owned())
-            .await
-            .unwrap(),
-        3
-    );
-    let flaky = std::sync::Mutex::new(Flaky::new(1));
+    let got = instrumented_inside(&mut flaky, "in".to_owned(), &mut spans).await;
+    assert_eq!(got.unwrap(), 3);
+    let mut flaky = Flaky::new(1);
     let start = Instant::now();
-    assert_eq!(instrumented_outside(&flaky, "out").await.unwrap(), 2);
+    let got = instrumented_outside(&mut flaky, "out".to_owned(), &mut spans).await;
+    assert_eq!(got.unwrap(), 2);
     assert_eq!(start.elapsed(), Duration::from_secs(1));
+    // Three attempts in the first call's span, two in the second's.
+    assert_eq!(spans.len(), 5);
+    assert!(spans[0].is_some() && spans[3].is_some());
+    assert!(spans[..3].iter().all(|id| *id == spans[0]), "{spans:?}");
+    assert!(spans[3..].iter().all(|id| *id == spans[3]), "{spans:?}");
+    assert_ne!(spans[0], spans[3]);
+}
+
+#[async_trait::async_trait]
+trait Journal {
+    async fn append(&mut self, entry: String) -> io::Result<u32>;
+}
+
+#[async_trait::async_trait]
+impl Journal for Flaky {
+    #[tracing::instrument(skip(self))]
+    #[wait_or_die(
+        max_retries = 2,
+        initial_wait = 1,
+        jitter = "none",
+        attempt_timeout = 5
+    )]
+    async fn append(&mut self, entry: String) -> io::Result<u32> {
+        assert!(!entry.is_empty());
+        self.try_once()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn composes_with_async_trait_and_instrument_above() {
+    let mut flaky = Flaky::new(1);
+    assert_eq!(flaky.append("entry".to_owned()).await.unwrap(), 2);
+    assert_eq!(flaky.attempts, 2);
 }
