@@ -279,3 +279,21 @@ fn every_annotated_function_is_a_listed_site() {
     }
     assert!(!names.contains(&"macro_shapes::predicate_and_name"));
 }
+
+async fn bare(c: &Counter) -> io::Result<u32> {
+    Ok(c.n)
+}
+
+/// What the loop adds to a future: the call state, the attempt in flight and the wait.
+const LOOP_OVERHEAD_BYTES: usize = 128;
+
+#[test]
+fn an_annotated_future_is_not_much_larger_than_the_bare_one() {
+    let c = Counter { n: 1 };
+    let bare_size = std::mem::size_of_val(&bare(&c));
+    let annotated_size = std::mem::size_of_val(&c.by_ref());
+    assert!(
+        annotated_size <= bare_size + LOOP_OVERHEAD_BYTES,
+        "bare {bare_size} B, annotated {annotated_size} B"
+    );
+}
