@@ -12,6 +12,7 @@ pub mod gateway;
 pub mod journal;
 pub mod protocol;
 pub mod security;
+pub mod server;
 pub mod store;
 pub mod terminal;
 pub mod transport;

@@ -1,5 +1,11 @@
 //! ZeroMQ transport: the gateway's ROUTER socket on its own thread, and the Lazy Pirate client.
 
+mod client;
 mod endpoint;
+mod order_client;
+mod router;
 
+pub use client::{ClientError, ClientOptions, LazyPirateClient, DEFAULT_REPLY_TIMEOUT};
 pub use endpoint::is_local_only;
+pub use order_client::{OrderClient, OrderClientError, OUTCOME_POLICY};
+pub use router::{RouterOptions, RouterServer, TransportError, DEFAULT_TRANSPORT_MAX_MSG_BYTES};

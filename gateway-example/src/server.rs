@@ -1,0 +1,134 @@
+//! Putting a gateway together: simulated terminal, journal, recovery, then the socket.
+//!
+//! Used by `serve`, `demo` and the end-to-end tests, so all three run exactly the same assembly.
+//! Recovery runs before the socket is bound: no client can reach the gateway while a pending
+//! order is still unreconciled.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::gateway::{Gateway, GatewayConfig, RecoveryReport};
+use crate::journal::{Journal, JournalError, DEFAULT_JOURNAL_TTL};
+use crate::terminal::{LedgerError, SimulatedTerminal, SimulatorOptions};
+use crate::transport::{is_local_only, RouterOptions, RouterServer, TransportError};
+
+/// The default endpoint: loopback only.
+pub const DEFAULT_BIND: &str = "tcp://127.0.0.1:5555";
+/// Folder of the simulated trade server's books inside the data directory.
+pub const TERMINAL_SUBDIR: &str = "mt5-sim";
+
+/// Everything needed to start a gateway.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Socket options, the endpoint among them.
+    pub router: RouterOptions,
+    /// Journal directory (and parent of the terminal's); `None` keeps everything in memory.
+    pub data_dir: Option<PathBuf>,
+    /// The simulated terminal; its `data_dir` is set from `data_dir`.
+    pub simulator: SimulatorOptions,
+    /// The gateway's behaviour.
+    pub gateway: GatewayConfig,
+}
+
+/// Why a gateway did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A network-reachable endpoint without a shared key.
+    #[error("refusing to bind {0} without a shared key: only loopback, ipc:// and inproc:// endpoints may be unsigned (pass --key-file)")]
+    ExposedWithoutKey(String),
+    /// The terminal's books.
+    #[error("simulated terminal: {0}")]
+    Terminal(#[from] LedgerError),
+    /// The journal.
+    #[error("journal: {0}")]
+    Journal(#[from] JournalError),
+    /// The socket.
+    #[error("transport: {0}")]
+    Transport(#[from] TransportError),
+}
+
+/// A serving gateway; stops when dropped.
+pub struct RunningGateway {
+    /// The request handler.
+    pub gateway: Arc<Gateway>,
+    /// The simulated terminal behind it.
+    pub terminal: Arc<SimulatedTerminal>,
+    /// What start-up recovery found.
+    pub recovery: RecoveryReport,
+    server: RouterServer,
+    sweeper: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for RunningGateway {
+    fn drop(&mut self) {
+        self.sweeper.abort();
+    }
+}
+
+impl RunningGateway {
+    /// The bound endpoint.
+    pub fn endpoint(&self) -> &str {
+        self.server.endpoint()
+    }
+}
+
+/// The default data directory: `$XDG_STATE_HOME/wait-or-die-gateway`, else
+/// `~/.local/state/wait-or-die-gateway`, else `./gateway-data`.
+pub fn default_data_dir() -> PathBuf {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".local/state")));
+    match state {
+        Some(dir) => dir.join("wait-or-die-gateway"),
+        None => PathBuf::from("gateway-data"),
+    }
+}
+
+/// Opens the terminal and journal, reconciles pending orders, then binds and serves.
+pub fn start(
+    context: &zmq::Context,
+    options: &ServerOptions,
+    runtime: tokio::runtime::Handle,
+) -> Result<RunningGateway, StartError> {
+    if options.gateway.key.is_none() && !is_local_only(&options.router.endpoint) {
+        return Err(StartError::ExposedWithoutKey(
+            options.router.endpoint.clone(),
+        ));
+    }
+    let mut simulator = options.simulator.clone();
+    simulator.data_dir = options.data_dir.as_ref().map(|d| d.join(TERMINAL_SUBDIR));
+    let terminal = Arc::new(SimulatedTerminal::open(&simulator)?);
+    let journal = Journal::open(options.data_dir.as_deref(), DEFAULT_JOURNAL_TTL)?;
+    let gateway = Gateway::new(terminal.clone(), journal, options.gateway.clone());
+    let recovery = gateway.recover()?;
+    let server = RouterServer::start(
+        context,
+        &options.router,
+        Arc::clone(&gateway),
+        runtime.clone(),
+    )?;
+    let sweeper = runtime.spawn(sweep(Arc::clone(&gateway)));
+    Ok(RunningGateway {
+        gateway,
+        terminal,
+        recovery,
+        server,
+        sweeper,
+    })
+}
+
+/// Re-runs recovery now and then while serving: expires old journal entries, and settles pending
+/// orders whose clients stopped resending.
+async fn sweep(gateway: Arc<Gateway>) {
+    let mut interval = tokio::time::interval(gateway.sweep_interval());
+    interval.tick().await; // the first tick is immediate, and start-up recovery just ran
+    loop {
+        interval.tick().await;
+        let gateway = Arc::clone(&gateway);
+        match tokio::task::spawn_blocking(move || gateway.recover()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::error!(%error, "journal sweep failed"),
+            Err(error) => tracing::error!(%error, "journal sweep panicked"),
+        }
+    }
+}

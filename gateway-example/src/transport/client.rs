@@ -1,0 +1,143 @@
+//! The Lazy Pirate client (ZeroMQ Guide, chapter 4): reliable request-reply over a REQ socket.
+//!
+//! A REQ socket must alternate send and receive, so "retry the receive" after a timeout would
+//! either wait forever on a reply that was lost or break the socket's state machine with a second
+//! send. Instead one attempt is a whole round trip: send, poll for the reply with a timeout, and
+//! on timeout close the socket (LINGER 0, so the stale request is discarded), open a fresh one and
+//! let `#[wait_or_die]` send the *same* request again after its backoff. The gateway's journal
+//! makes that resend safe.
+
+use std::time::Duration;
+
+use wait_or_die::{wait_or_die, Policy};
+
+use crate::clock::unix_ms;
+use crate::execution::SOCKET_POLICY;
+use crate::security::SharedKey;
+
+/// How long one attempt waits for its reply: the seed's `RCVTIMEO` of 1 s.
+pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_millis(1000);
+
+/// How a client talks to the gateway.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Gateway endpoint, e.g. `tcp://127.0.0.1:5555`.
+    pub endpoint: String,
+    /// How long one attempt waits for the reply.
+    pub reply_timeout: Duration,
+    /// Retry policy of the round trip (the seed's socket policy by default).
+    pub policy: Policy,
+    /// Shared key to sign requests with, if the gateway wants signatures.
+    pub key: Option<SharedKey>,
+}
+
+impl ClientOptions {
+    /// Defaults for `endpoint`: seed policy, 1 s reply timeout, unsigned.
+    pub fn new(endpoint: impl Into<String>) -> ClientOptions {
+        ClientOptions {
+            endpoint: endpoint.into(),
+            reply_timeout: DEFAULT_REPLY_TIMEOUT,
+            policy: SOCKET_POLICY,
+            key: None,
+        }
+    }
+}
+
+/// Why one round trip failed. Every kind is retried: each leaves the client with a fresh socket.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// No reply within the reply timeout.
+    #[error("no reply within {0:?}")]
+    ReplyTimeout(Duration),
+    /// A socket call failed.
+    #[error("{what}: {source}")]
+    Socket {
+        /// What was being done.
+        what: &'static str,
+        /// libzmq's error.
+        source: zmq::Error,
+    },
+}
+
+/// A REQ client that survives lost replies and restarted gateways.
+pub struct LazyPirateClient {
+    context: zmq::Context,
+    options: ClientOptions,
+    socket: Option<zmq::Socket>,
+    reconnects: u64,
+}
+
+impl LazyPirateClient {
+    /// A client for `options.endpoint`; it connects on the first request.
+    pub fn new(context: &zmq::Context, options: ClientOptions) -> LazyPirateClient {
+        LazyPirateClient {
+            context: context.clone(),
+            options,
+            socket: None,
+            reconnects: 0,
+        }
+    }
+
+    /// How often the socket was thrown away and reopened.
+    pub fn reconnects(&self) -> u64 {
+        self.reconnects
+    }
+
+    /// Sends `body` and returns the reply frame, resending the same body on a fresh socket after
+    /// each lost reply: the seed's socket policy (30 s, 10 retries, 0.5 s → 5 s) unless the
+    /// options say otherwise.
+    #[wait_or_die(policy = self.options.policy, name = "client.round_trip")]
+    pub fn request(&mut self, body: &[u8]) -> Result<Vec<u8>, ClientError> {
+        self.round_trip(body)
+    }
+
+    fn round_trip(&mut self, body: &[u8]) -> Result<Vec<u8>, ClientError> {
+        let socket = match self.socket.take() {
+            Some(socket) => socket,
+            None => self.open()?,
+        };
+        let send = match &self.options.key {
+            // Signed afresh on every attempt: a resend must not fall out of the time window.
+            Some(key) => socket.send_multipart([body, &key.sign(body, unix_ms())[..]], 0),
+            None => socket.send(body, 0),
+        };
+        send.map_err(|source| ClientError::Socket {
+            what: "send",
+            source,
+        })?;
+        let timeout_ms = self.options.reply_timeout.as_millis() as i64;
+        let ready = socket
+            .poll(zmq::POLLIN, timeout_ms)
+            .map_err(|source| ClientError::Socket {
+                what: "poll",
+                source,
+            })?;
+        if ready == 0 {
+            // Dropping the socket closes it; LINGER 0 discards the unanswered request.
+            self.reconnects += 1;
+            return Err(ClientError::ReplyTimeout(self.options.reply_timeout));
+        }
+        let mut frames = socket
+            .recv_multipart(0)
+            .map_err(|source| ClientError::Socket {
+                what: "recv",
+                source,
+            })?;
+        self.socket = Some(socket);
+        Ok(frames.pop().unwrap_or_default())
+    }
+
+    fn open(&self) -> Result<zmq::Socket, ClientError> {
+        let fail = |what| move |source| ClientError::Socket { what, source };
+        let socket = self.context.socket(zmq::REQ).map_err(fail("socket"))?;
+        socket.set_linger(0).map_err(fail("set LINGER"))?;
+        let send_timeout = self.options.reply_timeout.as_millis() as i32;
+        socket
+            .set_sndtimeo(send_timeout)
+            .map_err(fail("set SNDTIMEO"))?;
+        socket
+            .connect(&self.options.endpoint)
+            .map_err(fail("connect"))?;
+        Ok(socket)
+    }
+}

@@ -1,0 +1,90 @@
+//! Orders over the Lazy Pirate client: build the request, read the reply, and keep resending the
+//! same `req_id` while the gateway answers `outcome_unknown`.
+
+use serde_json::json;
+use uuid::Uuid;
+use wait_or_die::{wait_or_die, Policy};
+
+use super::{ClientError, LazyPirateClient};
+use crate::protocol::{ErrorCode, OrderSpec, Reply};
+
+/// How long to keep asking about an order whose outcome the gateway could not yet establish:
+/// 5 more tries, 1 s → 5 s, within 60 s.
+pub const OUTCOME_POLICY: Policy = match Policy::builder()
+    .timeout(std::time::Duration::from_secs(60))
+    .max_retries(5)
+    .initial_wait(std::time::Duration::from_secs(1))
+    .max_wait(std::time::Duration::from_secs(5))
+    .build()
+{
+    Ok(policy) => policy,
+    Err(e) => panic!("{}", e.message()),
+};
+
+/// Why an order got no final reply.
+#[derive(Debug, thiserror::Error)]
+pub enum OrderClientError {
+    /// Every round trip failed.
+    #[error("no reply from the gateway: {0}")]
+    Transport(#[from] ClientError),
+    /// The reply frame was not a protocol reply.
+    #[error("unreadable reply: {0}")]
+    BadReply(String),
+    /// The gateway still could not say whether the order executed.
+    #[error("outcome still unknown")]
+    OutcomeUnknown(Reply),
+}
+
+impl OrderClientError {
+    fn is_outcome_unknown(&self) -> bool {
+        matches!(self, OrderClientError::OutcomeUnknown(_))
+    }
+}
+
+/// A client that sends requests as JSON and reads [`Reply`]s.
+pub struct OrderClient {
+    transport: LazyPirateClient,
+    outcome_policy: Policy,
+}
+
+impl OrderClient {
+    /// Wraps a Lazy Pirate client.
+    pub fn new(transport: LazyPirateClient, outcome_policy: Policy) -> OrderClient {
+        OrderClient {
+            transport,
+            outcome_policy,
+        }
+    }
+
+    /// The transport underneath.
+    pub fn transport(&self) -> &LazyPirateClient {
+        &self.transport
+    }
+
+    /// Sends one request and reads its reply.
+    pub fn call(&mut self, request: &serde_json::Value) -> Result<Reply, OrderClientError> {
+        let body = serde_json::to_vec(request).expect("JSON values serialize");
+        let frame = self.transport.request(&body)?;
+        serde_json::from_slice(&frame).map_err(|e| OrderClientError::BadReply(e.to_string()))
+    }
+
+    /// Sends an order and returns its final reply, resending the same `req_id` while the gateway
+    /// answers `outcome_unknown`.
+    #[wait_or_die(
+        policy = self.outcome_policy,
+        retry_if = OrderClientError::is_outcome_unknown,
+        name = "client.await_outcome"
+    )]
+    pub fn send_order(
+        &mut self,
+        req_id: Uuid,
+        order: &OrderSpec,
+    ) -> Result<Reply, OrderClientError> {
+        let request = json!({"action": "ORDER_SEND", "req_id": req_id, "payload": order});
+        let reply = self.call(&request)?;
+        if reply.error_code() == Some(ErrorCode::OUTCOME_UNKNOWN.0) {
+            return Err(OrderClientError::OutcomeUnknown(reply));
+        }
+        Ok(reply)
+    }
+}

@@ -1,0 +1,114 @@
+//! Shared set-up of the end-to-end tests: a gateway on a random loopback port, and clients.
+#![allow(dead_code)] // each test binary uses its own part of this
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use gateway_example::execution::{scaled_policy, EXECUTION_POLICY};
+use gateway_example::gateway::GatewayConfig;
+use gateway_example::protocol::OrderSpec;
+use gateway_example::server::{start, RunningGateway, ServerOptions};
+use gateway_example::terminal::{OrderType, SimulatorOptions};
+use gateway_example::transport::{ClientOptions, LazyPirateClient, OrderClient, RouterOptions};
+use wait_or_die::Policy;
+
+/// The seed's order policy, 100 times faster: same shape, short waits.
+pub fn fast_execution() -> Policy {
+    scaled_policy(EXECUTION_POLICY, 0.01)
+}
+
+/// A client round trip that outlasts any fast execution: 10 retries, 10 ms → 100 ms, 20 s budget.
+pub fn fast_client() -> Policy {
+    Policy::builder()
+        .max_retries(10)
+        .timeout(Duration::from_secs(20))
+        .initial_wait(Duration::from_millis(10))
+        .max_wait(Duration::from_millis(100))
+        .build()
+        .unwrap()
+}
+
+/// Resends after `outcome_unknown`: 5 retries, 20 ms → 200 ms.
+pub fn fast_outcome() -> Policy {
+    Policy::builder()
+        .max_retries(5)
+        .timeout(Duration::from_secs(20))
+        .initial_wait(Duration::from_millis(20))
+        .max_wait(Duration::from_millis(200))
+        .build()
+        .unwrap()
+}
+
+/// Options for a gateway on a random free loopback port.
+pub fn options(data_dir: Option<PathBuf>, fault_rate: f64, seed: u64) -> ServerOptions {
+    ServerOptions {
+        router: RouterOptions::new("tcp://127.0.0.1:*"),
+        data_dir,
+        simulator: SimulatorOptions {
+            data_dir: None,
+            fault_rate,
+            seed,
+            max_latency: Duration::from_millis(20),
+        },
+        gateway: GatewayConfig {
+            execution_policy: fast_execution(),
+            reconcile_policy: fast_execution(),
+            ..GatewayConfig::default()
+        },
+    }
+}
+
+/// A gateway serving on its own tokio runtime, stopped when dropped.
+pub struct TestGateway {
+    // Field order is drop order: the gateway stops before its runtime and context go.
+    pub running: RunningGateway,
+    pub context: zmq::Context,
+    pub runtime: tokio::runtime::Runtime,
+}
+
+impl TestGateway {
+    pub fn start(options: &ServerOptions) -> TestGateway {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let context = zmq::Context::new();
+        let running = start(&context, options, runtime.handle().clone()).unwrap();
+        TestGateway {
+            running,
+            context,
+            runtime,
+        }
+    }
+
+    pub fn endpoint(&self) -> String {
+        self.running.endpoint().to_owned()
+    }
+
+    /// A client with fast retries and this reply timeout.
+    pub fn client(&self, reply_timeout: Duration) -> OrderClient {
+        client(&self.context, &self.endpoint(), reply_timeout)
+    }
+}
+
+pub fn client(context: &zmq::Context, endpoint: &str, reply_timeout: Duration) -> OrderClient {
+    let options = ClientOptions {
+        reply_timeout,
+        policy: fast_client(),
+        ..ClientOptions::new(endpoint)
+    };
+    OrderClient::new(LazyPirateClient::new(context, options), fast_outcome())
+}
+
+pub fn market(symbol: &str, order_type: OrderType, volume: f64) -> OrderSpec {
+    OrderSpec {
+        symbol: symbol.into(),
+        order_type,
+        volume,
+        price: None,
+        sl: 0.0,
+        tp: 0.0,
+        deviation: 20,
+    }
+}
