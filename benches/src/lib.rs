@@ -1,1 +1,99 @@
-//! Shared helpers for the benchmarks.
+//! The operations and policies every benchmark shares, so that each crate retries the same call.
+//!
+//! Each peer is configured as closely as it allows to the seed's socket policy: 10 retries,
+//! waits from 0.5 s doubling up to 5 s. Only wait-or-die and `tokio::time::timeout` enforce the
+//! 30 s total budget; the peers have no such setting.
+
+use std::hint::black_box;
+use std::io;
+use std::time::Duration;
+
+use wait_or_die::{wait_or_die, Policy};
+
+/// Retries of the seed's socket policy.
+pub const MAX_RETRIES: usize = 10;
+/// First wait of the seed's socket policy.
+pub const INITIAL_WAIT: Duration = Duration::from_millis(500);
+/// Longest wait of the seed's socket policy.
+pub const MAX_WAIT: Duration = Duration::from_secs(5);
+/// Total budget of the seed's socket policy.
+pub const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The bare operation: one async call that succeeds at once.
+#[inline(never)]
+pub async fn op() -> Result<u64, io::Error> {
+    Ok(black_box(1))
+}
+
+/// The bare blocking operation.
+#[inline(never)]
+pub fn op_blocking() -> Result<u64, io::Error> {
+    Ok(black_box(1))
+}
+
+/// The seed's full annotation.
+#[wait_or_die(timeout = 30, max_retries = 10, initial_wait = 0.5, max_wait = 5.0)]
+pub async fn seed_annotated() -> Result<u64, io::Error> {
+    op().await
+}
+
+/// The seed's annotation without a total budget.
+#[wait_or_die(timeout = "none", max_retries = 10, initial_wait = 0.5, max_wait = 5.0)]
+pub async fn seed_annotated_no_timeout() -> Result<u64, io::Error> {
+    op().await
+}
+
+/// The seed's blocking annotation.
+#[wait_or_die(timeout = 30, max_retries = 10, initial_wait = 0.5, max_wait = 5.0)]
+pub fn seed_annotated_blocking() -> Result<u64, io::Error> {
+    op_blocking()
+}
+
+/// The seed's policy as a value, for the engine's own API.
+pub const SEED_POLICY: Policy = match Policy::builder()
+    .timeout(TIMEOUT)
+    .max_retries(MAX_RETRIES as u32)
+    .initial_wait(INITIAL_WAIT)
+    .max_wait(MAX_WAIT)
+    .build()
+{
+    Ok(p) => p,
+    Err(e) => panic!("{}", e.message()),
+};
+
+/// backon's exponential builder with the seed's numbers and jitter.
+pub fn backon_builder() -> backon::ExponentialBuilder {
+    backon::ExponentialBuilder::default()
+        .with_min_delay(INITIAL_WAIT)
+        .with_max_delay(MAX_WAIT)
+        .with_max_times(MAX_RETRIES)
+        .with_jitter()
+}
+
+/// tokio-retry's strategy with the seed's numbers (it counts delays in factors of a base).
+pub fn tokio_retry_strategy() -> impl Iterator<Item = Duration> {
+    tokio_retry::strategy::ExponentialBackoff::from_millis(2)
+        .factor(250)
+        .max_delay(MAX_WAIT)
+        .map(tokio_retry::strategy::jitter)
+        .take(MAX_RETRIES)
+}
+
+/// backoff's exponential backoff with the seed's numbers (it bounds elapsed time, not retries).
+pub fn backoff_policy() -> backoff::ExponentialBackoff {
+    backoff::ExponentialBackoffBuilder::new()
+        .with_initial_interval(INITIAL_WAIT)
+        .with_max_interval(MAX_WAIT)
+        .with_multiplier(2.0)
+        .with_max_elapsed_time(Some(TIMEOUT))
+        .build()
+}
+
+/// tryhard's retry configuration with the seed's numbers.
+pub fn tryhard_config(
+) -> tryhard::RetryFutureConfig<tryhard::backoff_strategies::ExponentialBackoff, tryhard::NoOnRetry>
+{
+    tryhard::RetryFutureConfig::new(MAX_RETRIES as u32)
+        .exponential_backoff(INITIAL_WAIT)
+        .max_delay(MAX_WAIT)
+}

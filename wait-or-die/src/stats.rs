@@ -2,12 +2,16 @@
 //!
 //! Every `#[wait_or_die]` function owns one `static` [`Site`], registered at link time, so
 //! [`sites`] lists every annotated function in the binary, called or not. The happy path costs
-//! one relaxed increment (`calls`); attempts are derived as `calls + retries`.
+//! one increment of `calls`, with no locked instruction (see `counter.rs`); attempts are derived
+//! as `calls + retries`.
+
+mod counter;
 
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use core::time::Duration;
 
 use crate::error::StopReason;
+use counter::ShardedCounter;
 
 /// The counters of one call site (one annotated function, or one place that calls [`crate::retry`]).
 ///
@@ -28,7 +32,7 @@ use crate::error::StopReason;
 #[derive(Debug)]
 pub struct Site {
     name: &'static str,
-    calls: AtomicU64,
+    calls: ShardedCounter,
     retries: AtomicU64,
     retried_calls: AtomicU64,
     recovered: AtomicU64,
@@ -46,7 +50,7 @@ impl Site {
     pub const fn new(name: &'static str) -> Site {
         Site {
             name,
-            calls: AtomicU64::new(0),
+            calls: ShardedCounter::new(),
             retries: AtomicU64::new(0),
             retried_calls: AtomicU64::new(0),
             recovered: AtomicU64::new(0),
@@ -77,7 +81,7 @@ impl Site {
     /// assert_eq!(SITE.snapshot().calls, 0);
     /// ```
     pub fn snapshot(&self) -> SiteStats {
-        let calls = self.calls.load(Relaxed);
+        let calls = self.calls.get();
         let retries = self.retries.load(Relaxed);
         SiteStats {
             name: self.name,
@@ -97,7 +101,7 @@ impl Site {
 
     #[inline]
     pub(crate) fn record_call(&self) {
-        self.calls.fetch_add(1, Relaxed);
+        self.calls.increment();
     }
 
     pub(crate) fn record_retry(&self, first_retry: bool, wait: Duration) {

@@ -95,7 +95,8 @@ impl<'p, K: Clock> BlockingCall<'p, K> {
     #[inline]
     pub fn with_clock(site: &'static Site, policy: &'p Policy, clock: K) -> Self {
         BlockingCall {
-            schedule: Schedule::start(site, policy, || clock.now()),
+            // A blocking attempt takes real time before it can fail: the budget starts now.
+            schedule: Schedule::start(site, policy, policy.timeout().map(|_| clock.now())),
             clock,
         }
     }

@@ -42,11 +42,12 @@ enum Armed {
 }
 
 impl<'p> Call<'p> {
-    /// Starts a call: counts it, and reads the clock only when the policy has a timeout.
+    /// Starts a call: counts it, and reads no clock. The budget starts when the call first has to
+    /// wait: at the first attempt that is not ready on its first poll, or at the first failure.
     #[inline]
     pub fn start(site: &'static Site, policy: &'p Policy) -> Self {
         Call {
-            schedule: Schedule::start(site, policy, now),
+            schedule: Schedule::start(site, policy, None),
             timer: None,
             armed: None,
             timed_out: None,
@@ -148,11 +149,16 @@ impl<'p> Call<'p> {
 
     /// Arms the timer at the earlier of the deadline and this attempt's own limit.
     fn arm_attempt_limit(&mut self) -> Option<TimedOut> {
-        let deadline = self.schedule.deadline();
         let policy = self.schedule.policy();
+        if policy.timeout().is_none() && policy.attempt_timeout().is_none() {
+            return None;
+        }
+        let now = now();
+        self.schedule.anchor(now);
+        let deadline = self.schedule.deadline();
         let own = policy
             .attempt_timeout()
-            .and_then(|budget| now().checked_add(budget));
+            .and_then(|budget| now.checked_add(budget));
         let (limit, kind) = match (deadline, own) {
             (None, None) => return None,
             (Some(d), None) => (d, TimedOut::deadline()),

@@ -19,8 +19,8 @@ use crate::testing;
 pub(crate) struct Schedule<'p> {
     policy: &'p Policy,
     site: &'static Site,
-    /// The call's start when the policy has a timeout; otherwise its first failure (no clock is
-    /// read on the happy path without a deadline).
+    /// When the budget started: set by the caller at the start (blocking), or on the first
+    /// pending poll or first failure (async), so that a call that completes at once reads no clock.
     anchor: Option<Instant>,
     /// The number of the attempt running or last run (1-based).
     attempt: u32,
@@ -30,19 +30,20 @@ pub(crate) struct Schedule<'p> {
 
 impl<'p> Schedule<'p> {
     #[inline]
-    pub(crate) fn start(
-        site: &'static Site,
-        policy: &'p Policy,
-        now: impl FnOnce() -> Instant,
-    ) -> Self {
+    pub(crate) fn start(site: &'static Site, policy: &'p Policy, anchor: Option<Instant>) -> Self {
         site.record_call();
         Schedule {
             policy,
             site,
-            anchor: policy.timeout.map(|_| now()),
+            anchor,
             attempt: 1,
             wait_nanos: 0,
         }
+    }
+
+    /// Starts the budget now unless it has started already.
+    pub(crate) fn anchor(&mut self, now: Instant) {
+        self.anchor.get_or_insert(now);
     }
 
     pub(crate) fn policy(&self) -> &'p Policy {
@@ -198,7 +199,7 @@ mod tests {
     fn retries_until_exhausted() {
         let p = policy(2, None);
         let t0 = Instant::now();
-        let mut s = Schedule::start(&SITE, &p, || unreachable!("no timeout: no clock"));
+        let mut s = Schedule::start(&SITE, &p, None);
         assert_eq!(s.on_failure(Action::Retry, &"e", None, t0), Ok(()));
         assert_eq!(s.wait(), Duration::from_millis(100));
         assert_eq!(s.on_failure(Action::Retry, &"e", None, t0), Ok(()));
@@ -214,7 +215,7 @@ mod tests {
     fn stops_before_a_wait_that_crosses_the_deadline() {
         let p = policy(10, Some(250));
         let t0 = Instant::now();
-        let mut s = Schedule::start(&SITE, &p, || t0);
+        let mut s = Schedule::start(&SITE, &p, Some(t0));
         assert_eq!(s.on_failure(Action::Retry, &"e", None, t0), Ok(()));
         // 100 ms later, a 200 ms wait would end at 300 ms > 250 ms.
         let t1 = t0 + Duration::from_millis(100);
@@ -227,7 +228,7 @@ mod tests {
     #[test]
     fn hint_lengthens_the_wait() {
         let p = policy(3, None);
-        let mut s = Schedule::start(&SITE, &p, Instant::now);
+        let mut s = Schedule::start(&SITE, &p, None);
         let hint = Duration::from_secs(2);
         s.on_failure(Action::RetryAfter(hint), &"e", None, Instant::now())
             .unwrap();
@@ -238,12 +239,12 @@ mod tests {
     fn permanent_and_deadline_timeouts_stop_at_once() {
         let p = policy(3, Some(1000));
         let t0 = Instant::now();
-        let mut s = Schedule::start(&SITE, &p, || t0);
+        let mut s = Schedule::start(&SITE, &p, Some(t0));
         assert_eq!(
             s.on_failure(Action::Die, &"e", None, t0),
             Err(StopReason::Permanent)
         );
-        let mut s = Schedule::start(&SITE, &p, || t0);
+        let mut s = Schedule::start(&SITE, &p, Some(t0));
         let cancelled = Some(TimedOut::deadline());
         assert_eq!(
             s.on_failure(Action::Retry, &"e", cancelled, t0),
@@ -254,7 +255,7 @@ mod tests {
     #[test]
     fn last_attempt_cut_by_attempt_timeout_says_so() {
         let p = policy(0, None);
-        let mut s = Schedule::start(&SITE, &p, Instant::now);
+        let mut s = Schedule::start(&SITE, &p, None);
         assert_eq!(
             s.on_failure(
                 Action::Retry,
