@@ -40,6 +40,7 @@
 //!         let __wod_result = __wod_call
 //!             .attempt(async {
 //!                 let __wod_out: Result<Value, GatewayError> = { self.socket.recv().await };
+//!                 #[allow(unreachable_code)]
 //!                 __wod_out
 //!             })
 //!             .await;
