@@ -6,7 +6,10 @@
 //! socket round trips (30 s budget, 10 retries, 0.5 s → 5 s) and order execution (30 s, 5 retries,
 //! 1 s → 10 s).
 
+pub mod cli;
 pub mod clock;
+pub mod commands;
+pub mod demo;
 pub mod execution;
 pub mod gateway;
 pub mod journal;

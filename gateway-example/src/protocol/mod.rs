@@ -17,4 +17,4 @@ mod request;
 
 pub use error::{ErrorCode, ProtocolError};
 pub use reply::{ErrorBody, Reply};
-pub use request::{parse_request, OrderSpec, Request};
+pub use request::{parse_request, OrderSpec, Request, DEFAULT_DEVIATION_POINTS};

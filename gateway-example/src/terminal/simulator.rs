@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -64,6 +65,7 @@ struct State {
 pub struct SimulatedTerminal {
     symbols: Vec<SymbolInfo>,
     state: Mutex<State>,
+    faults_injected: AtomicU64,
 }
 
 impl SimulatedTerminal {
@@ -82,6 +84,7 @@ impl SimulatedTerminal {
                 injected: VecDeque::new(),
                 injected_query_failures: 0,
             }),
+            faults_injected: AtomicU64::new(0),
         })
     }
 
@@ -93,6 +96,11 @@ impl SimulatedTerminal {
     /// Makes the next `count` history queries fail with a lost connection.
     pub fn inject_query_failures(&self, count: usize) {
         self.lock().injected_query_failures += count;
+    }
+
+    /// How many `order_send` calls drew a fault (latency included).
+    pub fn faults_injected(&self) -> u64 {
+        self.faults_injected.load(Ordering::Relaxed)
     }
 
     /// Every deal on the books, fault-free: the auditor's view, not a trading call.
@@ -171,7 +179,7 @@ impl SimulatedTerminal {
         if !stops_are_valid(rules, request, exec_price) {
             return refused(Retcode::INVALID_STOPS);
         }
-        if request.volume * rules.contract_size * exec_price / LEVERAGE > FREE_MARGIN {
+        if margin(rules, request.volume, exec_price) > FREE_MARGIN {
             return refused(Retcode::NO_MONEY);
         }
 
@@ -268,6 +276,9 @@ impl Terminal for SimulatedTerminal {
             let injected = state.injected.pop_front();
             injected.or_else(|| state.faults.next_order_fault())
         };
+        if fault.is_some() {
+            self.faults_injected.fetch_add(1, Ordering::Relaxed);
+        }
         if let Some(Fault::Latency(delay)) = fault {
             // Sleep without the lock: a slow call must not stall every other client.
             std::thread::sleep(delay);
@@ -314,6 +325,17 @@ impl Terminal for SimulatedTerminal {
             ask,
             ..rules.clone()
         }))
+    }
+}
+
+/// Margin in the account's currency (USD): a USD-based pair's lot is already in dollars, any
+/// other symbol's is worth its price in dollars.
+fn margin(rules: &SymbolInfo, volume: f64, price: f64) -> f64 {
+    let notional = volume * rules.contract_size;
+    if rules.name.starts_with("USD") {
+        notional / LEVERAGE
+    } else {
+        notional * price / LEVERAGE
     }
 }
 

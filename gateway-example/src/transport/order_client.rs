@@ -1,5 +1,5 @@
 //! Orders over the Lazy Pirate client: build the request, read the reply, and keep resending the
-//! same `req_id` while the gateway answers `outcome_unknown`.
+//! same `req_id` until the gateway gives a final answer.
 
 use serde_json::json;
 use uuid::Uuid;
@@ -36,8 +36,10 @@ pub enum OrderClientError {
 }
 
 impl OrderClientError {
-    fn is_outcome_unknown(&self) -> bool {
-        matches!(self, OrderClientError::OutcomeUnknown(_))
+    /// Whether resending the same `req_id` may still get the final answer: always, except for a
+    /// reply that could not be read. Resending is safe because the gateway is idempotent.
+    fn may_resend(&self) -> bool {
+        !matches!(self, OrderClientError::BadReply(_))
     }
 }
 
@@ -69,10 +71,12 @@ impl OrderClient {
     }
 
     /// Sends an order and returns its final reply, resending the same `req_id` while the gateway
-    /// answers `outcome_unknown`.
+    /// answers `outcome_unknown` or the socket retries run out. This outer budget (60 s by
+    /// default) outlasts the gateway's 30 s execution budget, so a client never gives up on an
+    /// order the gateway is still working on.
     #[wait_or_die(
         policy = self.outcome_policy,
-        retry_if = OrderClientError::is_outcome_unknown,
+        retry_if = OrderClientError::may_resend,
         name = "client.await_outcome"
     )]
     pub fn send_order(

@@ -1,0 +1,156 @@
+//! Command-line interface: `demo` (the default), `serve` and `send`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::server::DEFAULT_BIND;
+use crate::terminal::OrderType;
+
+/// A ZeroMQ JSON order gateway in front of a simulated MetaTrader 5 terminal, retried with
+/// #[wait_or_die].
+#[derive(Debug, Parser)]
+#[command(name = "gateway-example", version, about)]
+pub struct Cli {
+    /// What to run; `demo` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Gateway, simulated terminal and concurrent clients in one process, with faults; ends with
+    /// a report and exits non-zero if any order was lost or duplicated.
+    Demo(DemoArgs),
+    /// Serve the gateway until killed.
+    Serve(ServeArgs),
+    /// Send one order to a running gateway and print the reply.
+    Send(SendArgs),
+}
+
+/// Options of the simulated MetaTrader 5 terminal.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "mt5-sim")]
+pub struct SimArgs {
+    /// Fraction of order_send calls that fail (requotes, busy server, lost connections, executed
+    /// orders whose reply is lost, partial fills, latency); a quarter as many replies are also
+    /// dropped on the socket [default: 0.2 for demo, 0 for serve].
+    #[arg(long)]
+    pub fault_rate: Option<f64>,
+    /// Seed of faults, prices and (in the demo) orders.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Longest injected terminal latency, in milliseconds.
+    #[arg(long, default_value_t = 50)]
+    pub max_latency_ms: u64,
+}
+
+/// Options of `demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Orders to send in all.
+    #[arg(long, default_value_t = 300)]
+    pub orders: usize,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 8)]
+    pub clients: usize,
+    /// Multiplies every retry wait and budget (1.0 = the seed's numbers; 0.1 runs ten times
+    /// faster).
+    #[arg(long, default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Where to keep the journal and the terminal's books [default: a fresh temporary folder].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Log level of retry events on stderr (off, error, warn, info, debug).
+    #[arg(long, default_value = "off")]
+    pub log_level: String,
+    /// The simulated terminal.
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+impl Default for DemoArgs {
+    fn default() -> Self {
+        DemoArgs::parse_from(["demo"])
+    }
+}
+
+#[derive(Parser)]
+struct DemoOnly {
+    #[command(flatten)]
+    args: DemoArgs,
+}
+
+impl DemoArgs {
+    fn parse_from<const N: usize>(argv: [&str; N]) -> DemoArgs {
+        DemoOnly::parse_from(argv).args
+    }
+}
+
+/// Options of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Endpoint to bind. Anything but loopback, ipc:// or inproc:// needs --key-file.
+    #[arg(long, default_value = DEFAULT_BIND)]
+    pub bind: String,
+    /// Where to keep the journal and the terminal's books [default: $XDG_STATE_HOME/wait-or-die-gateway].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// File holding the shared HMAC key (at least 16 bytes); requests must then be signed.
+    #[arg(long)]
+    pub key_file: Option<PathBuf>,
+    /// Multiplies every retry wait and budget (1.0 = the seed's numbers).
+    #[arg(long, default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Largest request frame answered; larger ones get `frame_too_large`.
+    #[arg(long, default_value_t = crate::gateway::DEFAULT_MAX_FRAME_BYTES)]
+    pub max_frame_bytes: usize,
+    /// Log level on stderr (off, error, warn, info, debug).
+    #[arg(long, default_value = "info")]
+    pub log_level: String,
+    /// The simulated terminal.
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+/// Options of `send`.
+#[derive(Debug, Clone, Args)]
+pub struct SendArgs {
+    /// Gateway endpoint.
+    #[arg(long, default_value = DEFAULT_BIND)]
+    pub connect: String,
+    /// Symbol.
+    #[arg(long, default_value = "EURUSD")]
+    pub symbol: String,
+    /// Order type: OP_BUY, OP_SELL, ORDER_TYPE_BUY_LIMIT...
+    #[arg(long = "type", default_value = "OP_BUY", value_parser = parse_order_type)]
+    pub order_type: OrderType,
+    /// Lots.
+    #[arg(long, default_value_t = 0.01)]
+    pub volume: f64,
+    /// Trigger price (pending orders only).
+    #[arg(long)]
+    pub price: Option<f64>,
+    /// Stop loss.
+    #[arg(long, default_value_t = 0.0)]
+    pub sl: f64,
+    /// Take profit.
+    #[arg(long, default_value_t = 0.0)]
+    pub tp: f64,
+    /// Request id to use (resend an earlier order by giving its id) [default: a new UUID].
+    #[arg(long)]
+    pub req_id: Option<uuid::Uuid>,
+    /// File holding the shared HMAC key, if the gateway wants signatures.
+    #[arg(long)]
+    pub key_file: Option<PathBuf>,
+    /// How long one attempt waits for the reply, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    pub reply_timeout_ms: u64,
+}
+
+fn parse_order_type(name: &str) -> Result<OrderType, String> {
+    OrderType::from_name(name).ok_or_else(|| {
+        format!("unknown order type `{name}`; expected OP_BUY, OP_SELL or an ORDER_TYPE_* name")
+    })
+}

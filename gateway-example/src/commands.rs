@@ -1,0 +1,113 @@
+//! The `serve` and `send` subcommands, and log set-up.
+
+use std::io::Write;
+use std::str::FromStr;
+use std::time::Duration;
+
+use tracing::level_filters::LevelFilter;
+
+use crate::cli::{SendArgs, ServeArgs};
+use crate::execution::{scaled_policy, EXECUTION_POLICY, SOCKET_POLICY};
+use crate::gateway::GatewayConfig;
+use crate::protocol::OrderSpec;
+use crate::protocol::DEFAULT_DEVIATION_POINTS;
+use crate::security::SharedKey;
+use crate::server::{default_data_dir, start, ServerOptions};
+use crate::terminal::SimulatorOptions;
+use crate::transport::{
+    ClientOptions, LazyPirateClient, OrderClient, RouterOptions, OUTCOME_POLICY,
+};
+
+/// Share of the terminal fault rate applied as dropped replies, as in the demo.
+const REPLY_DROP_SHARE: f64 = 0.25;
+
+/// Sends `tracing` events at `level` and above to stderr; an unknown level means `info`.
+pub fn init_logging(level: &str) {
+    let filter = LevelFilter::from_str(level).unwrap_or(LevelFilter::INFO);
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Serves until the process is killed. Prints the recovery report and the bound endpoint on
+/// stdout first, so that scripts (and the crash test) know when it is ready.
+pub fn serve(args: &ServeArgs) -> Result<bool, String> {
+    init_logging(&args.log_level);
+    let key = args
+        .key_file
+        .as_deref()
+        .map(SharedKey::from_file)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let fault_rate = args.sim.fault_rate.unwrap_or(0.0);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let context = zmq::Context::new();
+    let options = ServerOptions {
+        router: RouterOptions {
+            reply_drop_rate: fault_rate * REPLY_DROP_SHARE,
+            seed: args.sim.seed,
+            ..RouterOptions::new(args.bind.clone())
+        },
+        data_dir: Some(args.data_dir.clone().unwrap_or_else(default_data_dir)),
+        simulator: SimulatorOptions {
+            data_dir: None,
+            fault_rate,
+            seed: args.sim.seed,
+            max_latency: Duration::from_millis(args.sim.max_latency_ms),
+        },
+        gateway: GatewayConfig {
+            execution_policy: scaled_policy(EXECUTION_POLICY, args.time_scale),
+            reconcile_policy: scaled_policy(SOCKET_POLICY, args.time_scale),
+            max_frame_bytes: args.max_frame_bytes,
+            key,
+            ..GatewayConfig::default()
+        },
+    };
+    let running = start(&context, &options, runtime.handle().clone()).map_err(|e| e.to_string())?;
+    let recovery = serde_json::to_string(&running.recovery).expect("reports serialize");
+    println!("recovered {recovery}");
+    println!("listening on {}", running.endpoint());
+    let _ = std::io::stdout().flush();
+    loop {
+        std::thread::park();
+    }
+}
+
+/// Sends one order and prints the reply; succeeds when the reply is `ok`.
+pub fn send(args: &SendArgs) -> Result<bool, String> {
+    let key = args
+        .key_file
+        .as_deref()
+        .map(SharedKey::from_file)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let context = zmq::Context::new();
+    let options = ClientOptions {
+        reply_timeout: Duration::from_millis(args.reply_timeout_ms),
+        key,
+        ..ClientOptions::new(args.connect.clone())
+    };
+    let mut client = OrderClient::new(LazyPirateClient::new(&context, options), OUTCOME_POLICY);
+    let order = OrderSpec {
+        symbol: args.symbol.clone(),
+        order_type: args.order_type,
+        volume: args.volume,
+        price: args.price,
+        sl: args.sl,
+        tp: args.tp,
+        deviation: DEFAULT_DEVIATION_POINTS,
+    };
+    let req_id = args.req_id.unwrap_or_else(uuid::Uuid::new_v4);
+    let reply = client
+        .send_order(req_id, &order)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&reply).expect("replies serialize")
+    );
+    Ok(reply.ok)
+}
