@@ -9,10 +9,11 @@ use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{Block, Expr, Type};
+use syn::{Block, Expr, Stmt, Type};
 
 use crate::attr::{Args, JitterKind, Timeout};
-use crate::item::{async_trait_body_mut, instrumented_body_mut, Flavor, Target};
+use crate::instrument;
+use crate::item::{async_trait_body_mut, Flavor, Target};
 use crate::validate::Plan;
 
 /// Emits the function with its body replaced by the retry loop.
@@ -32,10 +33,19 @@ pub(crate) fn expand(plan: Plan, target: Target) -> TokenStream {
         }
         Flavor::Instrumented => {
             let name = item.sig.ident.clone();
-            let slot = instrumented_body_mut(&mut item.block)
+            let slot = instrument::future_body_mut(&mut item.block)
                 .expect("the instrumented shape has a future");
             let call = async_call(&plan, &name, &output, slot.to_token_stream());
             *slot = block(call);
+        }
+        Flavor::InstrumentedBlocking => {
+            let name = item.sig.ident.clone();
+            let (block, rest) = instrument::split_blocking_body_mut(&mut item.block)
+                .expect("the instrumented shape has a span prelude");
+            let call = blocking_call(&plan, &name, &output, quote!({ #(#rest)* }));
+            block
+                .stmts
+                .push(Stmt::Expr(Expr::Verbatim(quote!({ #call })), None));
         }
         Flavor::AsyncTrait => {
             let name = item.sig.ident.clone();

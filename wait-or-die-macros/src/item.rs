@@ -1,12 +1,12 @@
 //! What kind of function the attribute is on, and where its one attempt is.
 //!
-//! Four shapes exist: an `async fn`, a plain (blocking) `fn`, a method that `#[async_trait]` has
-//! already rewritten into a plain `fn` returning `Box::pin(async move { ... })`, and an `async fn`
-//! whose body `#[tracing::instrument]` (placed above `#[wait_or_die]`) has already wrapped in
-//! `let __tracing_instrument_future = async move { ... };`. The last two are recognised the way
-//! tracing-attributes recognises async-trait: the retry loop goes inside the `async move` future,
-//! which takes the arguments once, and each attempt borrows them from it afresh.
+//! The shapes are an `async fn`, a plain (blocking) `fn`, and a method that `#[async_trait]` has
+//! already rewritten into a plain `fn` returning `Box::pin(async move { ... })`, recognised the
+//! way tracing-attributes recognises it: the retry loop goes inside the boxed future, which takes
+//! the arguments once, and each attempt borrows them from it afresh. Bodies that
+//! `#[tracing::instrument]` has already rewritten are recognised in `instrument.rs`.
 
+use crate::instrument;
 use syn::{
     Block, Expr, ExprAsync, ExprCall, ItemFn, Local, Pat, PatIdent, PatType, ReturnType, Stmt, Type,
 };
@@ -23,12 +23,13 @@ pub(crate) enum Flavor {
     /// An `async fn` already wrapped by `#[tracing::instrument]`: the loop goes inside the
     /// instrumented future, so one span covers the whole call.
     Instrumented,
+    /// A plain `fn` already wrapped by `#[tracing::instrument]`: the loop goes after the span
+    /// is entered, so one span covers the whole call.
+    InstrumentedBlocking,
 }
 
 /// The name `#[async_trait]` gives the local holding the method's result.
 const ASYNC_TRAIT_RESULT: &str = "__ret";
-/// The name `#[tracing::instrument]` gives the future it wraps an `async fn` body in.
-const INSTRUMENTED_FUTURE: &str = "__tracing_instrument_future";
 
 /// The annotated function and what the expansion needs to know about it.
 pub(crate) struct Target {
@@ -39,13 +40,15 @@ pub(crate) struct Target {
 impl Target {
     pub(crate) fn new(item: ItemFn) -> Self {
         let flavor = if item.sig.asyncness.is_some() {
-            if instrumented_future(&item.block).is_some() {
+            if instrument::future(&item.block).is_some() {
                 Flavor::Instrumented
             } else {
                 Flavor::Async
             }
         } else if async_trait_future(&item.block).is_some() {
             Flavor::AsyncTrait
+        } else if instrument::blocking_body(&item.block).is_some() {
+            Flavor::InstrumentedBlocking
         } else {
             Flavor::Blocking
         };
@@ -61,17 +64,18 @@ impl Target {
                     _ => None,
                 })
             }
-            Flavor::Async | Flavor::Blocking | Flavor::Instrumented => {
-                match &self.item.sig.output {
-                    ReturnType::Default => None,
-                    ReturnType::Type(_, ty) => Some(ty),
-                }
-            }
+            Flavor::Async
+            | Flavor::Blocking
+            | Flavor::Instrumented
+            | Flavor::InstrumentedBlocking => match &self.item.sig.output {
+                ReturnType::Default => None,
+                ReturnType::Type(_, ty) => Some(ty),
+            },
         }
     }
 
     pub(crate) fn is_async(&self) -> bool {
-        self.flavor != Flavor::Blocking
+        !matches!(self.flavor, Flavor::Blocking | Flavor::InstrumentedBlocking)
     }
 }
 
@@ -109,59 +113,10 @@ fn async_trait_future_mut(block: &mut Block) -> Option<&mut ExprAsync> {
     }
 }
 
-/// `let __tracing_instrument_future = async move { ... };` in the body.
-fn instrumented_future(block: &Block) -> Option<&ExprAsync> {
-    block.stmts.iter().find_map(|stmt| match stmt {
-        Stmt::Local(Local {
-            pat: Pat::Ident(PatIdent { ident, .. }),
-            init: Some(init),
-            ..
-        }) if ident == INSTRUMENTED_FUTURE => match &*init.expr {
-            Expr::Async(fut) if fut.capture.is_some() => Some(fut),
-            _ => None,
-        },
-        _ => None,
-    })
-}
-
-/// The block of the instrumented future, to be replaced by the retry loop. With `err` or `ret`,
-/// `#[instrument]` nests the user's block in a second `async move` that it awaits at once; that
-/// one loses its `move`, so that each attempt borrows from the outer future instead of moving.
-pub(crate) fn instrumented_body_mut(block: &mut Block) -> Option<&mut Block> {
-    let fut = instrumented_future_mut(block)?;
-    let nested = match fut.block.stmts.first_mut() {
-        Some(Stmt::Local(Local {
-            init: Some(init), ..
-        })) => Some(&mut *init.expr),
-        Some(Stmt::Expr(Expr::Match(m), _)) => Some(&mut *m.expr),
-        _ => None,
-    };
-    if let Some(Expr::Await(awaited)) = nested {
-        if let Expr::Async(inner) = &mut *awaited.base {
-            inner.capture = None;
-        }
-    }
-    Some(&mut fut.block)
-}
-
-fn instrumented_future_mut(block: &mut Block) -> Option<&mut ExprAsync> {
-    block.stmts.iter_mut().find_map(|stmt| match stmt {
-        Stmt::Local(Local {
-            pat: Pat::Ident(PatIdent { ident, .. }),
-            init: Some(init),
-            ..
-        }) if ident == INSTRUMENTED_FUTURE => match &mut *init.expr {
-            Expr::Async(fut) => Some(fut),
-            _ => None,
-        },
-        _ => None,
-    })
-}
-
 /// `let __ret: R = { <the user's block> };` inside the boxed future, or inside the future of
 /// `#[tracing::instrument]` when that ran between `#[async_trait]` and `#[wait_or_die]`.
 fn result_local(fut: &ExprAsync) -> Option<&Local> {
-    let block = instrumented_future(&fut.block).map_or(&fut.block, |inner| &inner.block);
+    let block = instrument::future(&fut.block).map_or(&fut.block, |inner| &inner.block);
     block.stmts.iter().find_map(|stmt| match stmt {
         Stmt::Local(local) if is_result_local(local) => Some(local),
         _ => None,
@@ -177,8 +132,8 @@ fn is_result_local(local: &Local) -> bool {
 /// The initialiser of `#[async_trait]`'s result local: the user's block, to be replaced.
 pub(crate) fn async_trait_body_mut(block: &mut Block) -> Option<&mut Expr> {
     let fut = async_trait_future_mut(block)?;
-    let block = if instrumented_future(&fut.block).is_some() {
-        &mut instrumented_future_mut(&mut fut.block)?.block
+    let block = if instrument::future(&fut.block).is_some() {
+        &mut instrument::future_mut(&mut fut.block)?.block
     } else {
         &mut fut.block
     };
@@ -217,32 +172,6 @@ mod tests {
         assert_eq!(quote::quote!(#out).to_string(), "Result < u8 , E >");
         let mut item = t.item;
         assert!(async_trait_body_mut(&mut item.block).is_some());
-    }
-
-    #[test]
-    fn finds_the_future_of_tracing_instrument() {
-        let wrapped = "async fn f(s: String) -> Result<u8, E> {
-            let __tracing_attr_span = span();
-            let __tracing_instrument_future = async move {
-                match async move { Ok(s.len()) }.await {
-                    Ok(x) => Ok(x),
-                    Err(e) => Err(e),
-                }
-            };
-            __tracing_instrument_future.await
-        }";
-        let mut t = target(wrapped);
-        assert!(t.flavor == Flavor::Instrumented);
-        let body = instrumented_body_mut(&mut t.item.block).unwrap();
-        let text = quote::quote!(#body).to_string();
-        assert!(
-            text.starts_with("{ match async { Ok (s . len ()) } . await"),
-            "{text}"
-        );
-        assert!(
-            target("async fn f() -> Result<u8, E> { let x = async move {}; Ok(1) }").flavor
-                == Flavor::Async
-        );
     }
 
     #[test]

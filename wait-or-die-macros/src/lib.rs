@@ -73,9 +73,9 @@
 //! That shape is recognised, also with `#[instrument]` between them: the loop replaces `<body>`,
 //! so the method stays async (`attempt_timeout` is allowed) and its arguments are taken once.
 //!
-//! On a plain `fn`, put `#[wait_or_die]` above `#[instrument]` for one span per call. The other
-//! order makes one span per attempt, and with `err` or `ret` (which move the body into a closure)
-//! it accepts only `Copy` arguments.
+//! On a plain `fn`, `#[instrument]` above `#[wait_or_die]` has already declared and entered its
+//! span at the top of the body: the loop goes after that, and the `move` closure it uses with
+//! `err` or `ret` loses its `move`, so again one span covers the call and arguments are borrowed.
 //!
 //! # Return types
 //!
@@ -89,6 +89,7 @@
 mod attr;
 mod duration;
 mod expand;
+mod instrument;
 mod item;
 mod suggest;
 mod validate;

@@ -384,6 +384,42 @@ async fn composes_with_tracing_instrument_in_either_order_with_one_span_per_call
     assert_ne!(spans[0], spans[3]);
 }
 
+#[tracing::instrument(skip(flaky, spans), err)]
+#[wait_or_die(max_retries = 2, initial_wait = "1ms", max_wait = "1ms")]
+fn blocking_instrumented_outside(
+    flaky: &mut Flaky,
+    label: String,
+    spans: &mut Vec<Option<tracing::Id>>,
+) -> io::Result<u32> {
+    span_of_attempt(spans);
+    flaky.try_once()
+}
+
+#[tracing::instrument(skip(flaky, spans))]
+#[wait_or_die(max_retries = 2, initial_wait = "1ms", max_wait = "1ms")]
+fn blocking_instrumented_plain(
+    flaky: &mut Flaky,
+    label: String,
+    spans: &mut Vec<Option<tracing::Id>>,
+) -> io::Result<u32> {
+    span_of_attempt(spans);
+    flaky.try_once()
+}
+
+#[test]
+fn a_blocking_function_under_instrument_has_one_span_per_call() {
+    let _subscriber = tracing::subscriber::set_default(tracing_subscriber::registry());
+    let mut spans = Vec::new();
+    let got = blocking_instrumented_outside(&mut Flaky::new(2), "a".to_owned(), &mut spans);
+    assert_eq!(got.unwrap(), 3);
+    let got = blocking_instrumented_plain(&mut Flaky::new(1), "b".to_owned(), &mut spans);
+    assert_eq!(got.unwrap(), 2);
+    assert_eq!(spans.len(), 5);
+    assert!(spans[0].is_some() && spans[3].is_some());
+    assert!(spans[..3].iter().all(|id| *id == spans[0]), "{spans:?}");
+    assert!(spans[3..].iter().all(|id| *id == spans[3]), "{spans:?}");
+}
+
 #[async_trait::async_trait]
 trait Journal {
     async fn append(&mut self, entry: String) -> io::Result<u32>;
