@@ -1,0 +1,87 @@
+//! Chaos soak: thousands of orders from many clients through every fault kind at once, bounded in
+//! time; every request gets a reply and every filled `req_id` has exactly one deal.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use common::{client, options, TestGateway};
+use gateway_example::demo::{audit, orders, ClientRecord};
+use uuid::Uuid;
+
+const ORDERS: usize = 3000;
+const CLIENTS: usize = 16;
+/// The soak fails rather than hang: far above its normal wall time on a loaded 2-core machine.
+const WALL_LIMIT: Duration = Duration::from_secs(120);
+
+#[test]
+fn thousands_of_orders_through_every_fault_survive_exactly_once() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut opts = options(Some(data_dir.path().to_owned()), 0.3, 2026);
+    opts.router.reply_drop_rate = 0.05;
+    opts.router.seed = 2027;
+    let gateway = TestGateway::start(&opts);
+    let orders = orders(ORDERS, 2028);
+    let next = AtomicUsize::new(0);
+    let records = Mutex::new(Vec::with_capacity(ORDERS));
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..CLIENTS {
+            scope.spawn(|| {
+                let mut client = client(
+                    &gateway.context,
+                    &gateway.endpoint(),
+                    Duration::from_millis(250),
+                );
+                while let Some(order) = orders.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    assert!(started.elapsed() < WALL_LIMIT, "soak over its time bound");
+                    let req_id = Uuid::new_v4();
+                    let sent = Instant::now();
+                    let reply = client.send_order(req_id, order).map_err(|e| e.to_string());
+                    records.lock().unwrap().push(ClientRecord {
+                        req_id,
+                        order: order.clone(),
+                        reply,
+                        latency: sent.elapsed(),
+                    });
+                }
+            });
+        }
+    });
+    let wall = started.elapsed();
+    let records = records.into_inner().unwrap();
+    let terminal = &gateway.running.terminal;
+    let audit = audit(&records, &terminal.audit_deals(), &terminal.audit_orders());
+    let counters = gateway.running.gateway.counters().snapshot();
+    eprintln!(
+        "soak: {ORDERS} orders, {CLIENTS} clients, {:.1} s; filled {} partial {} placed {} rejected {:?} died {:?}; \
+         terminal faults {}, {counters:?}",
+        wall.as_secs_f64(),
+        audit.filled,
+        audit.partial,
+        audit.placed,
+        audit.rejected,
+        audit.died,
+        terminal.faults_injected(),
+    );
+    assert_eq!(records.len(), ORDERS, "a reply for every request");
+    assert!(
+        audit.lost.is_empty(),
+        "lost: {:?}",
+        &audit.lost[..audit.lost.len().min(5)]
+    );
+    assert!(
+        audit.duplicated.is_empty(),
+        "duplicated: {:?}",
+        audit.duplicated
+    );
+    assert_eq!(audit.unexplained, 0);
+    assert_eq!(audit.max_fills_per_req_id, 1);
+    // The faults really happened, and really were survived.
+    assert!(terminal.faults_injected() > ORDERS as u64 / 5);
+    assert!(counters.replies_dropped > 0 && counters.reconciled_found > 0);
+    assert!(counters.duplicates_prevented() > 0);
+    assert!(audit.filled + audit.partial + audit.placed > ORDERS * 3 / 4);
+}
