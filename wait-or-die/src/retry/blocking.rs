@@ -8,11 +8,11 @@ use core::ops::ControlFlow;
 use core::time::Duration;
 use std::time::Instant;
 
-use crate::classify::{Classify, RetryAll, RetryIf};
-use crate::error::RetryError;
+use crate::classify::{Action, Classify, RetryAll, RetryIf};
+use crate::error::{RetryError, StopReason};
 use crate::policy::Policy;
 use crate::retry::future::ANONYMOUS_SITE;
-use crate::retry::schedule::Schedule;
+use crate::retry::schedule::{Failure, Schedule};
 use crate::stats::Site;
 
 /// Where the blocking engine reads time and how it sleeps; swap it in tests.
@@ -80,6 +80,10 @@ impl<K: Clock + ?Sized> Clock for &K {
 pub struct BlockingCall<'p, K: Clock = SystemClock> {
     schedule: Schedule<'p>,
     clock: K,
+    /// When the budget started: at the start with a timeout, else at the first failure.
+    anchor: Option<Instant>,
+    /// The wait chosen after the last failure.
+    wait: Duration,
 }
 
 impl<'p> BlockingCall<'p> {
@@ -95,9 +99,11 @@ impl<'p, K: Clock> BlockingCall<'p, K> {
     #[inline]
     pub fn with_clock(site: &'static Site, policy: &'p Policy, clock: K) -> Self {
         BlockingCall {
+            schedule: Schedule::start(site, policy, ()),
             // A blocking attempt takes real time before it can fail: the budget starts now.
-            schedule: Schedule::start(site, policy, policy.timeout().map(|_| clock.now())),
+            anchor: policy.timeout().map(|_| clock.now()),
             clock,
+            wait: Duration::ZERO,
         }
     }
 
@@ -111,28 +117,38 @@ impl<'p, K: Clock> BlockingCall<'p, K> {
     ) -> ControlFlow<Result<T, E>> {
         match result {
             Ok(value) => {
-                self.schedule.on_success(|| self.clock.now());
+                self.on_success();
                 ControlFlow::Break(Ok(value))
             }
-            Err(error) => {
-                let action = classifier.classify(&error);
-                match self
-                    .schedule
-                    .on_failure(action, &error, None, self.clock.now())
-                {
-                    Ok(()) => ControlFlow::Continue(()),
-                    Err(_) => ControlFlow::Break(Err(error)),
-                }
-            }
+            Err(error) => match self.fail(classifier.classify(&error), &error) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(_) => ControlFlow::Break(Err(error)),
+            },
         }
     }
 
     /// Sleeps the wait chosen by the last [`settle`](BlockingCall::settle).
     pub fn wait(&mut self) {
-        let wait = self.schedule.wait();
-        if !wait.is_zero() {
-            self.clock.sleep(wait);
+        if !self.wait.is_zero() {
+            self.clock.sleep(self.wait);
         }
+    }
+
+    fn on_success(&self) {
+        self.schedule.on_success(|| self.elapsed(self.clock.now()));
+    }
+
+    fn fail(&mut self, action: Action, error: &dyn Debug) -> Result<(), StopReason> {
+        let now = self.clock.now();
+        let anchor = *self.anchor.get_or_insert(now);
+        let failure = Failure::error(action, error);
+        self.wait = self.schedule.on_failure(failure, now, anchor, self.wait)?;
+        Ok(())
+    }
+
+    fn elapsed(&self, now: Instant) -> Duration {
+        self.anchor
+            .map_or(Duration::ZERO, |a| now.saturating_duration_since(a))
     }
 }
 
@@ -249,17 +265,15 @@ impl<'p, Op, C, K> RetryBlocking<'p, Op, C, K> {
         loop {
             match (self.op)() {
                 Ok(value) => {
-                    call.schedule.on_success(|| self.clock.now());
+                    call.on_success();
                     return Ok(value);
                 }
                 Err(error) => {
-                    let action = self.classifier.classify(&error);
-                    let now = self.clock.now();
-                    if let Err(reason) = call.schedule.on_failure(action, &error, None, now) {
+                    if let Err(reason) = call.fail(self.classifier.classify(&error), &error) {
                         return Err(RetryError {
                             reason,
                             attempts: call.schedule.attempt(),
-                            elapsed: call.schedule.elapsed(now),
+                            elapsed: call.elapsed(self.clock.now()),
                             last: Some(error),
                         });
                     }

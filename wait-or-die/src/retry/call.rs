@@ -1,22 +1,26 @@
-//! One async call in progress: the schedule plus a lazily armed tokio timer that bounds
-//! attempts (total budget, `attempt_timeout`) and sleeps the waits between them.
+//! One async call in progress: the schedule plus a lazily created timer that bounds attempts
+//! (total budget, `attempt_timeout`) and sleeps the waits between them.
 //!
-//! The timer is allocated the first time it is needed and reused after that, so a call whose
-//! attempts complete at once registers no timer and allocates nothing.
+//! Everything that only matters once a call has had to wait (the timer, when the budget
+//! started, the last wait) lives in one box created at that moment and reused after. A call
+//! whose first attempt completes at once allocates nothing, reads no clock and registers no
+//! timer, and every in-flight future carries only a few words of engine state.
 
 use core::fmt::Debug;
 use core::future::Future;
 use core::ops::ControlFlow;
 use core::pin::Pin;
 use core::task::{ready, Context, Poll};
+use core::time::Duration;
 use std::time::Instant as StdInstant;
 
+use pin_project::pin_project;
 use tokio::time::{Instant, Sleep};
 
 use crate::classify::{Action, Classify};
 use crate::error::{StopReason, TimedOut};
 use crate::policy::Policy;
-use crate::retry::schedule::Schedule;
+use crate::retry::schedule::{Failure, Schedule};
 use crate::stats::Site;
 
 fn now() -> StdInstant {
@@ -27,18 +31,35 @@ fn now() -> StdInstant {
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Call<'p> {
-    schedule: Schedule<'p>,
-    timer: Option<Pin<Box<Sleep>>>,
-    /// What the armed timer bounds: `None` when it is not armed for the current step.
-    armed: Option<Armed>,
-    /// Set when the engine cancelled the last attempt.
-    timed_out: Option<TimedOut>,
+    /// The schedule, with the timer's [`Phase`] as its state.
+    schedule: Schedule<'p, Phase>,
+    timing: Option<Pin<Box<Timing>>>,
 }
 
+/// What the call is doing with its timer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Armed {
-    Wait,
-    Attempt(TimedOut),
+enum Phase {
+    /// No timer armed for the current step.
+    Idle,
+    /// The timer bounds the attempt in flight and fires as this timeout.
+    Bounding(TimedOut),
+    /// The timer ends the wait between attempts.
+    Waiting,
+    /// The engine cancelled the last attempt as this timeout; `settle` has not seen it yet.
+    Cancelled(TimedOut),
+}
+
+/// The state a call needs once it has had to wait.
+#[pin_project]
+#[derive(Debug)]
+struct Timing {
+    /// Created on first use, so that a call that only failed with zero waits needs no runtime.
+    #[pin]
+    sleep: Option<Sleep>,
+    /// When the budget started: the first pending poll or the first failure.
+    anchor: StdInstant,
+    /// The wait chosen after the last failure.
+    wait: Duration,
 }
 
 impl<'p> Call<'p> {
@@ -47,10 +68,8 @@ impl<'p> Call<'p> {
     #[inline]
     pub fn start(site: &'static Site, policy: &'p Policy) -> Self {
         Call {
-            schedule: Schedule::start(site, policy, None),
-            timer: None,
-            armed: None,
-            timed_out: None,
+            schedule: Schedule::start(site, policy, Phase::Idle),
+            timing: None,
         }
     }
 
@@ -61,7 +80,7 @@ impl<'p> Call<'p> {
         F: Future<Output = Result<T, E>>,
         E: From<TimedOut>,
     {
-        self.armed = None;
+        self.schedule.state = Phase::Idle;
         Attempt {
             attempt,
             call: self,
@@ -78,7 +97,7 @@ impl<'p> Call<'p> {
     ) -> ControlFlow<Result<T, E>> {
         match result {
             Ok(value) => {
-                self.schedule.on_success(now);
+                self.on_success();
                 ControlFlow::Break(Ok(value))
             }
             Err(error) => match self.fail(&error, |e| classifier.classify(e)) {
@@ -88,39 +107,70 @@ impl<'p> Call<'p> {
         }
     }
 
-    /// Records a failed attempt; an attempt the engine cancelled is retried whatever the classifier says.
+    /// Sleeps the wait chosen by the last [`settle`](Call::settle).
+    #[inline]
+    pub fn wait(&mut self) -> Wait<'_, 'p> {
+        self.schedule.state = Phase::Idle;
+        Wait { call: self }
+    }
+
+    #[inline]
+    pub(crate) fn on_success(&mut self) {
+        let timing = &self.timing;
+        self.schedule.on_success(|| elapsed(timing, now()));
+    }
+
+    /// Records a failed attempt; an attempt the engine cancelled is retried whatever the
+    /// classifier says (the schedule still stops at the deadline).
     pub(crate) fn fail<E: Debug>(
         &mut self,
         error: &E,
         classify: impl FnOnce(&E) -> Action,
     ) -> Result<(), StopReason> {
-        let timed_out = self.timed_out.take();
-        let action = match timed_out {
-            Some(_) => Action::Retry,
-            None => classify(error),
+        let failure = match self.schedule.state {
+            Phase::Cancelled(timed_out) => Failure {
+                action: Action::Retry,
+                error,
+                timed_out: Some(timed_out),
+            },
+            _ => Failure::error(classify(error), error),
         };
-        self.schedule.on_failure(action, error, timed_out, now())
+        self.record(failure)
     }
 
+    /// Records an attempt the engine cancelled, when there is no error value to show.
     pub(crate) fn fail_timed_out(&mut self, timed_out: TimedOut) -> Result<(), StopReason> {
-        self.timed_out = None;
-        self.schedule
-            .on_failure(Action::Retry, &timed_out, Some(timed_out), now())
+        self.record(Failure::timed_out(&timed_out))
     }
 
-    pub(crate) fn on_success(&mut self) {
-        self.schedule.on_success(now);
+    fn record(&mut self, failure: Failure<'_>) -> Result<(), StopReason> {
+        self.schedule.state = Phase::Idle;
+        let now = now();
+        let (anchor, previous) = {
+            let timing = self.timing(now);
+            (timing.anchor, timing.wait)
+        };
+        let wait = self.schedule.on_failure(failure, now, anchor, previous)?;
+        *self.timing(now).project().wait = wait;
+        Ok(())
     }
 
-    pub(crate) fn schedule(&self) -> &Schedule<'p> {
-        &self.schedule
+    /// The attempts run so far and the time since the budget started.
+    pub(crate) fn progress(&self) -> (u32, Duration) {
+        (self.schedule.attempt(), elapsed(&self.timing, now()))
     }
 
-    /// Sleeps the wait chosen by the last [`settle`](Call::settle).
-    #[inline]
-    pub fn wait(&mut self) -> Wait<'_, 'p> {
-        self.armed = None;
-        Wait { call: self }
+    /// The call's timing state, created (and the budget started) at `now` if it is the first need.
+    fn timing(&mut self, now: StdInstant) -> Pin<&mut Timing> {
+        self.timing
+            .get_or_insert_with(|| {
+                Box::pin(Timing {
+                    sleep: None,
+                    anchor: now,
+                    wait: Duration::ZERO,
+                })
+            })
+            .as_mut()
     }
 
     /// Polls an attempt; `Err` when the engine cancelled it.
@@ -133,17 +183,15 @@ impl<'p> Call<'p> {
         if let Poll::Ready(out) = attempt.poll(cx) {
             return Poll::Ready(Ok(out));
         }
-        let kind = match self.armed {
-            Some(Armed::Attempt(kind)) => kind,
+        let kind = match self.schedule.state {
+            Phase::Bounding(kind) => kind,
             _ => match self.arm_attempt_limit() {
                 Some(kind) => kind,
                 None => return Poll::Pending,
             },
         };
-        let timer = self.timer.as_mut().expect("armed timer exists");
-        ready!(timer.as_mut().poll(cx));
-        self.armed = None;
-        self.timed_out = Some(kind);
+        ready!(self.poll_timer(cx));
+        self.schedule.state = Phase::Cancelled(kind);
         Poll::Ready(Err(kind))
     }
 
@@ -154,8 +202,8 @@ impl<'p> Call<'p> {
             return None;
         }
         let now = now();
-        self.schedule.anchor(now);
-        let deadline = self.schedule.deadline();
+        let anchor = self.timing(now).anchor;
+        let deadline = self.schedule.deadline(anchor);
         let own = policy
             .attempt_timeout()
             .and_then(|budget| now.checked_add(budget));
@@ -167,37 +215,49 @@ impl<'p> Call<'p> {
             (Some(_), Some(o)) => (o, TimedOut::attempt()),
         };
         self.arm(Instant::from_std(limit));
-        self.armed = Some(Armed::Attempt(kind));
+        self.schedule.state = Phase::Bounding(kind);
         Some(kind)
     }
 
     fn arm(&mut self, at: Instant) {
-        match &mut self.timer {
-            Some(timer) => timer.as_mut().reset(at),
-            None => self.timer = Some(Box::pin(tokio::time::sleep_until(at))),
+        let mut sleep = self.timing(at.into_std()).project().sleep;
+        match sleep.as_mut().as_pin_mut() {
+            Some(armed) => armed.reset(at),
+            None => sleep.set(Some(tokio::time::sleep_until(at))),
         }
+    }
+
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let timing = self.timing.as_mut().expect("an armed call has timing");
+        let sleep = timing.as_mut().project().sleep.as_pin_mut();
+        sleep.expect("an armed call has a sleep").poll(cx)
     }
 
     /// Polls the wait chosen by the last failure.
     pub(crate) fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.armed != Some(Armed::Wait) {
-            let wait = self.schedule.wait();
+        if self.schedule.state != Phase::Waiting {
+            let wait = self.timing.as_ref().map_or(Duration::ZERO, |t| t.wait);
             if wait.is_zero() {
                 return Poll::Ready(());
             }
             self.arm(Instant::now() + wait);
-            self.armed = Some(Armed::Wait);
+            self.schedule.state = Phase::Waiting;
         }
-        let timer = self.timer.as_mut().expect("armed timer exists");
-        ready!(timer.as_mut().poll(cx));
-        self.armed = None;
+        ready!(self.poll_timer(cx));
+        self.schedule.state = Phase::Idle;
         Poll::Ready(())
     }
 }
 
+fn elapsed(timing: &Option<Pin<Box<Timing>>>, now: StdInstant) -> Duration {
+    timing
+        .as_ref()
+        .map_or(Duration::ZERO, |t| now.saturating_duration_since(t.anchor))
+}
+
 /// One attempt bounded by the call's deadline and `attempt_timeout`; see [`Call::attempt`].
 #[doc(hidden)]
-#[pin_project::pin_project]
+#[pin_project]
 #[derive(Debug)]
 #[must_use = "futures do nothing unless polled"]
 pub struct Attempt<'c, 'p, F> {
@@ -236,5 +296,16 @@ impl Future for Wait<'_, '_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         self.call.poll_wait(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_state_is_four_words() {
+        // policy, site, attempt + phase, timing box: what every in-flight annotated future adds.
+        assert!(core::mem::size_of::<Call<'static>>() <= 32);
     }
 }

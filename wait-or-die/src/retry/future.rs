@@ -197,11 +197,11 @@ where
                     match verdict {
                         Ok(()) => this.state.set(State::Waiting),
                         Err(reason) => {
-                            let schedule = call.schedule();
+                            let (attempts, elapsed) = call.progress();
                             let error = RetryError {
                                 reason,
-                                attempts: schedule.attempt(),
-                                elapsed: schedule.elapsed(tokio::time::Instant::now().into_std()),
+                                attempts,
+                                elapsed,
                                 last: this.last.take(),
                             };
                             this.state.set(State::Idle);

@@ -9,41 +9,37 @@ use crate::backoff::next_wait;
 use crate::classify::Action;
 use crate::error::{StopReason, TimedOut};
 use crate::events;
-use crate::jitter::nanos;
 use crate::policy::Policy;
 use crate::stats::Site;
 use crate::testing;
 
 /// The state of one call between its attempts.
+///
+/// It holds no time: the callers keep when the budget started (the anchor) and the last wait,
+/// the async engine in a box allocated only once the call has to wait, so that the state every
+/// in-flight future carries stays small.
+///
+/// `S` is a small piece of the caller's own state, kept here so that it fits in the padding
+/// after `attempt` (the async engine keeps its timer phase there).
 #[derive(Debug)]
-pub(crate) struct Schedule<'p> {
+pub(crate) struct Schedule<'p, S = ()> {
     policy: &'p Policy,
     site: &'static Site,
-    /// When the budget started: set by the caller at the start (blocking), or on the first
-    /// pending poll or first failure (async), so that a call that completes at once reads no clock.
-    anchor: Option<Instant>,
     /// The number of the attempt running or last run (1-based).
     attempt: u32,
-    /// The wait chosen after the last failure, in nanoseconds; the next wait grows from it.
-    wait_nanos: u64,
+    pub(crate) state: S,
 }
 
-impl<'p> Schedule<'p> {
+impl<'p, S> Schedule<'p, S> {
     #[inline]
-    pub(crate) fn start(site: &'static Site, policy: &'p Policy, anchor: Option<Instant>) -> Self {
+    pub(crate) fn start(site: &'static Site, policy: &'p Policy, state: S) -> Self {
         site.record_call();
         Schedule {
             policy,
             site,
-            anchor,
             attempt: 1,
-            wait_nanos: 0,
+            state,
         }
-    }
-
-    /// Starts the budget now unless it has started already.
-    pub(crate) fn anchor(&mut self, now: Instant) {
-        self.anchor.get_or_insert(now);
     }
 
     pub(crate) fn policy(&self) -> &'p Policy {
@@ -54,23 +50,12 @@ impl<'p> Schedule<'p> {
         self.attempt
     }
 
-    /// When the total budget runs out, if there is one.
+    /// When the total budget started at `anchor` runs out, if there is one.
     #[inline]
-    pub(crate) fn deadline(&self) -> Option<Instant> {
-        match (self.anchor, self.policy.timeout) {
-            (Some(start), Some(budget)) => start.checked_add(budget),
-            _ => None,
-        }
-    }
-
-    /// The wait chosen by the last [`Schedule::on_failure`].
-    pub(crate) fn wait(&self) -> Duration {
-        Duration::from_nanos(self.wait_nanos)
-    }
-
-    pub(crate) fn elapsed(&self, now: Instant) -> Duration {
-        self.anchor
-            .map_or(Duration::ZERO, |a| now.saturating_duration_since(a))
+    pub(crate) fn deadline(&self, anchor: Instant) -> Option<Instant> {
+        self.policy
+            .timeout
+            .and_then(|budget| anchor.checked_add(budget))
     }
 
     fn max_attempts(&self) -> u32 {
@@ -78,29 +63,34 @@ impl<'p> Schedule<'p> {
         testing::max_attempts().map_or(allowed, |cap| cap.min(allowed))
     }
 
-    /// Records a success; `now` is read only when the call had retried.
+    /// Records a success; `elapsed` is asked only when the call had retried.
     #[inline]
-    pub(crate) fn on_success(&mut self, now: impl FnOnce() -> Instant) {
+    pub(crate) fn on_success(&self, elapsed: impl FnOnce() -> Duration) {
         if self.attempt > 1 {
             self.site.record_recovered();
-            let elapsed = self.elapsed(now());
-            events::recovered(self.site.name(), self.attempt, self.max_attempts(), elapsed);
+            events::recovered(
+                self.site.name(),
+                self.attempt,
+                self.max_attempts(),
+                elapsed(),
+            );
         }
     }
 
-    /// Decides what follows a failed attempt: `Ok(())` to wait [`Schedule::wait`] and retry, or
-    /// the reason to stop. `timed_out` is set when the engine cancelled the attempt.
+    /// Decides what follows a failed attempt: the wait before the next one, or the reason to
+    /// stop. `timed_out` is set when the engine cancelled the attempt; `anchor` is when the
+    /// budget started and `previous` the last wait (zero before the first).
     pub(crate) fn on_failure(
         &mut self,
-        action: Action,
-        error: &dyn Debug,
-        timed_out: Option<TimedOut>,
+        failure: Failure<'_>,
         now: Instant,
-    ) -> Result<(), StopReason> {
-        let anchor = *self.anchor.get_or_insert(now);
+        anchor: Instant,
+        previous: Duration,
+    ) -> Result<Duration, StopReason> {
         let elapsed = now.saturating_duration_since(anchor);
         let max_attempts = self.max_attempts();
-        let decision = self.decide(action, timed_out, now, max_attempts);
+        let deadline = self.deadline(anchor);
+        let decision = self.decide(&failure, now, deadline, previous, max_attempts);
         match decision {
             Ok(wait) => {
                 self.site.record_retry(self.attempt == 1, wait);
@@ -110,11 +100,10 @@ impl<'p> Schedule<'p> {
                     max_attempts,
                     wait,
                     elapsed,
-                    error,
+                    failure.error,
                 );
-                self.wait_nanos = nanos(wait);
                 self.attempt += 1;
-                Ok(())
+                Ok(wait)
             }
             Err(reason) => {
                 self.site.record_died(reason);
@@ -124,7 +113,7 @@ impl<'p> Schedule<'p> {
                     max_attempts,
                     elapsed,
                     reason,
-                    error,
+                    failure.error,
                 );
                 Err(reason)
             }
@@ -133,17 +122,18 @@ impl<'p> Schedule<'p> {
 
     fn decide(
         &self,
-        action: Action,
-        timed_out: Option<TimedOut>,
+        failure: &Failure<'_>,
         now: Instant,
+        deadline: Option<Instant>,
+        previous: Duration,
         max_attempts: u32,
     ) -> Result<Duration, StopReason> {
-        let by_attempt_timeout = match timed_out {
+        let by_attempt_timeout = match failure.timed_out {
             Some(t) if !t.is_attempt_timeout() => return Err(StopReason::Deadline),
             Some(_) => true,
             None => false,
         };
-        let hint = match action {
+        let hint = match failure.action {
             Action::Die => return Err(StopReason::Permanent),
             Action::Retry => Duration::ZERO,
             Action::RetryAfter(hint) => hint,
@@ -158,11 +148,10 @@ impl<'p> Schedule<'p> {
         let wait = if testing::max_attempts().is_some() {
             Duration::ZERO
         } else {
-            let previous = Duration::from_nanos(self.wait_nanos);
             next_wait(self.policy, self.attempt, previous, &mut rand::rng()).max(hint)
         };
         // Never sleep into a deadline that leaves no time for another attempt.
-        if let Some(deadline) = self.deadline() {
+        if let Some(deadline) = deadline {
             if now
                 .checked_add(wait)
                 .is_none_or(|resume| resume >= deadline)
@@ -171,6 +160,35 @@ impl<'p> Schedule<'p> {
             }
         }
         Ok(wait)
+    }
+}
+
+/// A failed attempt as the schedule sees it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Failure<'e> {
+    /// What the classifier said (always `Retry` for an attempt the engine cancelled).
+    pub(crate) action: Action,
+    /// The error, for the events.
+    pub(crate) error: &'e dyn Debug,
+    /// Set when the engine cancelled the attempt.
+    pub(crate) timed_out: Option<TimedOut>,
+}
+
+impl<'e> Failure<'e> {
+    pub(crate) fn error(action: Action, error: &'e dyn Debug) -> Self {
+        Failure {
+            action,
+            error,
+            timed_out: None,
+        }
+    }
+
+    pub(crate) fn timed_out(timed_out: &'e TimedOut) -> Self {
+        Failure {
+            action: Action::Retry,
+            error: timed_out,
+            timed_out: Some(*timed_out),
+        }
     }
 }
 
@@ -195,17 +213,21 @@ mod tests {
         .unwrap()
     }
 
+    fn err() -> Failure<'static> {
+        Failure::error(Action::Retry, &"e")
+    }
+
     #[test]
     fn retries_until_exhausted() {
         let p = policy(2, None);
         let t0 = Instant::now();
-        let mut s = Schedule::start(&SITE, &p, None);
-        assert_eq!(s.on_failure(Action::Retry, &"e", None, t0), Ok(()));
-        assert_eq!(s.wait(), Duration::from_millis(100));
-        assert_eq!(s.on_failure(Action::Retry, &"e", None, t0), Ok(()));
-        assert_eq!(s.wait(), Duration::from_millis(200));
+        let mut s = Schedule::start(&SITE, &p, ());
+        let first = s.on_failure(err(), t0, t0, Duration::ZERO);
+        assert_eq!(first, Ok(Duration::from_millis(100)));
+        let second = s.on_failure(err(), t0, t0, first.unwrap());
+        assert_eq!(second, Ok(Duration::from_millis(200)));
         assert_eq!(
-            s.on_failure(Action::Retry, &"e", None, t0),
+            s.on_failure(err(), t0, t0, second.unwrap()),
             Err(StopReason::Exhausted)
         );
         assert_eq!(s.attempt(), 3);
@@ -215,12 +237,12 @@ mod tests {
     fn stops_before_a_wait_that_crosses_the_deadline() {
         let p = policy(10, Some(250));
         let t0 = Instant::now();
-        let mut s = Schedule::start(&SITE, &p, Some(t0));
-        assert_eq!(s.on_failure(Action::Retry, &"e", None, t0), Ok(()));
+        let mut s = Schedule::start(&SITE, &p, ());
+        let first = s.on_failure(err(), t0, t0, Duration::ZERO).unwrap();
         // 100 ms later, a 200 ms wait would end at 300 ms > 250 ms.
         let t1 = t0 + Duration::from_millis(100);
         assert_eq!(
-            s.on_failure(Action::Retry, &"e", None, t1),
+            s.on_failure(err(), t1, t0, first),
             Err(StopReason::Deadline)
         );
     }
@@ -228,26 +250,27 @@ mod tests {
     #[test]
     fn hint_lengthens_the_wait() {
         let p = policy(3, None);
-        let mut s = Schedule::start(&SITE, &p, None);
+        let mut s = Schedule::start(&SITE, &p, ());
         let hint = Duration::from_secs(2);
-        s.on_failure(Action::RetryAfter(hint), &"e", None, Instant::now())
-            .unwrap();
-        assert_eq!(s.wait(), hint);
+        let now = Instant::now();
+        let failure = Failure::error(Action::RetryAfter(hint), &"e");
+        assert_eq!(s.on_failure(failure, now, now, Duration::ZERO), Ok(hint));
     }
 
     #[test]
     fn permanent_and_deadline_timeouts_stop_at_once() {
         let p = policy(3, Some(1000));
         let t0 = Instant::now();
-        let mut s = Schedule::start(&SITE, &p, Some(t0));
+        let mut s = Schedule::start(&SITE, &p, ());
+        let die = Failure::error(Action::Die, &"e");
         assert_eq!(
-            s.on_failure(Action::Die, &"e", None, t0),
+            s.on_failure(die, t0, t0, Duration::ZERO),
             Err(StopReason::Permanent)
         );
-        let mut s = Schedule::start(&SITE, &p, Some(t0));
-        let cancelled = Some(TimedOut::deadline());
+        let mut s = Schedule::start(&SITE, &p, ());
+        let cancelled = TimedOut::deadline();
         assert_eq!(
-            s.on_failure(Action::Retry, &"e", cancelled, t0),
+            s.on_failure(Failure::timed_out(&cancelled), t0, t0, Duration::ZERO),
             Err(StopReason::Deadline)
         );
     }
@@ -255,14 +278,11 @@ mod tests {
     #[test]
     fn last_attempt_cut_by_attempt_timeout_says_so() {
         let p = policy(0, None);
-        let mut s = Schedule::start(&SITE, &p, None);
+        let mut s = Schedule::start(&SITE, &p, ());
+        let now = Instant::now();
+        let cut = TimedOut::attempt();
         assert_eq!(
-            s.on_failure(
-                Action::Retry,
-                &"e",
-                Some(TimedOut::attempt()),
-                Instant::now()
-            ),
+            s.on_failure(Failure::timed_out(&cut), now, now, Duration::ZERO),
             Err(StopReason::AttemptTimedOut)
         );
     }
