@@ -50,6 +50,7 @@ impl InFlight {
     }
 
     /// Whether `req_id` is executing now.
+    #[cfg(test)]
     pub fn contains(&self, req_id: Uuid) -> bool {
         let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         slots.contains_key(&req_id)

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::in_flight::Claim;
 use super::Gateway;
 use crate::clock::unix_ms;
 use crate::execution::{reconcile_with_retries, OrderIntent};
@@ -38,9 +39,12 @@ impl Gateway {
         let mut report = RecoveryReport::default();
         let window_ms = self.config.client_window.as_millis() as u64;
         for (req_id, intent) in self.journal.pending()? {
-            if self.in_flight.contains(req_id) {
-                continue;
-            }
+            // Claim the order like a request would: a resend arriving meanwhile waits for this
+            // verdict instead of executing alongside it.
+            let owner = match self.in_flight.claim(req_id, &intent.order) {
+                Claim::Owner(owner) => owner,
+                Claim::Joined(..) => continue,
+            };
             report.pending += 1;
             let order_intent = OrderIntent {
                 req_id,
@@ -67,6 +71,8 @@ impl Gateway {
                         false,
                     )
                 }
+                // Dropping the claim unfinished sends any waiting resend back with
+                // `outcome_unknown`; its next copy executes (after one more lookup).
                 Ok(None) | Err(_) => {
                     report.left_pending += 1;
                     continue;
@@ -74,6 +80,7 @@ impl Gateway {
             };
             self.journal
                 .complete(req_id, &String::from_utf8_lossy(&reply.to_bytes()), now)?;
+            owner.finish(&reply);
         }
         report.ttl_removed = self.journal.expire(unix_ms())?;
         if report.pending > 0 {
@@ -85,5 +92,103 @@ impl Gateway {
     /// How often a serving gateway re-runs [`Gateway::recover`].
     pub fn sweep_interval(&self) -> Duration {
         self.config.client_window
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::execution::{order_comment, scaled_policy, EXECUTION_POLICY, GATEWAY_MAGIC};
+    use crate::gateway::GatewayConfig;
+    use crate::journal::{Journal, DEFAULT_JOURNAL_TTL};
+    use crate::protocol::OrderSpec;
+    use crate::terminal::{OrderType, SimulatedTerminal, SimulatorOptions, Terminal, TradeRequest};
+
+    fn order() -> OrderSpec {
+        OrderSpec {
+            symbol: "EURUSD".into(),
+            order_type: OrderType::Buy,
+            volume: 0.01,
+            price: None,
+            sl: 0.0,
+            tp: 0.0,
+            deviation: 20,
+        }
+    }
+
+    /// What the terminal holds when a gateway died right after `order_send` executed.
+    fn executed_on_terminal(terminal: &SimulatedTerminal, req_id: Uuid) {
+        let ask = terminal.symbol_info("EURUSD").unwrap().unwrap().ask;
+        terminal
+            .order_send(&TradeRequest {
+                symbol: "EURUSD".into(),
+                volume: 0.01,
+                order_type: OrderType::Buy,
+                price: ask,
+                sl: 0.0,
+                tp: 0.0,
+                deviation: 20,
+                magic: GATEWAY_MAGIC,
+                comment: order_comment(req_id),
+            })
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn pending_intents_are_settled_by_what_the_terminal_holds() {
+        let terminal = Arc::new(SimulatedTerminal::open(&SimulatorOptions::default()).unwrap());
+        let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
+        let (executed, stale, fresh) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let now = unix_ms();
+        journal.begin(executed, &order(), now).unwrap();
+        executed_on_terminal(&terminal, executed);
+        journal
+            .begin(stale, &order(), now - 10 * 60 * 1000)
+            .unwrap();
+        journal.begin(fresh, &order(), now).unwrap();
+        let config = GatewayConfig {
+            execution_policy: scaled_policy(EXECUTION_POLICY, 0.001),
+            reconcile_policy: scaled_policy(EXECUTION_POLICY, 0.001),
+            ..GatewayConfig::default()
+        };
+        let gateway = Gateway::new(terminal.clone(), journal, config);
+
+        let report = gateway.recover().unwrap();
+        assert_eq!(
+            report,
+            RecoveryReport {
+                pending: 3,
+                found_executed: 1,
+                expired_unexecuted: 1,
+                left_pending: 1,
+                ttl_removed: 0,
+            }
+        );
+        let ask = |req_id: Uuid| {
+            let body = json!({"action": "ORDER_SEND", "req_id": req_id, "payload": order()});
+            Arc::clone(&gateway).handle(vec![body.to_string().into_bytes()])
+        };
+        // The executed order's resend gets the fill found on the terminal, not a second deal.
+        let found = ask(executed).await;
+        assert_eq!(found.result.unwrap()["reconciled"], true);
+        // The stale one was settled as never executed.
+        assert_eq!(ask(stale).await.error_code(), Some("expired_unexecuted"));
+        // The fresh one executes on its resend, once.
+        assert!(ask(fresh).await.ok);
+        let deals = terminal.audit_deals();
+        assert_eq!(deals.len(), 2);
+        assert_eq!(
+            deals
+                .iter()
+                .filter(|d| d.comment == order_comment(fresh))
+                .count(),
+            1
+        );
+        assert!(gateway.journal.pending().unwrap().is_empty());
     }
 }

@@ -9,6 +9,7 @@ mod ledger;
 mod order_type;
 mod price;
 mod retcode;
+mod rules;
 mod simulator;
 mod symbol;
 

@@ -16,18 +16,14 @@ use crate::clock::unix_ms;
 use super::faults::{Fault, FaultPlan};
 use super::ledger::{Ledger, LedgerError};
 use super::price::Market;
+use super::rules::{margin, pending_price_is_valid, stops_are_valid, FREE_MARGIN};
 use super::symbol::{default_symbols, SymbolInfo, TradeMode};
 use super::{
-    Deal, HistoryFilter, Order, OrderType, Retcode, Terminal, TerminalError, TradeRequest,
-    TradeResult,
+    Deal, HistoryFilter, Order, Retcode, Terminal, TerminalError, TradeRequest, TradeResult,
 };
 
 /// MT5 silently cuts order comments to this many characters.
 pub const MAX_COMMENT_CHARS: usize = 31;
-/// Free margin of the simulated account, in account currency.
-const FREE_MARGIN: f64 = 50_000.0;
-/// Account leverage (1:100).
-const LEVERAGE: f64 = 100.0;
 
 /// How to build a [`SimulatedTerminal`].
 #[derive(Debug, Clone)]
@@ -328,41 +324,10 @@ impl Terminal for SimulatedTerminal {
     }
 }
 
-/// Margin in the account's currency (USD): a USD-based pair's lot is already in dollars, any
-/// other symbol's is worth its price in dollars.
-fn margin(rules: &SymbolInfo, volume: f64, price: f64) -> f64 {
-    let notional = volume * rules.contract_size;
-    if rules.name.starts_with("USD") {
-        notional / LEVERAGE
-    } else {
-        notional * price / LEVERAGE
-    }
-}
-
-fn pending_price_is_valid(request: &TradeRequest, bid: f64, ask: f64) -> bool {
-    match request.order_type {
-        OrderType::BuyLimit => request.price < ask,
-        OrderType::SellLimit => request.price > bid,
-        OrderType::BuyStop => request.price > ask,
-        OrderType::SellStop => request.price < bid,
-        OrderType::Buy | OrderType::Sell => true,
-    }
-}
-
-fn stops_are_valid(rules: &SymbolInfo, request: &TradeRequest, price: f64) -> bool {
-    let min_distance = f64::from(rules.stops_level) * rules.point;
-    let (below, above) = if request.order_type.is_buy() {
-        (request.sl, request.tp)
-    } else {
-        (request.tp, request.sl)
-    };
-    (below == 0.0 || below <= price - min_distance)
-        && (above == 0.0 || above >= price + min_distance)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::terminal::OrderType;
 
     fn terminal() -> SimulatedTerminal {
         SimulatedTerminal::open(&SimulatorOptions::default()).unwrap()
