@@ -7,9 +7,16 @@
 //! ```
 //!
 //! Actions: `PING`, `ORDER_SEND`, `ORDER_STATUS` (payload `{"req_id": "<uuid of the order>"}`) and
-//! `SYMBOL_INFO` (payload `{"symbol": "EURUSD"}`). `retryable` tells the client whether sending
-//! again may give a different outcome; for `outcome_unknown` the client must resend the *same*
-//! `req_id`, which the gateway reconciles before it executes anything.
+//! `SYMBOL_INFO` (payload `{"symbol": "EURUSD"}`). Order types may be MT4 (`OP_BUY`) or MT5
+//! (`ORDER_TYPE_BUY`) names.
+//!
+//! `retryable: true` means the condition was transient. After `outcome_unknown` or `internal`
+//! the client resends the *same* `req_id`: the gateway looks the order up before it executes
+//! anything. Every other reply to an `ORDER_SEND` is final and stored: resending that `req_id`
+//! returns the same reply, so a new attempt at a refused order needs a new `req_id`.
+//!
+//! When the gateway has a shared key, a request is two frames: the JSON, then its signature
+//! (see [`crate::security`]).
 
 mod error;
 mod reply;
