@@ -1,13 +1,16 @@
 //! "Did you mean" suggestions for misspelled argument and jitter names.
 
-/// The closest allowed name, when it is close enough to be a typo.
+/// The closest allowed name, when it is close enough to be a typo, or one name holds the other
+/// (`retries` for `max_retries`, `timeout_secs` for `timeout`).
 pub(crate) fn did_you_mean<'a>(given: &str, allowed: &[&'a str]) -> Option<&'a str> {
     let given = given.to_ascii_lowercase();
     allowed
         .iter()
         .map(|a| (edit_distance(&given, a), *a))
         .filter(|(d, a)| {
-            *d <= 3.min(a.len() / 2) || (given.len() >= 3 && a.contains(given.as_str()))
+            *d <= 3.min(a.len() / 2)
+                || (given.len() >= 3 && a.contains(given.as_str()))
+                || (a.len() >= 4 && given.contains(a))
         })
         .min_by_key(|(d, _)| *d)
         .map(|(_, a)| a)
@@ -45,6 +48,8 @@ mod tests {
             Some("exponential_backoff")
         );
         assert_eq!(did_you_mean("Timeout", ARGUMENTS), Some("timeout"));
+        assert_eq!(did_you_mean("timeout_secs", ARGUMENTS), Some("timeout"));
         assert_eq!(did_you_mean("colour", ARGUMENTS), None);
+        assert_eq!(did_you_mean("x", ARGUMENTS), None);
     }
 }
