@@ -5,6 +5,19 @@
 //! outcome is unknown, and answered exactly once. The retried calls mirror the seed integration:
 //! socket round trips (30 s budget, 10 retries, 0.5 s → 5 s) and order execution (30 s, 5 retries,
 //! 1 s → 10 s).
+//!
+//! | module | job |
+//! |---|---|
+//! | [`protocol`] | the JSON request and reply frames |
+//! | [`terminal`] | the MT5-shaped `Terminal` trait and the simulator behind it |
+//! | [`execution`] | placing one order with `#[wait_or_die]`, reconciling ambiguous outcomes |
+//! | [`journal`] | the durable intent journal keyed by `req_id` |
+//! | [`gateway`] | request handling: idempotency, in-flight joining, recovery |
+//! | [`transport`] | the ROUTER socket thread and the Lazy Pirate client |
+//! | [`security`] | HMAC-SHA256 request signatures |
+//! | [`server`] | assembling and starting a gateway |
+//! | [`demo`], [`cli`], [`commands`] | the binary's subcommands |
+#![deny(missing_docs)]
 
 pub mod cli;
 pub mod clock;
