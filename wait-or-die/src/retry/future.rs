@@ -8,7 +8,7 @@ use core::task::{ready, Context, Poll};
 use pin_project::pin_project;
 
 use crate::classify::{Classify, RetryAll, RetryIf};
-use crate::error::RetryError;
+use crate::error::{RetryError, StopReason};
 use crate::policy::Policy;
 use crate::retry::call::Call;
 use crate::stats::Site;
@@ -187,25 +187,14 @@ where
                             this.state.set(State::Idle);
                             return Poll::Ready(Ok(value));
                         }
-                        Ok(Err(error)) => {
-                            let verdict = call.fail(&error, |e| this.classifier.classify(e));
-                            *this.last = Some(error);
-                            verdict
-                        }
+                        Ok(Err(error)) => fail(call, this.classifier, this.last, error),
                         Err(timed_out) => call.fail_timed_out(timed_out),
                     };
                     match verdict {
                         Ok(()) => this.state.set(State::Waiting),
                         Err(reason) => {
-                            let (attempts, elapsed) = call.progress();
-                            let error = RetryError {
-                                reason,
-                                attempts,
-                                elapsed,
-                                last: this.last.take(),
-                            };
                             this.state.set(State::Idle);
-                            return Poll::Ready(Err(error));
+                            return Poll::Ready(Err(give_up(call, reason, this.last)));
                         }
                     }
                 }
@@ -215,6 +204,31 @@ where
                 }
             }
         }
+    }
+}
+
+/// Records a failed attempt and keeps its error; out of line so the happy path stays small.
+#[cold]
+#[inline(never)]
+fn fail<E: Debug, C: Classify<E>>(
+    call: &mut Call<'_>,
+    classifier: &C,
+    last: &mut Option<E>,
+    error: E,
+) -> Result<(), StopReason> {
+    let verdict = call.fail(&error, |e| classifier.classify(e));
+    *last = Some(error);
+    verdict
+}
+
+#[cold]
+fn give_up<E>(call: &Call<'_>, reason: StopReason, last: &mut Option<E>) -> RetryError<E> {
+    let (attempts, elapsed) = call.progress();
+    RetryError {
+        reason,
+        attempts,
+        elapsed,
+        last: last.take(),
     }
 }
 
