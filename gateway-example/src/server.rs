@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::gateway::{Gateway, GatewayConfig, RecoveryReport};
+use crate::gateway::{sweep_forever, Gateway, GatewayConfig, RecoveryReport};
 use crate::journal::{Journal, JournalError, DEFAULT_JOURNAL_TTL};
 use crate::terminal::{LedgerError, SimulatedTerminal, SimulatorOptions};
 use crate::transport::{is_local_only, RouterOptions, RouterServer, TransportError};
@@ -107,7 +107,7 @@ pub fn start(
         Arc::clone(&gateway),
         runtime.clone(),
     )?;
-    let sweeper = runtime.spawn(sweep(Arc::clone(&gateway)));
+    let sweeper = runtime.spawn(sweep_forever(Arc::clone(&gateway)));
     Ok(RunningGateway {
         gateway,
         terminal,
@@ -115,20 +115,4 @@ pub fn start(
         server,
         sweeper,
     })
-}
-
-/// Re-runs recovery now and then while serving: expires old journal entries, and settles pending
-/// orders whose clients stopped resending.
-async fn sweep(gateway: Arc<Gateway>) {
-    let mut interval = tokio::time::interval(gateway.sweep_interval());
-    interval.tick().await; // the first tick is immediate, and start-up recovery just ran
-    loop {
-        interval.tick().await;
-        let gateway = Arc::clone(&gateway);
-        match tokio::task::spawn_blocking(move || gateway.recover()).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => tracing::error!(%error, "journal sweep failed"),
-            Err(error) => tracing::error!(%error, "journal sweep panicked"),
-        }
-    }
 }

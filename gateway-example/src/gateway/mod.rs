@@ -17,7 +17,7 @@ use std::time::Duration;
 use wait_or_die::Policy;
 
 pub use counters::{CounterSnapshot, Counters};
-pub use recovery::RecoveryReport;
+pub use recovery::{sweep_forever, RecoveryReport};
 
 use crate::execution::{EXECUTION_POLICY, SOCKET_POLICY};
 use crate::journal::Journal;

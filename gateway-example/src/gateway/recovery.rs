@@ -6,6 +6,7 @@
 //! then executes); past the client window it is completed as expired, because nobody is waiting
 //! for it and a fill now would be a surprise.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -95,17 +96,31 @@ impl Gateway {
     }
 }
 
+/// Re-runs [`Gateway::recover`] every [`Gateway::sweep_interval`] while serving: expires old
+/// journal entries, and settles pending orders whose clients stopped resending.
+pub async fn sweep_forever(gateway: Arc<Gateway>) {
+    let mut interval = tokio::time::interval(gateway.sweep_interval());
+    interval.tick().await; // the first tick is immediate, and start-up recovery just ran
+    loop {
+        interval.tick().await;
+        let gateway = Arc::clone(&gateway);
+        match tokio::task::spawn_blocking(move || gateway.recover()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::error!(%error, "journal sweep failed"),
+            Err(error) => tracing::error!(%error, "journal sweep panicked"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use serde_json::json;
     use uuid::Uuid;
 
     use super::*;
     use crate::execution::{order_comment, scaled_policy, EXECUTION_POLICY, GATEWAY_MAGIC};
     use crate::gateway::GatewayConfig;
-    use crate::journal::{Journal, DEFAULT_JOURNAL_TTL};
+    use crate::journal::{IntentState, Journal, DEFAULT_JOURNAL_TTL};
     use crate::protocol::OrderSpec;
     use crate::terminal::{OrderType, SimulatedTerminal, SimulatorOptions, Terminal, TradeRequest};
 
@@ -190,5 +205,32 @@ mod tests {
             1
         );
         assert!(gateway.journal.pending().unwrap().is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_sweep_settles_orders_whose_clients_went_away() {
+        let terminal = Arc::new(SimulatedTerminal::open(&SimulatorOptions::default()).unwrap());
+        let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
+        let abandoned = Uuid::new_v4();
+        // Pending, never executed, and its client stopped resending long ago.
+        journal.begin(abandoned, &order(), 0).unwrap();
+        let gateway = Gateway::new(terminal, journal, GatewayConfig::default());
+        let sweeper = tokio::spawn(sweep_forever(Arc::clone(&gateway)));
+        tokio::time::sleep(gateway.sweep_interval() / 2).await;
+        assert_eq!(
+            gateway.journal.pending().unwrap().len(),
+            1,
+            "not before the interval"
+        );
+        tokio::time::sleep(gateway.sweep_interval()).await;
+        assert!(
+            gateway.journal.pending().unwrap().is_empty(),
+            "settled by the sweep"
+        );
+        let settled = gateway.journal.get(abandoned).unwrap().unwrap();
+        assert!(
+            matches!(settled.state, IntentState::Done { ref reply, .. } if reply.contains("expired_unexecuted"))
+        );
+        sweeper.abort();
     }
 }
