@@ -36,7 +36,7 @@ pub struct SimArgs {
     /// Fraction of order_send calls that fail (requotes, busy server, lost connections, executed
     /// orders whose reply is lost, partial fills, latency); a quarter as many replies are also
     /// dropped on the socket [default: 0.2 for demo, 0 for serve].
-    #[arg(long)]
+    #[arg(long, value_parser = parse_fraction)]
     pub fault_rate: Option<f64>,
     /// Seed of faults, prices and (in the demo) orders.
     #[arg(long, default_value_t = 42)]
@@ -53,11 +53,11 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 300)]
     pub orders: usize,
     /// Concurrent clients.
-    #[arg(long, default_value_t = 8)]
-    pub clients: usize,
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    pub clients: u16,
     /// Multiplies every retry wait and budget (1.0 = the seed's numbers; 0.1 runs ten times
     /// faster).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = parse_time_scale)]
     pub time_scale: f64,
     /// Where to keep the journal and the terminal's books [default: a fresh temporary folder].
     #[arg(long)]
@@ -101,7 +101,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub key_file: Option<PathBuf>,
     /// Multiplies every retry wait and budget (1.0 = the seed's numbers).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = parse_time_scale)]
     pub time_scale: f64,
     /// Largest request frame answered; larger ones get `frame_too_large`.
     #[arg(long, default_value_t = crate::gateway::DEFAULT_MAX_FRAME_BYTES)]
@@ -153,4 +153,18 @@ fn parse_order_type(name: &str) -> Result<OrderType, String> {
     OrderType::from_name(name).ok_or_else(|| {
         format!("unknown order type `{name}`; expected OP_BUY, OP_SELL or an ORDER_TYPE_* name")
     })
+}
+
+fn parse_fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if (0.0..=1.0).contains(&value) => Ok(value),
+        _ => Err(format!("`{text}` is not a fraction between 0 and 1")),
+    }
+}
+
+fn parse_time_scale(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if value > 0.0 && value <= 100.0 => Ok(value),
+        _ => Err(format!("`{text}` is not a time scale in (0, 100]")),
+    }
 }

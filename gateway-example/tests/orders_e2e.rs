@@ -166,3 +166,42 @@ fn concurrent_copies_of_one_order_execute_once() {
         3
     );
 }
+
+#[test]
+fn a_reply_lost_with_its_socket_is_the_same_fill_on_resend() {
+    let gateway = TestGateway::start(&options(None, 0.0, 7));
+    let req_id = Uuid::new_v4();
+    let order = market("EURUSD", OrderType::Sell, 0.04);
+    let body = json!({"action": "ORDER_SEND", "req_id": req_id, "payload": order}).to_string();
+    {
+        // The first copy's socket closes before its reply arrives: the reply is lost.
+        let socket = gateway.context.socket(zmq::REQ).unwrap();
+        socket.set_linger(0).unwrap();
+        socket.connect(&gateway.endpoint()).unwrap();
+        socket.send(body.as_bytes(), 0).unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while deals_for(&gateway, req_id).is_empty() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "first copy never executed"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    let mut client = gateway.client(Duration::from_secs(2));
+    let resent = client.send_order(req_id, &order).unwrap();
+    let deal = resent.result.as_ref().unwrap()["deal"].as_u64().unwrap();
+    assert_eq!(
+        deals_for(&gateway, req_id),
+        vec![deal],
+        "one deal, and it is the one replied"
+    );
+    let status = client
+        .call(&json!({"action": "ORDER_STATUS", "req_id": Uuid::new_v4(), "payload": {"req_id": req_id}}))
+        .unwrap();
+    let stored: Reply = serde_json::from_value(status.result.unwrap()["reply"].clone()).unwrap();
+    assert_eq!(
+        stored, resent,
+        "the resend got the stored reply of the first copy"
+    );
+}

@@ -115,7 +115,7 @@ pub fn run(args: &DemoArgs) -> Result<Audit, DemoError> {
     let answered = AtomicUsize::new(0);
     let records = Mutex::new(Vec::with_capacity(orders.len()));
     std::thread::scope(|scope| {
-        for _ in 0..args.clients.max(1) {
+        for _ in 0..args.clients {
             scope.spawn(|| {
                 let transport = LazyPirateClient::new(&context, client_options.clone());
                 let mut client = OrderClient::new(transport, outcome_policy);
@@ -151,7 +151,7 @@ pub fn run(args: &DemoArgs) -> Result<Audit, DemoError> {
         &running.terminal.audit_orders(),
     );
     let facts = report::RunFacts {
-        clients: args.clients,
+        clients: usize::from(args.clients),
         fault_rate,
         seed: args.sim.seed,
         time_scale: scale,
