@@ -93,6 +93,17 @@ impl SharedKey {
     }
 
     /// Checks `signature` over `body`: the window first (cheap), then the MAC in constant time.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use gateway_example::security::{AuthError, SharedKey};
+    ///
+    /// let key = SharedKey::new("sixteen-bytes-or-more").unwrap();
+    /// let signature = key.sign(b"{}", 1_000);
+    /// let window = Duration::from_secs(30);
+    /// assert_eq!(key.verify(b"{}", Some(&signature), 2_000, window), Ok(()));
+    /// assert_eq!(key.verify(b"{ }", Some(&signature), 2_000, window), Err(AuthError::Forged));
+    /// ```
     pub fn verify(
         &self,
         body: &[u8],

@@ -30,6 +30,15 @@ pub const EXECUTION_POLICY: Policy = match Policy::builder()
 
 /// `policy` with every duration multiplied by `scale` (retry counts unchanged), so a demo or a
 /// soak test runs the seed's schedule faster without changing its shape.
+///
+/// ```
+/// use std::time::Duration;
+/// use gateway_example::execution::{scaled_policy, EXECUTION_POLICY};
+///
+/// let fast = scaled_policy(EXECUTION_POLICY, 0.1);
+/// assert_eq!(fast.initial_wait(), Duration::from_millis(100));
+/// assert_eq!(fast.max_retries(), EXECUTION_POLICY.max_retries());
+/// ```
 pub fn scaled_policy(policy: Policy, scale: f64) -> Policy {
     let scale = scale.max(1e-4);
     let mut builder = policy

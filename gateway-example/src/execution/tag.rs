@@ -15,6 +15,15 @@ const TAG_PREFIX: &str = "wod:";
 const BASE36: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 
 /// The comment that identifies the order `req_id` on the terminal.
+///
+/// ```
+/// use gateway_example::execution::order_comment;
+/// use uuid::Uuid;
+///
+/// let tag = order_comment(Uuid::from_u128(u128::MAX));
+/// assert_eq!(tag, "wod:f5lxx1zz5pnorynqglhzmsp33");
+/// assert!(tag.len() <= 31, "survives MT5's comment truncation");
+/// ```
 pub fn order_comment(req_id: Uuid) -> String {
     let mut value = req_id.as_u128();
     let mut digits = Vec::with_capacity(25);

@@ -95,6 +95,17 @@ struct SymbolPayload {
 
 /// Parses one request frame. The `req_id` of a request that fails later checks is returned with
 /// the error so the reply can carry it.
+///
+/// ```
+/// use gateway_example::protocol::{parse_request, ErrorCode, Request};
+///
+/// let frame = br#"{"action": "ORDER_SEND", "req_id": "550e8400-e29b-41d4-a716-446655440000",
+///                  "payload": {"symbol": "EURUSD", "type": "OP_BUY", "volume": 0.01}}"#;
+/// assert!(matches!(parse_request(frame), Ok(Request::OrderSend { .. })));
+///
+/// let (_, error) = parse_request(b"{not json").unwrap_err();
+/// assert_eq!(error.code(), ErrorCode::BAD_JSON);
+/// ```
 pub fn parse_request(frame: &[u8]) -> Result<Request, (Option<Uuid>, ProtocolError)> {
     let text =
         std::str::from_utf8(frame).map_err(|e| (None, ProtocolError::BadJson(e.to_string())))?;

@@ -6,6 +6,13 @@
 /// Whether `endpoint` can only be reached from this host: `tcp://` on a loopback address, or the
 /// host-local `ipc://` and `inproc://` transports. Wildcards (`*`, `0.0.0.0`) and every other
 /// address or transport count as exposed.
+///
+/// ```
+/// use gateway_example::transport::is_local_only;
+///
+/// assert!(is_local_only("tcp://127.0.0.1:5555"));
+/// assert!(!is_local_only("tcp://*:5555"));
+/// ```
 pub fn is_local_only(endpoint: &str) -> bool {
     if endpoint.starts_with("ipc://") || endpoint.starts_with("inproc://") {
         return true;
