@@ -12,14 +12,11 @@ use crate::gateway::GatewayConfig;
 use crate::protocol::OrderSpec;
 use crate::protocol::DEFAULT_DEVIATION_POINTS;
 use crate::security::SharedKey;
-use crate::server::{default_data_dir, start, ServerOptions};
+use crate::server::{default_data_dir, start, ServerOptions, REPLY_DROP_SHARE};
 use crate::terminal::SimulatorOptions;
 use crate::transport::{
     ClientOptions, LazyPirateClient, OrderClient, RouterOptions, OUTCOME_POLICY,
 };
-
-/// Share of the terminal fault rate applied as dropped replies, as in the demo.
-const REPLY_DROP_SHARE: f64 = 0.25;
 
 /// Sends `tracing` events at `level` and above to stderr; an unknown level means `info`.
 pub fn init_logging(level: &str) {

@@ -16,6 +16,9 @@ use crate::transport::{is_local_only, RouterOptions, RouterServer, TransportErro
 pub const DEFAULT_BIND: &str = "tcp://127.0.0.1:5555";
 /// Folder of the simulated trade server's books inside the data directory.
 pub const TERMINAL_SUBDIR: &str = "mt5-sim";
+/// Share of the terminal fault rate that `demo` and `serve` also apply as dropped replies on the
+/// socket, so that clients exercise their resends too.
+pub const REPLY_DROP_SHARE: f64 = 0.25;
 
 /// Everything needed to start a gateway.
 #[derive(Debug, Clone)]

@@ -20,7 +20,7 @@ use crate::cli::DemoArgs;
 use crate::clock::unix_ms;
 use crate::execution::{scaled_policy, EXECUTION_POLICY, SOCKET_POLICY};
 use crate::gateway::GatewayConfig;
-use crate::server::{start, ServerOptions, StartError};
+use crate::server::{start, ServerOptions, StartError, REPLY_DROP_SHARE};
 use crate::terminal::SimulatorOptions;
 use crate::transport::{
     ClientOptions, LazyPirateClient, OrderClient, RouterOptions, DEFAULT_REPLY_TIMEOUT,
@@ -31,8 +31,6 @@ use crate::transport::{
 pub const DEFAULT_DEMO_FAULT_RATE: f64 = 0.2;
 /// Shortest reply timeout of a time-scaled client: below this, normal latency reads as loss.
 const MIN_REPLY_TIMEOUT: Duration = Duration::from_millis(250);
-/// Fraction of the terminal fault rate applied as dropped replies on the socket.
-const REPLY_DROP_SHARE: f64 = 0.25;
 
 /// Why the demo could not run.
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +151,7 @@ pub fn run(args: &DemoArgs) -> Result<Audit, DemoError> {
     let facts = report::RunFacts {
         clients: usize::from(args.clients),
         fault_rate,
+        reply_drop_rate: options.router.reply_drop_rate,
         seed: args.sim.seed,
         time_scale: scale,
         terminal_faults: running.terminal.faults_injected(),

@@ -14,6 +14,8 @@ pub struct RunFacts {
     pub clients: usize,
     /// Terminal fault rate.
     pub fault_rate: f64,
+    /// Fraction of replies dropped on the socket.
+    pub reply_drop_rate: f64,
     /// Seed.
     pub seed: u64,
     /// Retry time scale.
@@ -57,7 +59,7 @@ pub fn render(audit: &Audit, facts: &RunFacts) -> String {
         "  {} clients, {:.0}% terminal faults + {:.0}% dropped replies, seed {}, retry time scale {}, {:.1} s wall\n",
         facts.clients,
         facts.fault_rate * 100.0,
-        facts.fault_rate * 25.0,
+        facts.reply_drop_rate * 100.0,
         facts.seed,
         facts.time_scale,
         facts.wall.as_secs_f64()

@@ -131,11 +131,7 @@ impl Gateway {
                 );
             }
         };
-        match self.journal.complete(
-            req_id,
-            &String::from_utf8_lossy(&reply.to_bytes()),
-            unix_ms(),
-        ) {
+        match self.journal.complete(req_id, &reply.to_json(), unix_ms()) {
             Ok(()) => reply,
             Err(e) => internal(&e),
         }

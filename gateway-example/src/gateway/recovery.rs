@@ -79,8 +79,7 @@ impl Gateway {
                     continue;
                 }
             };
-            self.journal
-                .complete(req_id, &String::from_utf8_lossy(&reply.to_bytes()), now)?;
+            self.journal.complete(req_id, &reply.to_json(), now)?;
             owner.finish(&reply);
         }
         report.ttl_removed = self.journal.expire(unix_ms())?;

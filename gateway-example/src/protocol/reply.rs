@@ -70,6 +70,11 @@ impl Reply {
         serde_json::to_vec(self).expect("replies always serialize")
     }
 
+    /// The reply as JSON text, as the journal stores it.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("replies always serialize")
+    }
+
     /// The error code, if the reply is a failure.
     pub fn error_code(&self) -> Option<&str> {
         self.error.as_ref().map(|e| e.code.as_str())
