@@ -34,6 +34,23 @@ impl Action {
     }
 }
 
+impl From<bool> for Action {
+    /// `true` retries and `false` dies: what a `retry_if` predicate's answer means.
+    ///
+    /// ```
+    /// use wait_or_die::Action;
+    /// assert_eq!(Action::from(true), Action::Retry);
+    /// assert_eq!(Action::from(false), Action::Die);
+    /// ```
+    fn from(retry: bool) -> Action {
+        if retry {
+            Action::Retry
+        } else {
+            Action::Die
+        }
+    }
+}
+
 /// Classifies the errors of an operation.
 ///
 /// Implemented for every `Fn(&E) -> Action`, for [`RetryAll`] (the default) and for [`RetryIf`].
@@ -72,25 +89,30 @@ impl<E: ?Sized> Classify<E> for RetryAll {
     }
 }
 
-/// Retries the errors a predicate accepts and dies on the others (`retry_if = path`).
+/// Classifies with a function of the error (`retry_if = path`): one that answers `bool`
+/// retries on `true` and dies on `false`; one that answers [`Action`] can also give a hint.
 ///
 /// ```
+/// use std::time::Duration;
 /// use wait_or_die::{Action, Classify, RetryIf};
 ///
 /// let transient = RetryIf(|code: &u16| *code >= 500);
 /// assert_eq!(transient.classify(&503), Action::Retry);
 /// assert_eq!(transient.classify(&400), Action::Die);
+///
+/// let throttled = RetryIf(|code: &u16| match code {
+///     429 => Action::RetryAfter(Duration::from_secs(1)),
+///     500.. => Action::Retry,
+///     _ => Action::Die,
+/// });
+/// assert_eq!(throttled.classify(&429), Action::RetryAfter(Duration::from_secs(1)));
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct RetryIf<P>(pub P);
 
-impl<E: ?Sized, P: Fn(&E) -> bool> Classify<E> for RetryIf<P> {
+impl<E: ?Sized, P: Fn(&E) -> R, R: Into<Action>> Classify<E> for RetryIf<P> {
     fn classify(&self, error: &E) -> Action {
-        if (self.0)(error) {
-            Action::Retry
-        } else {
-            Action::Die
-        }
+        (self.0)(error).into()
     }
 }
 
