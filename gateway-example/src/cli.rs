@@ -1,11 +1,12 @@
 //! Command-line interface: `demo` (the default), `serve` and `send`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::server::DEFAULT_BIND;
-use crate::terminal::OrderType;
+use crate::terminal::{Fault, OrderType, SimulatorOptions};
 
 /// A ZeroMQ JSON order gateway in front of a simulated MetaTrader 5 terminal, retried with
 /// #[wait_or_die].
@@ -44,6 +45,23 @@ pub struct SimArgs {
     /// Longest injected terminal latency, in milliseconds.
     #[arg(long, default_value_t = 50)]
     pub max_latency_ms: u64,
+    /// Faults for the first order_send calls, in order, before the seeded ones, e.g.
+    /// `executed-then-reply-lost,requote,latency-500`: to replay an incident exactly.
+    #[arg(long, value_delimiter = ',')]
+    pub script: Vec<Fault>,
+}
+
+impl SimArgs {
+    /// The simulator these options describe, with `default_fault_rate` when none was given.
+    pub fn simulator_options(&self, default_fault_rate: f64) -> SimulatorOptions {
+        SimulatorOptions {
+            data_dir: None,
+            fault_rate: self.fault_rate.unwrap_or(default_fault_rate),
+            seed: self.seed,
+            max_latency: Duration::from_millis(self.max_latency_ms),
+            scripted: self.script.clone(),
+        }
+    }
 }
 
 /// Options of `demo`.

@@ -13,7 +13,6 @@ use crate::protocol::OrderSpec;
 use crate::protocol::DEFAULT_DEVIATION_POINTS;
 use crate::security::SharedKey;
 use crate::server::{default_data_dir, start, ServerOptions, REPLY_DROP_SHARE};
-use crate::terminal::SimulatorOptions;
 use crate::transport::{
     ClientOptions, LazyPirateClient, OrderClient, RouterOptions, OUTCOME_POLICY,
 };
@@ -37,7 +36,7 @@ pub fn serve(args: &ServeArgs) -> Result<bool, String> {
         .map(SharedKey::from_file)
         .transpose()
         .map_err(|e| e.to_string())?;
-    let fault_rate = args.sim.fault_rate.unwrap_or(0.0);
+    let simulator = args.sim.simulator_options(0.0);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -45,17 +44,12 @@ pub fn serve(args: &ServeArgs) -> Result<bool, String> {
     let context = zmq::Context::new();
     let options = ServerOptions {
         router: RouterOptions {
-            reply_drop_rate: fault_rate * REPLY_DROP_SHARE,
+            reply_drop_rate: simulator.fault_rate * REPLY_DROP_SHARE,
             seed: args.sim.seed,
             ..RouterOptions::new(args.bind.clone())
         },
         data_dir: Some(args.data_dir.clone().unwrap_or_else(default_data_dir)),
-        simulator: SimulatorOptions {
-            data_dir: None,
-            fault_rate,
-            seed: args.sim.seed,
-            max_latency: Duration::from_millis(args.sim.max_latency_ms),
-        },
+        simulator,
         gateway: GatewayConfig {
             execution_policy: scaled_policy(EXECUTION_POLICY, args.time_scale),
             reconcile_policy: scaled_policy(SOCKET_POLICY, args.time_scale),

@@ -21,7 +21,6 @@ use crate::clock::unix_ms;
 use crate::execution::{scaled_policy, EXECUTION_POLICY, SOCKET_POLICY};
 use crate::gateway::GatewayConfig;
 use crate::server::{start, ServerOptions, StartError, REPLY_DROP_SHARE};
-use crate::terminal::SimulatorOptions;
 use crate::transport::{
     ClientOptions, LazyPirateClient, OrderClient, RouterOptions, DEFAULT_REPLY_TIMEOUT,
     OUTCOME_POLICY,
@@ -80,12 +79,7 @@ pub fn run(args: &DemoArgs) -> Result<Audit, DemoError> {
             ..RouterOptions::new("tcp://127.0.0.1:*")
         },
         data_dir: Some(data_dir),
-        simulator: SimulatorOptions {
-            data_dir: None,
-            fault_rate,
-            seed: args.sim.seed,
-            max_latency: Duration::from_millis(args.sim.max_latency_ms),
-        },
+        simulator: args.sim.simulator_options(DEFAULT_DEMO_FAULT_RATE),
         gateway: GatewayConfig {
             execution_policy: scaled_policy(EXECUTION_POLICY, scale),
             reconcile_policy: scaled_policy(SOCKET_POLICY, scale),

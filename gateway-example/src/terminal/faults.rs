@@ -38,6 +38,41 @@ pub enum Fault {
     PartialFill,
 }
 
+impl std::str::FromStr for Fault {
+    type Err = String;
+
+    /// Parses a fault's kebab-case name (`executed-then-reply-lost`), or `latency-<ms>`.
+    fn from_str(name: &str) -> Result<Fault, String> {
+        if let Some(ms) = name.strip_prefix("latency-") {
+            let ms = ms
+                .parse()
+                .map_err(|_| format!("`{name}`: latency needs milliseconds"))?;
+            return Ok(Fault::Latency(Duration::from_millis(ms)));
+        }
+        Ok(match name {
+            "requote" => Fault::Requote,
+            "price-changed" => Fault::PriceChanged,
+            "price-off" => Fault::PriceOff,
+            "too-many-requests" => Fault::TooManyRequests,
+            "locked" => Fault::Locked,
+            "connection-lost" => Fault::ConnectionLostBeforeSend,
+            "executed-then-timeout" => Fault::ExecutedThenTimeoutRetcode,
+            "executed-then-error" => Fault::ExecutedThenErrorRetcode,
+            "executed-then-reply-lost" => Fault::ExecutedThenReplyLost,
+            "executed-then-disconnected" => Fault::ExecutedThenDisconnected,
+            "partial-fill" => Fault::PartialFill,
+            _ => {
+                return Err(format!(
+                    "unknown fault `{name}`; expected requote, price-changed, price-off, \
+                     too-many-requests, locked, connection-lost, executed-then-timeout, \
+                     executed-then-error, executed-then-reply-lost, executed-then-disconnected, \
+                     partial-fill or latency-<ms>"
+                ))
+            }
+        })
+    }
+}
+
 /// Every fault kind that `order_send` can draw, the ambiguous ones included.
 const ORDER_FAULTS: [Fault; 11] = [
     Fault::Requote,
@@ -128,6 +163,23 @@ mod tests {
             assert!(faults.contains(&kind), "{kind:?} never drawn");
         }
         assert!(faults.iter().any(|f| matches!(f, Fault::Latency(_))));
+    }
+
+    #[test]
+    fn faults_parse_from_their_names() {
+        assert_eq!(
+            "executed-then-reply-lost".parse(),
+            Ok(Fault::ExecutedThenReplyLost)
+        );
+        assert_eq!(
+            "latency-250".parse(),
+            Ok(Fault::Latency(Duration::from_millis(250)))
+        );
+        assert!("latency-soon".parse::<Fault>().is_err());
+        assert!("meteor"
+            .parse::<Fault>()
+            .unwrap_err()
+            .contains("partial-fill"));
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub struct SimulatorOptions {
     pub seed: u64,
     /// Longest injected latency.
     pub max_latency: Duration,
+    /// Faults for the first `order_send` calls, in order, before any seeded ones: to replay an
+    /// incident exactly.
+    pub scripted: Vec<Fault>,
 }
 
 impl Default for SimulatorOptions {
@@ -45,6 +48,7 @@ impl Default for SimulatorOptions {
             fault_rate: 0.0,
             seed: 1,
             max_latency: Duration::from_millis(50),
+            scripted: Vec::new(),
         }
     }
 }
@@ -77,7 +81,7 @@ impl SimulatedTerminal {
                 ledger,
                 market,
                 faults,
-                injected: VecDeque::new(),
+                injected: options.scripted.iter().copied().collect(),
                 injected_query_failures: 0,
             }),
             faults_injected: AtomicU64::new(0),

@@ -49,6 +49,7 @@ pub fn options(data_dir: Option<PathBuf>, fault_rate: f64, seed: u64) -> ServerO
             fault_rate,
             seed,
             max_latency: Duration::from_millis(20),
+            scripted: Vec::new(),
         },
         gateway: GatewayConfig {
             execution_policy: fast_execution(),
