@@ -40,9 +40,14 @@ impl Gateway {
             }
             Claim::Owner(owner) => {
                 let gateway = Arc::clone(&self);
-                let reply = blocking(move || gateway.execute_once(req_id, order), req_id).await;
-                owner.finish(&reply);
-                reply
+                // The claim travels with the blocking work: even if this task were dropped, the
+                // `req_id` stays claimed until the terminal call is over.
+                let execute = move || {
+                    let reply = gateway.execute_once(req_id, order);
+                    owner.finish(&reply);
+                    reply
+                };
+                blocking(execute, req_id).await
             }
         }
     }
