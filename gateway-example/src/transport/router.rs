@@ -108,11 +108,15 @@ impl RouterServer {
         // Replies come back from tokio tasks through an inproc PUSH/PULL pair: the PULL end is
         // polled with the ROUTER, so a reply wakes the thread at once.
         let channel = format!("inproc://gateway-replies-{}", uuid::Uuid::new_v4());
+        // Unbounded (HWM 0) like an unbounded channel: the workers never block on it, and the
+        // number of replies in it is bounded by the requests in flight anyway.
         let replies_in = context.socket(zmq::PULL).map_err(zmq_err("create PULL"))?;
+        replies_in.set_rcvhwm(0).map_err(zmq_err("set RCVHWM"))?;
         replies_in
             .bind(&channel)
             .map_err(zmq_err("bind reply channel"))?;
         let replies_out = context.socket(zmq::PUSH).map_err(zmq_err("create PUSH"))?;
+        replies_out.set_sndhwm(0).map_err(zmq_err("set SNDHWM"))?;
         replies_out.set_linger(0).map_err(zmq_err("set LINGER"))?;
         replies_out
             .connect(&channel)
@@ -199,8 +203,10 @@ impl SocketThread {
                 let mut frames = envelope;
                 frames.push(reply.to_bytes());
                 let socket = replies_out.lock().unwrap_or_else(|p| p.into_inner());
-                if let Err(error) = socket.send_multipart(frames, 0) {
-                    tracing::error!(%error, "reply channel closed");
+                // DONTWAIT: after shutdown the channel has no reader, and a worker must not hang
+                // on it. A reply lost here is answered from the journal when the client resends.
+                if let Err(error) = socket.send_multipart(frames, zmq::DONTWAIT) {
+                    tracing::warn!(%error, "reply channel closed; reply dropped");
                 }
             });
         }
