@@ -11,7 +11,7 @@ use common::{client, options, TestGateway};
 use gateway_example::demo::{audit, orders, ClientRecord};
 use uuid::Uuid;
 
-const ORDERS: usize = 3000;
+const ORDERS: usize = 5000;
 const CLIENTS: usize = 16;
 /// The soak fails rather than hang: far above its normal wall time on a loaded 2-core machine.
 const WALL_LIMIT: Duration = Duration::from_secs(120);
@@ -33,7 +33,7 @@ fn thousands_of_orders_through_every_fault_survive_exactly_once() {
                 let mut client = client(
                     &gateway.context,
                     &gateway.endpoint(),
-                    Duration::from_millis(250),
+                    Duration::from_millis(100),
                 );
                 while let Some(order) = orders.get(next.fetch_add(1, Ordering::Relaxed)) {
                     assert!(started.elapsed() < WALL_LIMIT, "soak over its time bound");
