@@ -35,6 +35,18 @@
 //! `initial_wait = 0.5 s`, `max_wait = 5 s`, `multiplier = 2`, exponential growth,
 //! [`Jitter::Equal`] (each wait uniform in `[nominal / 2, nominal]`), no `attempt_timeout`.
 //!
+//! # What `#[wait_or_die]` expands to
+//! The attribute keeps the function's signature and turns its body into one attempt inside a
+//! short loop over calls into `wait_or_die::__private`: a `static` site and a `static` policy (built and
+//! checked at compile time), then `attempt` → `settle` → `wait` until `settle` breaks with the
+//! result. The full expansion of an async and a sync function is shown in the
+//! [`wait_or_die_macros`] crate docs. The attribute works above or below
+//! `#[tracing::instrument]` (attempts share the call's span) and inside `#[async_trait]` impls.
+//!
+//! An async function with a `timeout` or `attempt_timeout` needs its error type to implement
+//! `From<`[`TimedOut`]`>`: `std::io::Error` and `Box<dyn Error + Send + Sync>` do already, and
+//! the compile error says what to add for your own type.
+//!
 //! # Without the macro
 //! [`retry`] and [`retry_blocking`] take a closure that returns one attempt and report a
 //! [`RetryError`] saying which rule stopped the call. [`Backoff`] is the wait schedule as an
@@ -73,7 +85,23 @@ pub use policy::{
 pub use retry::blocking::{retry_blocking, Clock, RetryBlocking, SystemClock};
 pub use retry::future::{retry, Retry};
 
-/// Retries the annotated function: its body is one attempt. See the crate docs for arguments.
+/// Retries the annotated function: its body is one attempt.
+///
+/// Arguments (all optional): `timeout`, `max_retries`, `initial_wait`, `max_wait`,
+/// `exponential_backoff`, `multiplier`, `jitter`, `attempt_timeout` (async only), `retry_if`,
+/// `name`, `policy`. Durations are seconds (`0.5`) or strings with a unit (`"500ms"`).
+///
+/// ```
+/// use std::io;
+/// use wait_or_die::wait_or_die;
+///
+/// #[wait_or_die(timeout = 30, max_retries = 5, initial_wait = 1.0, max_wait = 10.0)]
+/// fn execute_order(volume: f64) -> Result<u64, io::Error> {
+///     if volume > 0.0 { Ok(42) } else { Err(io::ErrorKind::InvalidInput.into()) }
+/// }
+///
+/// assert_eq!(execute_order(0.01).unwrap(), 42);
+/// ```
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use wait_or_die_macros::wait_or_die;

@@ -285,7 +285,7 @@ async fn bare(c: &Counter) -> io::Result<u32> {
 }
 
 /// What the loop adds to a future: the call state, the attempt in flight and the wait.
-const LOOP_OVERHEAD_BYTES: usize = 128;
+const LOOP_OVERHEAD_BYTES: usize = 64;
 
 #[test]
 fn an_annotated_future_is_not_much_larger_than_the_bare_one() {

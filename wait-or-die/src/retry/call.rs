@@ -17,6 +17,7 @@ use std::time::Instant as StdInstant;
 use pin_project::pin_project;
 use tokio::time::{Instant, Sleep};
 
+use crate::__private::TimeoutError;
 use crate::classify::{Action, Classify};
 use crate::error::{StopReason, TimedOut};
 use crate::policy::Policy;
@@ -78,7 +79,7 @@ impl<'p> Call<'p> {
     pub fn attempt<F, T, E>(&mut self, attempt: F) -> Attempt<'_, 'p, F>
     where
         F: Future<Output = Result<T, E>>,
-        E: From<TimedOut>,
+        E: TimeoutError,
     {
         self.schedule.state = Phase::Idle;
         Attempt {
@@ -269,7 +270,7 @@ pub struct Attempt<'c, 'p, F> {
 impl<F, T, E> Future for Attempt<'_, '_, F>
 where
     F: Future<Output = Result<T, E>>,
-    E: From<TimedOut>,
+    E: TimeoutError,
 {
     type Output = Result<T, E>;
 
