@@ -152,6 +152,34 @@ async fn retry_if_stops_at_once_on_a_permanent_error() {
     assert_eq!(attempts.load(Ordering::SeqCst), 1 + 6);
 }
 
+/// A server that says how long to back off: the engine's own io classifier, plus a hint.
+fn throttled(e: &io::Error) -> wait_or_die::Action {
+    match e.kind() {
+        io::ErrorKind::WouldBlock => wait_or_die::Action::RetryAfter(Duration::from_secs(3)),
+        _ => wait_or_die::classify_io_error(e),
+    }
+}
+
+#[wait_or_die(retry_if = throttled, max_retries = 3, initial_wait = 0.1, max_wait = 0.1)]
+async fn busy_once(attempts: &AtomicU32) -> io::Result<u32> {
+    match attempts.fetch_add(1, Ordering::SeqCst) {
+        0 => Err(io::ErrorKind::WouldBlock.into()),
+        1 => Err(io::ErrorKind::InvalidInput.into()),
+        n => Ok(n),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_if_may_answer_an_action_with_a_hint_or_death() {
+    let attempts = AtomicU32::new(0);
+    let start = Instant::now();
+    let err = busy_once(&attempts).await.unwrap_err();
+    // The hint stretched the 0.1 s wait to 3 s; InvalidInput is permanent for io errors.
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    assert_eq!(attempts.load(Ordering::SeqCst), 2);
+    assert_eq!(start.elapsed(), Duration::from_secs(3));
+}
+
 #[wait_or_die(max_retries = 2, initial_wait = 0, max_wait = 0)]
 async fn question_mark_ends_the_attempt(input: &mut Vec<&'static str>) -> io::Result<u32> {
     let next = input.pop().ok_or_else(refused)?;
