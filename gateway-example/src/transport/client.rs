@@ -91,6 +91,12 @@ impl LazyPirateClient {
         self.round_trip(body)
     }
 
+    /// One round trip with no retry: what [`request`](Self::request) runs per attempt. For
+    /// measuring what the retry wrapper costs; callers want `request`.
+    pub fn request_once(&mut self, body: &[u8]) -> Result<Vec<u8>, ClientError> {
+        self.round_trip(body)
+    }
+
     fn round_trip(&mut self, body: &[u8]) -> Result<Vec<u8>, ClientError> {
         let socket = match self.socket.take() {
             Some(socket) => socket,
