@@ -61,6 +61,29 @@ impl Series {
     }
 }
 
+/// Times one unwrapped and one wrapped round trip; which goes first alternates with `i`, so
+/// neither always follows the other.
+fn alternate(
+    i: usize,
+    client: &mut LazyPirateClient,
+    (bare, bare_body): (&mut Series, &[u8]),
+    (wrapped, wrapped_body): (&mut Series, &[u8]),
+) {
+    let mut run_bare = |c: &mut LazyPirateClient| {
+        bare.time(|| drop(c.request_once(bare_body).expect("one attempt")));
+    };
+    let mut run_wrapped = |c: &mut LazyPirateClient| {
+        wrapped.time(|| drop(c.request(wrapped_body).expect("wrapped")));
+    };
+    if i % 2 == 0 {
+        run_bare(client);
+        run_wrapped(client);
+    } else {
+        run_wrapped(client);
+        run_bare(client);
+    }
+}
+
 fn ping(i: usize) -> Vec<u8> {
     let id = uuid::Uuid::from_u128(i as u128 + 1);
     format!(r#"{{"action":"PING","req_id":"{id}"}}"#).into_bytes()
@@ -130,37 +153,23 @@ fn main() {
             req.recv_bytes(0).expect("recv");
         });
     }
-    // Which variant goes first alternates too, so neither always follows the other.
     for i in 0..n {
         let body = ping(i);
-        let mut bare = |c: &mut LazyPirateClient| {
-            ping_bare.time(|| drop(c.request_once(&body).expect("ping")))
-        };
-        let mut wrapped =
-            |c: &mut LazyPirateClient| ping_wrapped.time(|| drop(c.request(&body).expect("ping")));
-        if i % 2 == 0 {
-            bare(&mut client);
-            wrapped(&mut client);
-        } else {
-            wrapped(&mut client);
-            bare(&mut client);
-        }
+        alternate(
+            i,
+            &mut client,
+            (&mut ping_bare, &body),
+            (&mut ping_wrapped, &body),
+        );
     }
     for i in 0..n / 4 {
         let (first, second) = (order(2 * i), order(2 * i + 1));
-        let mut bare = |c: &mut LazyPirateClient| {
-            order_bare.time(|| drop(c.request_once(&first).expect("order")))
-        };
-        let mut wrapped = |c: &mut LazyPirateClient| {
-            order_wrapped.time(|| drop(c.request(&second).expect("order")))
-        };
-        if i % 2 == 0 {
-            bare(&mut client);
-            wrapped(&mut client);
-        } else {
-            wrapped(&mut client);
-            bare(&mut client);
-        }
+        alternate(
+            i,
+            &mut client,
+            (&mut order_bare, &first),
+            (&mut order_wrapped, &second),
+        );
     }
     req.send(&b""[..], 0).expect("stop echo");
     echo.join().expect("echo thread");

@@ -30,12 +30,7 @@ pub fn init_logging(level: &str) {
 /// stdout first, so that scripts (and the crash test) know when it is ready.
 pub fn serve(args: &ServeArgs) -> Result<bool, String> {
     init_logging(&args.log_level);
-    let key = args
-        .key_file
-        .as_deref()
-        .map(SharedKey::from_file)
-        .transpose()
-        .map_err(|e| e.to_string())?;
+    let key = load_key(args.key_file.as_deref())?;
     let simulator = args.sim.simulator_options(0.0);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -70,12 +65,7 @@ pub fn serve(args: &ServeArgs) -> Result<bool, String> {
 
 /// Sends one order and prints the reply; succeeds when the reply is `ok`.
 pub fn send(args: &SendArgs) -> Result<bool, String> {
-    let key = args
-        .key_file
-        .as_deref()
-        .map(SharedKey::from_file)
-        .transpose()
-        .map_err(|e| e.to_string())?;
+    let key = load_key(args.key_file.as_deref())?;
     let context = zmq::Context::new();
     let options = ClientOptions {
         reply_timeout: Duration::from_millis(args.reply_timeout_ms),
@@ -101,4 +91,11 @@ pub fn send(args: &SendArgs) -> Result<bool, String> {
         serde_json::to_string_pretty(&reply).expect("replies serialize")
     );
     Ok(reply.ok)
+}
+
+/// Reads the shared key from `path`, if one was given.
+fn load_key(path: Option<&std::path::Path>) -> Result<Option<SharedKey>, String> {
+    path.map(SharedKey::from_file)
+        .transpose()
+        .map_err(|e| e.to_string())
 }

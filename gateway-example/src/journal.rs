@@ -227,15 +227,7 @@ mod tests {
     use crate::terminal::OrderType;
 
     fn order() -> OrderSpec {
-        OrderSpec {
-            symbol: "EURUSD".into(),
-            order_type: OrderType::Buy,
-            volume: 0.01,
-            price: None,
-            sl: 0.0,
-            tp: 0.0,
-            deviation: 20,
-        }
+        OrderSpec::market("EURUSD", OrderType::Buy, 0.01)
     }
 
     #[test]

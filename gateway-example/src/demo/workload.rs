@@ -12,18 +12,6 @@ pub fn orders(count: usize, seed: u64) -> Vec<OrderSpec> {
     (0..count).map(|_| one(&mut rng)).collect()
 }
 
-fn market(symbol: &str, order_type: OrderType, volume: f64) -> OrderSpec {
-    OrderSpec {
-        symbol: symbol.into(),
-        order_type,
-        volume,
-        price: None,
-        sl: 0.0,
-        tp: 0.0,
-        deviation: 20,
-    }
-}
-
 fn one(rng: &mut StdRng) -> OrderSpec {
     let side = if rng.random_bool(0.5) {
         OrderType::Buy
@@ -33,25 +21,25 @@ fn one(rng: &mut StdRng) -> OrderSpec {
     let lots = f64::from(rng.random_range(1..=50u32)) / 100.0;
     match rng.random_range(0..100) {
         // Margin far beyond the account: NO_MONEY.
-        0..=1 => market("EURUSD", side, 90.0),
+        0..=1 => OrderSpec::market("EURUSD", side, 90.0),
         // The index's session is closed: MARKET_CLOSED.
-        2..=3 => market("US30", side, 0.1),
+        2..=3 => OrderSpec::market("US30", side, 0.1),
         // A stop loss on the wrong side of the price: INVALID_STOPS.
         4 => OrderSpec {
             sl: 9.0,
-            ..market("EURUSD", OrderType::Buy, lots)
+            ..OrderSpec::market("EURUSD", OrderType::Buy, lots)
         },
         // Off the volume grid: the gateway refuses it before the terminal sees it.
-        5 => market("GBPUSD", side, 0.015),
+        5 => OrderSpec::market("GBPUSD", side, 0.015),
         // A buy limit well below the market: PLACED.
         6..=9 => OrderSpec {
             price: Some(1.0),
-            ..market("EURUSD", OrderType::BuyLimit, lots)
+            ..OrderSpec::market("EURUSD", OrderType::BuyLimit, lots)
         },
-        10..=29 => market("USDJPY", side, lots),
-        30..=39 => market("XAUUSD", side, lots),
-        40..=59 => market("GBPUSD", side, lots),
-        _ => market("EURUSD", side, lots),
+        10..=29 => OrderSpec::market("USDJPY", side, lots),
+        30..=39 => OrderSpec::market("XAUUSD", side, lots),
+        40..=59 => OrderSpec::market("GBPUSD", side, lots),
+        _ => OrderSpec::market("EURUSD", side, lots),
     }
 }
 

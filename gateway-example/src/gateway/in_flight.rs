@@ -87,15 +87,7 @@ mod tests {
     use crate::terminal::OrderType;
 
     fn order() -> OrderSpec {
-        OrderSpec {
-            symbol: "EURUSD".into(),
-            order_type: OrderType::Buy,
-            volume: 0.01,
-            price: None,
-            sl: 0.0,
-            tp: 0.0,
-            deviation: 20,
-        }
+        OrderSpec::market("EURUSD", OrderType::Buy, 0.01)
     }
 
     #[tokio::test(start_paused = true)]

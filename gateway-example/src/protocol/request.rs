@@ -83,6 +83,29 @@ fn default_deviation() -> u32 {
     DEFAULT_DEVIATION_POINTS
 }
 
+impl OrderSpec {
+    /// A market order with no stops and the default deviation.
+    ///
+    /// ```
+    /// use gateway_example::protocol::OrderSpec;
+    /// use gateway_example::terminal::OrderType;
+    ///
+    /// let buy = OrderSpec::market("EURUSD", OrderType::Buy, 0.01);
+    /// assert_eq!((buy.price, buy.sl, buy.tp), (None, 0.0, 0.0));
+    /// ```
+    pub fn market(symbol: &str, order_type: OrderType, volume: f64) -> OrderSpec {
+        OrderSpec {
+            symbol: symbol.into(),
+            order_type,
+            volume,
+            price: None,
+            sl: 0.0,
+            tp: 0.0,
+            deviation: DEFAULT_DEVIATION_POINTS,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct StatusPayload {
     req_id: String,

@@ -103,13 +103,5 @@ pub fn client(context: &zmq::Context, endpoint: &str, reply_timeout: Duration) -
 }
 
 pub fn market(symbol: &str, order_type: OrderType, volume: f64) -> OrderSpec {
-    OrderSpec {
-        symbol: symbol.into(),
-        order_type,
-        volume,
-        price: None,
-        sl: 0.0,
-        tp: 0.0,
-        deviation: 20,
-    }
+    OrderSpec::market(symbol, order_type, volume)
 }
