@@ -39,7 +39,7 @@ pub struct Call<'p> {
 
 /// What the call is doing with its timer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
+pub(crate) enum Phase {
     /// No timer armed for the current step.
     Idle,
     /// The timer bounds the attempt in flight and fires as this timeout.
@@ -72,6 +72,25 @@ impl<'p> Call<'p> {
             schedule: Schedule::start(site, policy, Phase::Idle),
             timing: None,
         }
+    }
+
+    /// A call that starts at its first poll: not counted until [`Call::begin`].
+    #[inline]
+    pub(crate) fn unstarted(site: &'static Site, policy: &'p Policy) -> Self {
+        Call {
+            schedule: Schedule::unstarted(site, policy, Phase::Idle),
+            timing: None,
+        }
+    }
+
+    /// Counts a call made with [`Call::unstarted`].
+    #[inline]
+    pub(crate) fn begin(&self) {
+        self.schedule.record_start();
+    }
+
+    pub(crate) fn schedule_mut(&mut self) -> &mut Schedule<'p, Phase> {
+        &mut self.schedule
     }
 
     /// Runs one attempt, cancelling it at the deadline or `attempt_timeout`.

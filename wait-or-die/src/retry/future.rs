@@ -51,11 +51,9 @@ where
     Fut: Future<Output = Result<T, E>>,
 {
     Retry {
-        policy,
-        site: &ANONYMOUS_SITE,
+        call: Call::unstarted(&ANONYMOUS_SITE, policy),
         op,
         classifier: RetryAll,
-        call: None,
         last: None,
         state: State::Idle,
     }
@@ -82,11 +80,10 @@ where
 #[pin_project]
 #[must_use = "futures do nothing unless polled"]
 pub struct Retry<'p, Op, Fut, E, C> {
-    policy: &'p Policy,
-    site: &'static Site,
+    /// Built with the future and counted at its first poll, so that polling copies nothing.
+    call: Call<'p>,
     op: Op,
     classifier: C,
-    call: Option<Call<'p>>,
     last: Option<E>,
     #[pin]
     state: State<Fut>,
@@ -94,6 +91,7 @@ pub struct Retry<'p, Op, Fut, E, C> {
 
 #[pin_project(project = StateProj)]
 enum State<Fut> {
+    /// Not polled yet, or finished.
     Idle,
     Attempting(#[pin] Fut),
     Waiting,
@@ -133,11 +131,9 @@ impl<'p, Op, Fut, E, C> Retry<'p, Op, Fut, E, C> {
     /// ```
     pub fn classify<C2: Classify<E>>(self, classifier: C2) -> Retry<'p, Op, Fut, E, C2> {
         Retry {
-            policy: self.policy,
-            site: self.site,
+            call: self.call,
             op: self.op,
             classifier,
-            call: self.call,
             last: self.last,
             state: self.state,
         }
@@ -158,7 +154,7 @@ impl<'p, Op, Fut, E, C> Retry<'p, Op, Fut, E, C> {
     /// # }
     /// ```
     pub fn site(mut self, site: &'static Site) -> Self {
-        self.site = site;
+        self.call.schedule_mut().set_site(site);
         self
     }
 }
@@ -174,12 +170,13 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
+        let call = this.call;
         loop {
-            let call = this
-                .call
-                .get_or_insert_with(|| Call::start(this.site, this.policy));
             match this.state.as_mut().project() {
-                StateProj::Idle => this.state.set(State::Attempting((this.op)())),
+                StateProj::Idle => {
+                    call.begin();
+                    this.state.set(State::Attempting((this.op)()));
+                }
                 StateProj::Attempting(attempt) => {
                     let verdict = match ready!(call.poll_attempt(attempt, cx)) {
                         Ok(Ok(value)) => {
@@ -235,8 +232,6 @@ fn give_up<E>(call: &Call<'_>, reason: StopReason, last: &mut Option<E>) -> Retr
 impl<Op, Fut, E, C> Debug for Retry<'_, Op, Fut, E, C> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Retry")
-            .field("policy", self.policy)
-            .field("site", &self.site.name())
             .field("call", &self.call)
             .finish_non_exhaustive()
     }

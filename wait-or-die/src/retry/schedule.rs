@@ -31,15 +31,34 @@ pub(crate) struct Schedule<'p, S = ()> {
 }
 
 impl<'p, S> Schedule<'p, S> {
+    /// A schedule for a call that starts now: counted at once.
     #[inline]
     pub(crate) fn start(site: &'static Site, policy: &'p Policy, state: S) -> Self {
-        site.record_call();
+        let schedule = Self::unstarted(site, policy, state);
+        schedule.record_start();
+        schedule
+    }
+
+    /// A schedule for a call that starts later (a future not yet polled); see [`Self::record_start`].
+    #[inline]
+    pub(crate) fn unstarted(site: &'static Site, policy: &'p Policy, state: S) -> Self {
         Schedule {
             policy,
             site,
             attempt: 1,
             state,
         }
+    }
+
+    /// Counts the call in its site's statistics.
+    #[inline]
+    pub(crate) fn record_start(&self) {
+        self.site.record_call();
+    }
+
+    /// Counts the call into `site` instead, before it starts.
+    pub(crate) fn set_site(&mut self, site: &'static Site) {
+        self.site = site;
     }
 
     pub(crate) fn policy(&self) -> &'p Policy {
