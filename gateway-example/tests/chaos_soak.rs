@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use common::{client, options, TestGateway};
 use gateway_example::demo::{audit, orders, ClientRecord};
-use uuid::Uuid;
 
 const ORDERS: usize = 5000;
 const CLIENTS: usize = 16;
@@ -37,15 +36,8 @@ fn thousands_of_orders_through_every_fault_survive_exactly_once() {
                 );
                 while let Some(order) = orders.get(next.fetch_add(1, Ordering::Relaxed)) {
                     assert!(started.elapsed() < WALL_LIMIT, "soak over its time bound");
-                    let req_id = Uuid::new_v4();
-                    let sent = Instant::now();
-                    let reply = client.send_order(req_id, order).map_err(|e| e.to_string());
-                    records.lock().unwrap().push(ClientRecord {
-                        req_id,
-                        order: order.clone(),
-                        reply,
-                        latency: sent.elapsed(),
-                    });
+                    let record = ClientRecord::send(&mut client, order);
+                    records.lock().unwrap().push(record);
                 }
             });
         }

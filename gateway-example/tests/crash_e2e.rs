@@ -117,15 +117,8 @@ fn kill_9_mid_stream_then_restart_loses_and_duplicates_nothing() {
                 let transport = LazyPirateClient::new(&context, client_options.clone());
                 let mut client = OrderClient::new(transport, outcome_policy);
                 while let Some(order) = orders.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let req_id = Uuid::new_v4();
-                    let sent = Instant::now();
-                    let reply = client.send_order(req_id, order).map_err(|e| e.to_string());
-                    records.lock().unwrap().push(ClientRecord {
-                        req_id,
-                        order: order.clone(),
-                        reply,
-                        latency: sent.elapsed(),
-                    });
+                    let record = ClientRecord::send(&mut client, order);
+                    records.lock().unwrap().push(record);
                     answered.fetch_add(1, Ordering::Relaxed);
                 }
                 reconnects.fetch_add(client.transport().reconnects() as usize, Ordering::Relaxed);

@@ -10,33 +10,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 use wait_or_die::{wait_or_die, Policy, TimedOut};
 
-fn refused() -> io::Error {
-    io::ErrorKind::ConnectionRefused.into()
-}
-
-/// Fails `failures` times, then returns the attempt number.
-struct Flaky {
-    failures: u32,
-    attempts: u32,
-}
+mod support;
+use support::{refused, Flaky};
 
 impl Flaky {
-    fn new(failures: u32) -> Self {
-        Flaky {
-            failures,
-            attempts: 0,
-        }
-    }
-
-    fn try_once(&mut self) -> io::Result<u32> {
-        self.attempts += 1;
-        if self.attempts <= self.failures {
-            Err(refused())
-        } else {
-            Ok(self.attempts)
-        }
-    }
-
     #[wait_or_die(max_retries = 3, initial_wait = 1, max_wait = 10, jitter = "none")]
     async fn exact(&mut self) -> io::Result<u32> {
         tokio::task::yield_now().await;

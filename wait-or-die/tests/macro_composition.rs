@@ -8,29 +8,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 use wait_or_die::wait_or_die;
 
-/// Fails `failures` times, then returns the attempt number.
-struct Flaky {
-    failures: u32,
-    attempts: u32,
-}
-
-impl Flaky {
-    fn new(failures: u32) -> Self {
-        Flaky {
-            failures,
-            attempts: 0,
-        }
-    }
-
-    fn try_once(&mut self) -> io::Result<u32> {
-        self.attempts += 1;
-        if self.attempts <= self.failures {
-            Err(io::ErrorKind::ConnectionRefused.into())
-        } else {
-            Ok(self.attempts)
-        }
-    }
-}
+mod support;
+use support::Flaky;
 
 #[async_trait::async_trait]
 trait Source {

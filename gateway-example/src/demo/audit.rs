@@ -5,13 +5,14 @@
 //! gateway bug cannot hide itself.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
 use crate::execution::order_comment;
 use crate::protocol::{OrderSpec, Reply};
 use crate::terminal::{Deal, Order};
+use crate::transport::OrderClient;
 
 /// What one client saw for one order.
 #[derive(Debug, Clone)]
@@ -24,6 +25,21 @@ pub struct ClientRecord {
     pub reply: Result<Reply, String>,
     /// From first send to final reply, resends included.
     pub latency: Duration,
+}
+
+impl ClientRecord {
+    /// Sends `order` under a fresh req_id through `client` and records what came back, and when.
+    pub fn send(client: &mut OrderClient, order: &OrderSpec) -> ClientRecord {
+        let req_id = Uuid::new_v4();
+        let sent = Instant::now();
+        let reply = client.send_order(req_id, order).map_err(|e| e.to_string());
+        ClientRecord {
+            req_id,
+            order: order.clone(),
+            reply,
+            latency: sent.elapsed(),
+        }
+    }
 }
 
 /// The outcome of a run, checked against the books.

@@ -14,8 +14,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use uuid::Uuid;
-
 use crate::cli::DemoArgs;
 use crate::clock::unix_ms;
 use crate::execution::{scaled_policy, EXECUTION_POLICY, SOCKET_POLICY};
@@ -116,15 +114,7 @@ pub fn run(args: &DemoArgs) -> Result<Audit, DemoError> {
                     let Some(order) = orders.get(index) else {
                         break;
                     };
-                    let req_id = Uuid::new_v4();
-                    let sent = Instant::now();
-                    let reply = client.send_order(req_id, order).map_err(|e| e.to_string());
-                    let record = ClientRecord {
-                        req_id,
-                        order: order.clone(),
-                        reply,
-                        latency: sent.elapsed(),
-                    };
+                    let record = ClientRecord::send(&mut client, order);
                     records
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
