@@ -10,16 +10,12 @@ use backon::Retryable;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use wait_or_die::{retry, wait_or_die, Policy};
 
-const ZERO_WAITS: Policy = match Policy::builder()
+const ZERO_WAITS: Policy = Policy::builder()
     .no_timeout()
     .max_retries(10)
     .initial_wait(Duration::ZERO)
     .max_wait(Duration::ZERO)
-    .build()
-{
-    Ok(p) => p,
-    Err(e) => panic!("{}", e.message()),
-};
+    .build_const();
 
 thread_local! {
     static FAILURES_LEFT: Cell<u32> = const { Cell::new(0) };

@@ -50,16 +50,12 @@ pub fn seed_annotated_blocking() -> Result<u64, io::Error> {
 }
 
 /// The seed's policy as a value, for the engine's own API.
-pub const SEED_POLICY: Policy = match Policy::builder()
+pub const SEED_POLICY: Policy = Policy::builder()
     .timeout(TIMEOUT)
     .max_retries(MAX_RETRIES as u32)
     .initial_wait(INITIAL_WAIT)
     .max_wait(MAX_WAIT)
-    .build()
-{
-    Ok(p) => p,
-    Err(e) => panic!("{}", e.message()),
-};
+    .build_const();
 
 /// backon's exponential builder with the seed's numbers and jitter.
 pub fn backon_builder() -> backon::ExponentialBuilder {

@@ -9,6 +9,7 @@ use core::time::Duration;
 use crate::jitter::Jitter;
 
 mod builder;
+pub(crate) use builder::valid_or_panic;
 pub use builder::{PolicyBuilder, PolicyError};
 
 /// Retries after the first attempt when none is given: 4 attempts in all.
@@ -47,16 +48,12 @@ pub enum Growth {
 /// use wait_or_die::Policy;
 ///
 /// // The seed's socket policy, checked at compile time.
-/// const SOCKET: Policy = match Policy::builder()
+/// const SOCKET: Policy = Policy::builder()
 ///     .timeout(Duration::from_secs(30))
 ///     .max_retries(10)
 ///     .initial_wait(Duration::from_millis(500))
 ///     .max_wait(Duration::from_secs(5))
-///     .build()
-/// {
-///     Ok(policy) => policy,
-///     Err(e) => panic!("{}", e.message()),
-/// };
+///     .build_const();
 /// assert_eq!(SOCKET.max_attempts(), 11);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]

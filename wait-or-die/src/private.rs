@@ -21,8 +21,5 @@ impl<E: From<TimedOut>> TimeoutError for E {}
 
 /// Unwraps a policy built in a `const`; an invalid one stops compilation with its message.
 pub const fn policy(built: Result<Policy, PolicyError>) -> Policy {
-    match built {
-        Ok(policy) => policy,
-        Err(e) => panic!("{}", e.message()),
-    }
+    crate::policy::valid_or_panic(built)
 }

@@ -41,13 +41,11 @@ fn poll_once<F: Future>(fut: F) -> Poll<F::Output> {
     pin!(fut).poll(&mut cx)
 }
 
-const SEED: Policy = wait_or_die::__private::policy(
-    Policy::builder()
-        .timeout(Duration::from_secs(30))
-        .max_retries(10)
-        .attempt_timeout(Duration::from_secs(5))
-        .build(),
-);
+const SEED: Policy = Policy::builder()
+    .timeout(Duration::from_secs(30))
+    .max_retries(10)
+    .attempt_timeout(Duration::from_secs(5))
+    .build_const();
 
 static SITE: Site = Site::new("happy_path::site");
 

@@ -97,15 +97,11 @@ mod tests {
     use crate::protocol::OrderSpec;
     use crate::terminal::{Fault, OrderType, Retcode, SimulatedTerminal, SimulatorOptions};
 
-    const FAST: Policy = match Policy::builder()
+    const FAST: Policy = Policy::builder()
         .max_retries(5)
         .initial_wait(Duration::from_millis(1))
         .max_wait(Duration::from_millis(1))
-        .build()
-    {
-        Ok(p) => p,
-        Err(e) => panic!("{}", e.message()),
-    };
+        .build_const();
 
     fn setup(volume: f64) -> (SimulatedTerminal, OrderIntent) {
         let terminal = SimulatedTerminal::open(&SimulatorOptions::default()).unwrap();

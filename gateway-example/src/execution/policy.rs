@@ -5,28 +5,20 @@ use std::time::Duration;
 use wait_or_die::Policy;
 
 /// The seed's socket policy (`zmq_service.py`): 30 s budget, 10 retries, 0.5 s → 5 s.
-pub const SOCKET_POLICY: Policy = match Policy::builder()
+pub const SOCKET_POLICY: Policy = Policy::builder()
     .timeout(Duration::from_secs(30))
     .max_retries(10)
     .initial_wait(Duration::from_millis(500))
     .max_wait(Duration::from_secs(5))
-    .build()
-{
-    Ok(policy) => policy,
-    Err(e) => panic!("{}", e.message()),
-};
+    .build_const();
 
 /// The seed's order policy (`json_gateway.py`): 30 s budget, 5 retries, 1 s → 10 s.
-pub const EXECUTION_POLICY: Policy = match Policy::builder()
+pub const EXECUTION_POLICY: Policy = Policy::builder()
     .timeout(Duration::from_secs(30))
     .max_retries(5)
     .initial_wait(Duration::from_secs(1))
     .max_wait(Duration::from_secs(10))
-    .build()
-{
-    Ok(policy) => policy,
-    Err(e) => panic!("{}", e.message()),
-};
+    .build_const();
 
 /// `policy` with every duration multiplied by `scale` (retry counts unchanged), so a demo or a
 /// soak test runs the seed's schedule faster without changing its shape.

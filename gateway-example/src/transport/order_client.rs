@@ -10,16 +10,12 @@ use crate::protocol::{ErrorCode, OrderSpec, Reply};
 
 /// How long to keep asking about an order whose outcome the gateway could not yet establish:
 /// 5 more tries, 1 s → 5 s, within 60 s.
-pub const OUTCOME_POLICY: Policy = match Policy::builder()
+pub const OUTCOME_POLICY: Policy = Policy::builder()
     .timeout(std::time::Duration::from_secs(60))
     .max_retries(5)
     .initial_wait(std::time::Duration::from_secs(1))
     .max_wait(std::time::Duration::from_secs(5))
-    .build()
-{
-    Ok(policy) => policy,
-    Err(e) => panic!("{}", e.message()),
-};
+    .build_const();
 
 /// Why an order got no final reply.
 #[derive(Debug, thiserror::Error)]

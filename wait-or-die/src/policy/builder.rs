@@ -188,6 +188,32 @@ impl PolicyBuilder {
         }
         Ok(p)
     }
+
+    /// Builds a policy for a `const` or `static` item: an invalid combination stops compilation
+    /// with its message there (and panics if called at run time; use [`build`](Self::build) then).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wait_or_die::Policy;
+    ///
+    /// const ORDERS: Policy = Policy::builder()
+    ///     .max_retries(5)
+    ///     .initial_wait(Duration::from_secs(1))
+    ///     .max_wait(Duration::from_secs(10))
+    ///     .build_const();
+    /// assert_eq!(ORDERS.max_attempts(), 6);
+    /// ```
+    pub const fn build_const(self) -> Policy {
+        valid_or_panic(self.build())
+    }
+}
+
+/// The policy, or a panic with the error's message: in a `const`, a compile error.
+pub(crate) const fn valid_or_panic(built: Result<Policy, PolicyError>) -> Policy {
+    match built {
+        Ok(policy) => policy,
+        Err(e) => panic!("{}", e.message()),
+    }
 }
 
 /// Why a [`PolicyBuilder`] refused its combination.
