@@ -131,8 +131,11 @@ impl<E: ?Sized, P: Fn(&E) -> R, R: Into<Action>> Classify<E> for RetryIf<P> {
 pub fn classify_io_error(error: &io::Error) -> Action {
     use io::ErrorKind::*;
     match error.kind() {
+        // Asking again cannot change these: the request, the path or the resource is wrong.
         PermissionDenied | NotFound | InvalidInput | InvalidData | Unsupported | AlreadyExists
-        | AddrInUse | AddrNotAvailable | OutOfMemory => Action::Die,
+        | AddrInUse | AddrNotAvailable | OutOfMemory | IsADirectory | NotADirectory
+        | ReadOnlyFilesystem | InvalidFilename | FileTooLarge | DirectoryNotEmpty
+        | CrossesDevices | TooManyLinks | ArgumentListTooLong | NotSeekable => Action::Die,
         _ => Action::Retry,
     }
 }
@@ -165,6 +168,16 @@ mod tests {
             ErrorKind::InvalidInput,
             ErrorKind::NotFound,
             ErrorKind::Unsupported,
+            ErrorKind::IsADirectory,
+            ErrorKind::NotADirectory,
+            ErrorKind::ReadOnlyFilesystem,
+            ErrorKind::InvalidFilename,
+            ErrorKind::FileTooLarge,
+            ErrorKind::DirectoryNotEmpty,
+            ErrorKind::CrossesDevices,
+            ErrorKind::TooManyLinks,
+            ErrorKind::ArgumentListTooLong,
+            ErrorKind::NotSeekable,
         ] {
             assert_eq!(classify_io_error(&kind.into()), Action::Die, "{kind:?}");
         }

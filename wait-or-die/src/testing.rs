@@ -3,12 +3,42 @@
 //!
 //! The switch is process-wide and read only after an attempt fails, so it costs nothing on the
 //! happy path. Tests that use it should run in their own test binary (an integration test file),
-//! since tests in one binary run in parallel.
+//! since tests in one binary run in parallel. Guards of [`scoped`] may overlap (two tests of one
+//! binary): the newest guard still held wins, and testing mode ends when the last one is dropped.
 
 use core::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-/// Attempts allowed while testing; 0 means the switch is off.
+/// Attempts allowed while testing, as the engine reads it; 0 means the switch is off.
 static TEST_MAX_ATTEMPTS: AtomicU32 = AtomicU32::new(0);
+
+/// Who set the switch: [`set_testing`] and the guards of [`scoped`] still held, oldest first.
+static SETTERS: Mutex<Setters> = Mutex::new(Setters {
+    base: 0,
+    scopes: Vec::new(),
+    next_id: 0,
+});
+
+struct Setters {
+    /// The value [`set_testing`] chose; in force when no guard is held.
+    base: u32,
+    /// `(guard id, cap)` of each guard still held.
+    scopes: Vec<(u64, u32)>,
+    next_id: u64,
+}
+
+impl Setters {
+    fn lock() -> MutexGuard<'static, Setters> {
+        // The state stays consistent even if a test panicked while holding the lock.
+        SETTERS.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Publishes the value in force: the newest guard's, else the base.
+    fn publish(&self) {
+        let value = self.scopes.last().map_or(self.base, |&(_, cap)| cap);
+        TEST_MAX_ATTEMPTS.store(value, Ordering::Relaxed);
+    }
+}
 
 /// Turns testing mode on (at most `max_attempts` attempts per call, no waits) or off.
 ///
@@ -23,8 +53,9 @@ static TEST_MAX_ATTEMPTS: AtomicU32 = AtomicU32::new(0);
 /// assert_eq!(testing::max_attempts(), None);
 /// ```
 pub fn set_testing(enabled: bool, max_attempts: u32) {
-    let value = if enabled { max_attempts.max(1) } else { 0 };
-    TEST_MAX_ATTEMPTS.store(value, Ordering::Relaxed);
+    let mut setters = Setters::lock();
+    setters.base = if enabled { max_attempts.max(1) } else { 0 };
+    setters.publish();
 }
 
 /// The attempt cap of testing mode, or `None` when it is off.
@@ -39,7 +70,10 @@ pub fn max_attempts() -> Option<u32> {
     }
 }
 
-/// Turns testing mode on until the returned guard is dropped, then restores the previous setting.
+/// Turns testing mode on until the returned guard is dropped.
+///
+/// While several guards are held, the newest one's cap is in force; once all are dropped, in any
+/// order, the setting of [`set_testing`] is back.
 ///
 /// ```
 /// use wait_or_die::testing;
@@ -51,11 +85,15 @@ pub fn max_attempts() -> Option<u32> {
 /// assert_eq!(testing::max_attempts(), None);
 /// ```
 pub fn scoped(max_attempts: u32) -> TestingGuard {
-    let previous = TEST_MAX_ATTEMPTS.swap(max_attempts.max(1), Ordering::Relaxed);
-    TestingGuard { previous }
+    let mut setters = Setters::lock();
+    let id = setters.next_id;
+    setters.next_id += 1;
+    setters.scopes.push((id, max_attempts.max(1)));
+    setters.publish();
+    TestingGuard { id }
 }
 
-/// Restores the previous testing setting when dropped; see [`scoped`].
+/// Ends its part of testing mode when dropped; see [`scoped`].
 ///
 /// ```
 /// let guard = wait_or_die::testing::scoped(1);
@@ -64,11 +102,13 @@ pub fn scoped(max_attempts: u32) -> TestingGuard {
 #[derive(Debug)]
 #[must_use = "testing mode ends when the guard is dropped"]
 pub struct TestingGuard {
-    previous: u32,
+    id: u64,
 }
 
 impl Drop for TestingGuard {
     fn drop(&mut self) {
-        TEST_MAX_ATTEMPTS.store(self.previous, Ordering::Relaxed);
+        let mut setters = Setters::lock();
+        setters.scopes.retain(|&(id, _)| id != self.id);
+        setters.publish();
     }
 }
