@@ -110,13 +110,18 @@ fn async_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) 
     };
     let settle = quote_spanned!(span=> __wod_call.settle(__wod_result, &__wod_classify));
     let done = quote_spanned!(span=> break __wod_r);
+    let wait = quote_spanned!(span=> __wod_call.wait(__wod_e).await);
+    let gave_up = quote_spanned!(span=> break ::core::result::Result::Err(__wod_e));
     quote! {
         #setup
         loop {
             let __wod_result = #attempt;
             match #settle {
                 ::core::ops::ControlFlow::Break(__wod_r) => #done,
-                ::core::ops::ControlFlow::Continue(()) => __wod_call.wait().await,
+                ::core::ops::ControlFlow::Continue(__wod_e) => match #wait {
+                    ::core::ops::ControlFlow::Continue(()) => {}
+                    ::core::ops::ControlFlow::Break(__wod_e) => #gave_up,
+                },
             }
         }
     }
@@ -126,8 +131,11 @@ fn async_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) 
 /// `return` and `?` in the body end the attempt, not the call.
 fn blocking_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) -> TokenStream {
     let setup = setup(plan, name, quote!(::wait_or_die::__private::BlockingCall));
-    let settle = quote_spanned!(output.span()=> __wod_call.settle(__wod_result, &__wod_classify));
-    let done = quote_spanned!(output.span()=> break __wod_r);
+    let span = output.span();
+    let settle = quote_spanned!(span=> __wod_call.settle(__wod_result, &__wod_classify));
+    let done = quote_spanned!(span=> break __wod_r);
+    let wait = quote_spanned!(span=> __wod_call.wait(__wod_e));
+    let gave_up = quote_spanned!(span=> break ::core::result::Result::Err(__wod_e));
     quote! {
         #setup
         loop {
@@ -135,7 +143,10 @@ fn blocking_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStrea
             let __wod_result = (|| -> #output #body)();
             match #settle {
                 ::core::ops::ControlFlow::Break(__wod_r) => #done,
-                ::core::ops::ControlFlow::Continue(()) => __wod_call.wait(),
+                ::core::ops::ControlFlow::Continue(__wod_e) => match #wait {
+                    ::core::ops::ControlFlow::Continue(()) => {}
+                    ::core::ops::ControlFlow::Break(__wod_e) => #gave_up,
+                },
             }
         }
     }

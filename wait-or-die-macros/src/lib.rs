@@ -46,14 +46,19 @@
 //!             .await;
 //!         match __wod_call.settle(__wod_result, &__wod_classify) {
 //!             ::core::ops::ControlFlow::Break(__wod_r) => break __wod_r,
-//!             ::core::ops::ControlFlow::Continue(()) => __wod_call.wait().await,
+//!             // A retry: wait, then loop; a wait that ends at or past the deadline hands
+//!             // the last error back instead, so no attempt starts after the deadline.
+//!             ::core::ops::ControlFlow::Continue(__wod_e) => match __wod_call.wait(__wod_e).await {
+//!                 ::core::ops::ControlFlow::Continue(()) => {}
+//!                 ::core::ops::ControlFlow::Break(__wod_e) => break ::core::result::Result::Err(__wod_e),
+//!             },
 //!         }
 //!     }
 //! }
 //! ```
 //!
 //! A plain `fn` gets the same loop with `::wait_or_die::__private::BlockingCall`, each attempt an
-//! immediately called closure `(|| -> Result<T, E> { <body> })()` and a blocking `wait()`. In
+//! immediately called closure `(|| -> Result<T, E> { <body> })()` and a blocking `wait(error)`. In
 //! both, `return` and `?` in the body end the attempt, not the call. `policy = expr` replaces the
 //! `static` policy with `let __wod_policy: ::wait_or_die::Policy = expr;`, and `retry_if = pred`
 //! replaces `RetryAll` with `RetryIf(pred)`. With `timeout = "none"` and no `attempt_timeout`,

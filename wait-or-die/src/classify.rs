@@ -14,6 +14,7 @@ use std::io;
 /// assert!(!Action::Die.is_retry());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Action {
     /// Wait as the policy says, then try again.
     Retry,

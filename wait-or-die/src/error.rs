@@ -12,6 +12,7 @@ use std::io;
 /// assert_eq!(StopReason::Deadline.as_str(), "deadline");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StopReason {
     /// Every retry was used.
     Exhausted,
@@ -30,11 +31,27 @@ impl StopReason {
     /// assert_eq!(wait_or_die::StopReason::Exhausted.as_str(), "exhausted");
     /// ```
     pub const fn as_str(self) -> &'static str {
+        Self::ALL[self.index()].1
+    }
+
+    /// Every reason with its word, in the order of [`StopReason::index`].
+    const ALL: [(StopReason, &'static str); Self::COUNT] = [
+        (StopReason::Exhausted, "exhausted"),
+        (StopReason::Deadline, "deadline"),
+        (StopReason::Permanent, "permanent"),
+        (StopReason::AttemptTimedOut, "attempt_timeout"),
+    ];
+
+    /// How many reasons there are.
+    pub(crate) const COUNT: usize = 4;
+
+    /// A dense index, for per-reason counters.
+    pub(crate) const fn index(self) -> usize {
         match self {
-            StopReason::Exhausted => "exhausted",
-            StopReason::Deadline => "deadline",
-            StopReason::Permanent => "permanent",
-            StopReason::AttemptTimedOut => "attempt_timeout",
+            StopReason::Exhausted => 0,
+            StopReason::Deadline => 1,
+            StopReason::Permanent => 2,
+            StopReason::AttemptTimedOut => 3,
         }
     }
 }
@@ -220,6 +237,14 @@ impl<E: StdError + 'static> StdError for RetryError<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_reason_has_its_own_index_and_word() {
+        for (i, (reason, word)) in StopReason::ALL.iter().enumerate() {
+            assert_eq!(reason.index(), i);
+            assert_eq!(reason.as_str(), *word);
+        }
+    }
 
     #[test]
     fn io_conversion_keeps_kind_and_message() {

@@ -1,9 +1,11 @@
 //! Per-call-site counters, kept with relaxed atomics and listed at run time.
 //!
 //! Every `#[wait_or_die]` function owns one `static` [`Site`], registered at link time, so
-//! [`sites`] lists every annotated function in the binary, called or not. The happy path costs
-//! one increment of `calls`, with no locked instruction (see `counter.rs`); attempts are derived
-//! as `calls + retries`.
+//! [`sites`] lists every annotated function in the binary, called or not. They count what
+//! happened, never what was only decided: a retry is counted when its attempt starts, a wait by
+//! the time really waited, and a call dropped before it ended (a caller's timeout, `select!`)
+//! as cancelled. A successful call costs one increment, with no locked instruction and no cache
+//! line shared between threads (see `counter.rs`); attempts are derived as `calls + retries`.
 
 mod counter;
 
@@ -11,7 +13,15 @@ use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use core::time::Duration;
 
 use crate::error::StopReason;
-use counter::ShardedCounter;
+use counter::ShardedCounters;
+
+/// The per-call counters a successful call writes, as indices into [`Site::per_call`].
+/// A call whose first attempt was ready and succeeded at once.
+const FAST_OK: usize = 0;
+/// A call that had to wait: its first attempt was pending, or failed.
+const SLOW_CALL: usize = 1;
+/// A slow call whose first attempt succeeded (it was pending, not failed).
+const SLOW_OK: usize = 2;
 
 /// The counters of one call site (one annotated function, or one place that calls [`crate::retry`]).
 ///
@@ -32,11 +42,15 @@ use counter::ShardedCounter;
 #[derive(Debug)]
 pub struct Site {
     name: &'static str,
-    calls: ShardedCounter,
+    /// Indexed by [`FAST_OK`], [`SLOW_CALL`] and [`SLOW_OK`].
+    per_call: ShardedCounters<3>,
     retries: AtomicU64,
     retried_calls: AtomicU64,
     recovered: AtomicU64,
-    died: [AtomicU64; 4],
+    died: [AtomicU64; StopReason::COUNT],
+    /// Calls that died after at least one retry.
+    retried_died: AtomicU64,
+    cancelled: AtomicU64,
     waited_nanos: AtomicU64,
 }
 
@@ -50,16 +64,13 @@ impl Site {
     pub const fn new(name: &'static str) -> Site {
         Site {
             name,
-            calls: ShardedCounter::new(),
+            per_call: ShardedCounters::new(),
             retries: AtomicU64::new(0),
             retried_calls: AtomicU64::new(0),
             recovered: AtomicU64::new(0),
-            died: [
-                AtomicU64::new(0),
-                AtomicU64::new(0),
-                AtomicU64::new(0),
-                AtomicU64::new(0),
-            ],
+            died: [const { AtomicU64::new(0) }; StopReason::COUNT],
+            retried_died: AtomicU64::new(0),
+            cancelled: AtomicU64::new(0),
             waited_nanos: AtomicU64::new(0),
         }
     }
@@ -81,53 +92,76 @@ impl Site {
     /// assert_eq!(SITE.snapshot().calls, 0);
     /// ```
     pub fn snapshot(&self) -> SiteStats {
-        let calls = self.calls.get();
+        let fast_ok = self.per_call.get(FAST_OK);
+        let calls = fast_ok.wrapping_add(self.per_call.get(SLOW_CALL));
         let retries = self.retries.load(Relaxed);
+        let died = |reason: StopReason| self.died[reason.index()].load(Relaxed);
         SiteStats {
             name: self.name,
             calls,
+            ok: fast_ok.wrapping_add(self.per_call.get(SLOW_OK)),
             attempts: calls.saturating_add(retries),
             retries,
             retried_calls: self.retried_calls.load(Relaxed),
             recovered: self.recovered.load(Relaxed),
-            died_exhausted: self.died[reason_index(StopReason::Exhausted)].load(Relaxed),
-            died_deadline: self.died[reason_index(StopReason::Deadline)].load(Relaxed),
-            died_permanent: self.died[reason_index(StopReason::Permanent)].load(Relaxed),
-            died_attempt_timeout: self.died[reason_index(StopReason::AttemptTimedOut)]
-                .load(Relaxed),
+            died_exhausted: died(StopReason::Exhausted),
+            died_deadline: died(StopReason::Deadline),
+            died_permanent: died(StopReason::Permanent),
+            died_attempt_timeout: died(StopReason::AttemptTimedOut),
+            retried_died: self.retried_died.load(Relaxed),
+            cancelled: self.cancelled.load(Relaxed),
             waited: Duration::from_nanos(self.waited_nanos.load(Relaxed)),
         }
     }
 
+    /// A call whose first attempt succeeded without waiting: the whole cost of the happy path.
     #[inline]
-    pub(crate) fn record_call(&self) {
-        self.calls.increment();
+    pub(crate) fn record_fast_ok(&self) {
+        self.per_call.increment(FAST_OK);
     }
 
-    pub(crate) fn record_retry(&self, first_retry: bool, wait: Duration) {
+    /// A call that has to wait (its first attempt is pending, or failed).
+    #[inline]
+    pub(crate) fn record_slow_call(&self) {
+        self.per_call.increment(SLOW_CALL);
+    }
+
+    /// A slow call whose first attempt succeeded.
+    #[inline]
+    pub(crate) fn record_slow_ok(&self) {
+        self.per_call.increment(SLOW_OK);
+    }
+
+    /// A retry whose attempt starts now, after `waited`.
+    pub(crate) fn record_retry(&self, first_retry: bool, waited: Duration) {
         self.retries.fetch_add(1, Relaxed);
         if first_retry {
             self.retried_calls.fetch_add(1, Relaxed);
         }
-        let nanos = u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX);
-        self.waited_nanos.fetch_add(nanos, Relaxed);
+        self.record_waited(waited);
     }
 
     pub(crate) fn record_recovered(&self) {
         self.recovered.fetch_add(1, Relaxed);
     }
 
-    pub(crate) fn record_died(&self, reason: StopReason) {
-        self.died[reason_index(reason)].fetch_add(1, Relaxed);
+    pub(crate) fn record_died(&self, reason: StopReason, retried: bool) {
+        self.died[reason.index()].fetch_add(1, Relaxed);
+        if retried {
+            self.retried_died.fetch_add(1, Relaxed);
+        }
     }
-}
 
-const fn reason_index(reason: StopReason) -> usize {
-    match reason {
-        StopReason::Exhausted => 0,
-        StopReason::Deadline => 1,
-        StopReason::Permanent => 2,
-        StopReason::AttemptTimedOut => 3,
+    /// A call dropped before it ended, after waiting `waited` in its last, unfinished wait.
+    pub(crate) fn record_cancelled(&self, waited: Duration) {
+        self.cancelled.fetch_add(1, Relaxed);
+        self.record_waited(waited);
+    }
+
+    /// Time waited by a wait that ended without a retry.
+    pub(crate) fn record_waited(&self, waited: Duration) {
+        let nanos = u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX);
+        self.waited_nanos.fetch_add(nanos, Relaxed);
     }
 }
 
@@ -142,8 +176,10 @@ const fn reason_index(reason: StopReason) -> usize {
 pub struct SiteStats {
     /// The site's name.
     pub name: &'static str,
-    /// Calls started.
+    /// Calls made (a call is counted once it ends, or once it first has to wait).
     pub calls: u64,
+    /// Calls whose first attempt succeeded.
+    pub ok: u64,
     /// Attempts run: `calls + retries`.
     pub attempts: u64,
     /// Attempts after the first, over all calls.
@@ -160,7 +196,13 @@ pub struct SiteStats {
     pub died_permanent: u64,
     /// Calls whose last attempt was cancelled by `attempt_timeout`.
     pub died_attempt_timeout: u64,
-    /// Time spent waiting between attempts, over all calls.
+    /// Calls that died after at least one retry (any reason).
+    pub retried_died: u64,
+    /// Calls dropped before they ended (by the caller, or by a panicking attempt): neither a
+    /// success nor a failure.
+    pub cancelled: u64,
+    /// Time really spent waiting between attempts, over all calls (a wait cut short by a
+    /// dropped call counts as far as it got).
     pub waited: Duration,
 }
 
@@ -175,16 +217,18 @@ impl SiteStats {
         self.died_exhausted + self.died_deadline + self.died_permanent + self.died_attempt_timeout
     }
 
-    /// Of the calls that needed a retry, the share that recovered (`None` before any retried).
+    /// Of the calls that retried and ended, the share that recovered (`None` before any did).
     ///
-    /// The KPI operators watch: a falling rate means retries no longer mask the fault.
+    /// The KPI operators watch: a falling rate means retries no longer mask the fault. Calls
+    /// still running and calls dropped by their caller do not count either way.
     ///
     /// ```
     /// static SITE: wait_or_die::stats::Site = wait_or_die::stats::Site::new("y");
     /// assert_eq!(SITE.snapshot().retry_success_rate(), None);
     /// ```
     pub fn retry_success_rate(&self) -> Option<f64> {
-        (self.retried_calls > 0).then(|| self.recovered as f64 / self.retried_calls as f64)
+        let ended = self.recovered + self.retried_died;
+        (ended > 0).then(|| self.recovered as f64 / ended as f64)
     }
 }
 
@@ -215,20 +259,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn snapshot_derives_attempts_and_rate() {
+    fn snapshot_derives_calls_attempts_and_rate() {
         let site = Site::new("t");
-        site.record_call();
-        site.record_call();
+        site.record_fast_ok();
+        site.record_slow_call();
+        site.record_slow_ok();
+        site.record_slow_call();
         site.record_retry(true, Duration::from_millis(5));
         site.record_retry(false, Duration::from_millis(7));
         site.record_recovered();
-        site.record_died(StopReason::Permanent);
+        site.record_slow_call();
+        site.record_retry(true, Duration::from_millis(1));
+        site.record_died(StopReason::Permanent, true);
+        site.record_slow_call();
+        site.record_cancelled(Duration::from_millis(3));
         let s = site.snapshot();
-        assert_eq!(s.attempts, 4);
-        assert_eq!(s.retried_calls, 1);
-        assert_eq!(s.waited, Duration::from_millis(12));
-        assert_eq!(s.died(), 1);
-        assert_eq!(s.died_permanent, 1);
-        assert_eq!(s.retry_success_rate(), Some(1.0));
+        assert_eq!((s.calls, s.ok), (5, 2));
+        assert_eq!(s.attempts, 8);
+        assert_eq!(s.retried_calls, 2);
+        assert_eq!(s.waited, Duration::from_millis(16));
+        assert_eq!((s.died(), s.died_permanent, s.retried_died), (1, 1, 1));
+        assert_eq!(s.cancelled, 1);
+        assert_eq!(s.retry_success_rate(), Some(0.5));
     }
 }

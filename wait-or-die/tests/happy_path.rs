@@ -63,7 +63,11 @@ fn happy_path_allocates_nothing_and_arms_no_timer() {
             let result = call.attempt(async { Ok::<_, std::io::Error>(2) }).await;
             match call.settle(result, &RetryAll) {
                 std::ops::ControlFlow::Break(r) => break r,
-                std::ops::ControlFlow::Continue(()) => call.wait().await,
+                std::ops::ControlFlow::Continue(e) => {
+                    if let std::ops::ControlFlow::Break(e) = call.wait(e).await {
+                        break Err(e);
+                    }
+                }
             }
         }
     });

@@ -107,35 +107,52 @@ impl<'p, K: Clock> BlockingCall<'p, K> {
         }
     }
 
-    /// Decides what follows an attempt: `Break` with the call's result, or `Continue` to
-    /// [`wait`](BlockingCall::wait) and run the next attempt.
+    /// Decides what follows an attempt: `Break` with the call's result, or `Continue` with the
+    /// error to [`wait`](BlockingCall::wait) on before the next attempt.
     #[inline]
     pub fn settle<T, E: Debug, C: Classify<E> + ?Sized>(
         &mut self,
         result: Result<T, E>,
         classifier: &C,
-    ) -> ControlFlow<Result<T, E>> {
+    ) -> ControlFlow<Result<T, E>, E> {
         match result {
             Ok(value) => {
                 self.on_success();
                 ControlFlow::Break(Ok(value))
             }
             Err(error) => match self.fail(classifier.classify(&error), &error) {
-                Ok(()) => ControlFlow::Continue(()),
+                Ok(()) => ControlFlow::Continue(error),
                 Err(_) => ControlFlow::Break(Err(error)),
             },
         }
     }
 
-    /// Sleeps the wait chosen by the last [`settle`](BlockingCall::settle).
-    pub fn wait(&mut self) {
-        if !self.wait.is_zero() {
-            self.clock.sleep(self.wait);
+    /// Sleeps the wait chosen by the last [`settle`](BlockingCall::settle), then starts the
+    /// next attempt (`Continue`), or hands `last_error` back (`Break`) when the sleep ended at
+    /// or past the deadline (`thread::sleep` may oversleep).
+    pub fn wait<E: Debug>(&mut self, last_error: E) -> ControlFlow<E> {
+        match self.sleep_then_begin_retry(&last_error) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(_) => ControlFlow::Break(last_error),
         }
     }
 
-    fn on_success(&self) {
-        self.schedule.on_success(|| self.elapsed(self.clock.now()));
+    fn sleep_then_begin_retry(&mut self, last_error: &dyn Debug) -> Result<(), StopReason> {
+        let slept_at = self.clock.now();
+        if !self.wait.is_zero() {
+            self.clock.sleep(self.wait);
+        }
+        let now = self.clock.now();
+        let anchor = *self.anchor.get_or_insert(slept_at);
+        let waited = now.saturating_duration_since(slept_at);
+        self.schedule.begin_retry(now, anchor, waited, last_error)
+    }
+
+    fn on_success(&mut self) {
+        let (clock, anchor) = (&self.clock, self.anchor);
+        self.schedule.on_success(|| {
+            anchor.map_or(Duration::ZERO, |a| clock.now().saturating_duration_since(a))
+        });
     }
 
     fn fail(&mut self, action: Action, error: &dyn Debug) -> Result<(), StopReason> {
@@ -149,6 +166,13 @@ impl<'p, K: Clock> BlockingCall<'p, K> {
     fn elapsed(&self, now: Instant) -> Duration {
         self.anchor
             .map_or(Duration::ZERO, |a| now.saturating_duration_since(a))
+    }
+}
+
+impl<K: Clock> Drop for BlockingCall<'_, K> {
+    fn drop(&mut self) {
+        // Only a panicking attempt leaves a blocking call unfinished; it never slept part-way.
+        self.schedule.on_drop(|| Duration::ZERO);
     }
 }
 
@@ -263,22 +287,24 @@ impl<'p, Op, C, K> RetryBlocking<'p, Op, C, K> {
     {
         let mut call = BlockingCall::with_clock(self.site, self.policy, &self.clock);
         loop {
-            match (self.op)() {
+            let error = match (self.op)() {
                 Ok(value) => {
                     call.on_success();
                     return Ok(value);
                 }
-                Err(error) => {
-                    if let Err(reason) = call.fail(self.classifier.classify(&error), &error) {
-                        return Err(RetryError {
-                            reason,
-                            attempts: call.schedule.attempt(),
-                            elapsed: call.elapsed(self.clock.now()),
-                            last: Some(error),
-                        });
-                    }
-                    call.wait();
-                }
+                Err(error) => error,
+            };
+            let verdict = match call.fail(self.classifier.classify(&error), &error) {
+                Ok(()) => call.sleep_then_begin_retry(&error),
+                Err(reason) => Err(reason),
+            };
+            if let Err(reason) = verdict {
+                return Err(RetryError {
+                    reason,
+                    attempts: call.schedule.attempt(),
+                    elapsed: call.elapsed(self.clock.now()),
+                    last: Some(error),
+                });
             }
         }
     }

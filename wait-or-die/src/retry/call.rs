@@ -61,11 +61,13 @@ struct Timing {
     anchor: StdInstant,
     /// The wait chosen after the last failure.
     wait: Duration,
+    /// When the current wait started, while [`Phase::Waiting`].
+    wait_started: StdInstant,
 }
 
 impl<'p> Call<'p> {
-    /// Starts a call: counts it, and reads no clock. The budget starts when the call first has to
-    /// wait: at the first attempt that is not ready on its first poll, or at the first failure.
+    /// Starts a call; reads no clock. The budget starts when the call first has to wait: at the
+    /// first attempt that is not ready on its first poll, or at the first failure.
     #[inline]
     pub fn start(site: &'static Site, policy: &'p Policy) -> Self {
         Call {
@@ -74,7 +76,7 @@ impl<'p> Call<'p> {
         }
     }
 
-    /// A call that starts at its first poll: not counted until [`Call::begin`].
+    /// A call that starts at its first poll, with [`Call::begin`]; dropped before, it counts nothing.
     #[inline]
     pub(crate) fn unstarted(site: &'static Site, policy: &'p Policy) -> Self {
         Call {
@@ -83,10 +85,10 @@ impl<'p> Call<'p> {
         }
     }
 
-    /// Counts a call made with [`Call::unstarted`].
+    /// Starts a call made with [`Call::unstarted`].
     #[inline]
-    pub(crate) fn begin(&self) {
-        self.schedule.record_start();
+    pub(crate) fn begin(&mut self) {
+        self.schedule.begin();
     }
 
     pub(crate) fn schedule_mut(&mut self) -> &mut Schedule<'p, Phase> {
@@ -107,37 +109,56 @@ impl<'p> Call<'p> {
         }
     }
 
-    /// Decides what follows an attempt: `Break` with the call's result, or `Continue` to
-    /// [`wait`](Call::wait) and run the next attempt.
+    /// Decides what follows an attempt: `Break` with the call's result, or `Continue` with the
+    /// error to [`wait`](Call::wait) on before the next attempt.
     #[inline]
     pub fn settle<T, E: Debug, C: Classify<E> + ?Sized>(
         &mut self,
         result: Result<T, E>,
         classifier: &C,
-    ) -> ControlFlow<Result<T, E>> {
+    ) -> ControlFlow<Result<T, E>, E> {
         match result {
             Ok(value) => {
                 self.on_success();
                 ControlFlow::Break(Ok(value))
             }
             Err(error) => match self.fail(&error, |e| classifier.classify(e)) {
-                Ok(()) => ControlFlow::Continue(()),
+                Ok(()) => ControlFlow::Continue(error),
                 Err(_) => ControlFlow::Break(Err(error)),
             },
         }
     }
 
-    /// Sleeps the wait chosen by the last [`settle`](Call::settle).
+    /// Sleeps the wait chosen by the last [`settle`](Call::settle), then starts the next
+    /// attempt (`Continue`), or hands `last_error` back (`Break`) when the wait ended at or past
+    /// the deadline.
     #[inline]
-    pub fn wait(&mut self) -> Wait<'_, 'p> {
+    pub fn wait<E: Debug>(&mut self, last_error: E) -> Wait<'_, 'p, E> {
         self.schedule.state = Phase::Idle;
-        Wait { call: self }
+        Wait {
+            call: self,
+            last_error: Some(last_error),
+        }
     }
 
     #[inline]
     pub(crate) fn on_success(&mut self) {
         let timing = &self.timing;
         self.schedule.on_success(|| elapsed(timing, now()));
+    }
+
+    /// Starts the attempt after the wait, unless the wait ended at or past the deadline.
+    pub(crate) fn begin_retry(&mut self, last_error: &dyn Debug) -> Result<(), StopReason> {
+        let now = now();
+        let (anchor, waited) = match &self.timing {
+            Some(t) if self.schedule.state == Phase::Waiting => {
+                (t.anchor, now.saturating_duration_since(t.wait_started))
+            }
+            Some(t) => (t.anchor, Duration::ZERO),
+            None => (now, Duration::ZERO),
+        };
+        self.schedule.state = Phase::Idle;
+        self.schedule.begin_retry(now, anchor, waited, last_error)
     }
 
     /// Records a failed attempt; an attempt the engine cancelled is retried whatever the
@@ -188,6 +209,7 @@ impl<'p> Call<'p> {
                     sleep: None,
                     anchor: now,
                     wait: Duration::ZERO,
+                    wait_started: now,
                 })
             })
             .as_mut()
@@ -203,6 +225,7 @@ impl<'p> Call<'p> {
         if let Poll::Ready(out) = attempt.poll(cx) {
             return Poll::Ready(Ok(out));
         }
+        self.schedule.went_slow();
         let kind = match self.schedule.state {
             Phase::Bounding(kind) => kind,
             _ => match self.arm_attempt_limit() {
@@ -234,13 +257,21 @@ impl<'p> Call<'p> {
             (Some(d), Some(o)) if d <= o => (d, TimedOut::deadline()),
             (Some(_), Some(o)) => (o, TimedOut::attempt()),
         };
-        self.arm(Instant::from_std(limit));
+        self.arm(now, Some(limit));
         self.schedule.state = Phase::Bounding(kind);
         Some(kind)
     }
 
-    fn arm(&mut self, at: Instant) {
-        let mut sleep = self.timing(at.into_std()).project().sleep;
+    /// Arms the timer at `at` (`None`: past the clock's range), but at most [`FOREVER`] after
+    /// `now`: a later timer could overflow inside the timer driver.
+    fn arm(&mut self, now: StdInstant, at: Option<StdInstant>) {
+        let far = now.checked_add(FOREVER);
+        let at = Instant::from_std(match (at, far) {
+            (Some(at), Some(far)) => at.min(far),
+            (Some(at), None) => at,
+            (None, far) => far.unwrap_or(now),
+        });
+        let mut sleep = self.timing(now).project().sleep;
         match sleep.as_mut().as_pin_mut() {
             Some(armed) => armed.reset(at),
             None => sleep.set(Some(tokio::time::sleep_until(at))),
@@ -253,19 +284,34 @@ impl<'p> Call<'p> {
         sleep.expect("an armed call has a sleep").poll(cx)
     }
 
-    /// Polls the wait chosen by the last failure.
+    /// Polls the wait chosen by the last failure; ready when it has ended (the caller then
+    /// calls [`Call::begin_retry`]).
     pub(crate) fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if self.schedule.state != Phase::Waiting {
             let wait = self.timing.as_ref().map_or(Duration::ZERO, |t| t.wait);
             if wait.is_zero() {
                 return Poll::Ready(());
             }
-            self.arm(Instant::now() + wait);
+            let now = now();
+            // A hint may ask for any wait: past the clock's range, sleep "forever" instead of overflowing.
+            self.arm(now, now.checked_add(wait));
+            *self.timing(now).project().wait_started = now;
             self.schedule.state = Phase::Waiting;
         }
-        ready!(self.poll_timer(cx));
-        self.schedule.state = Phase::Idle;
-        Poll::Ready(())
+        self.poll_timer(cx)
+    }
+}
+
+/// The longest wait a timer is armed for: about 30 years, as tokio's own far future.
+const FOREVER: Duration = Duration::from_secs(86_400 * 365 * 30);
+
+impl Drop for Call<'_> {
+    fn drop(&mut self) {
+        let (timing, state) = (&self.timing, self.schedule.state);
+        self.schedule.on_drop(|| match timing {
+            Some(t) if state == Phase::Waiting => now().saturating_duration_since(t.wait_started),
+            _ => Duration::ZERO,
+        });
     }
 }
 
@@ -307,17 +353,30 @@ where
 #[doc(hidden)]
 #[derive(Debug)]
 #[must_use = "futures do nothing unless polled"]
-pub struct Wait<'c, 'p> {
+pub struct Wait<'c, 'p, E> {
     call: &'c mut Call<'p>,
+    last_error: Option<E>,
 }
 
-impl Future for Wait<'_, '_> {
-    type Output = ();
+impl<E: Debug> Future for Wait<'_, '_, E> {
+    type Output = ControlFlow<E>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.call.poll_wait(cx)
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ControlFlow<E>> {
+        let this = self.get_mut();
+        ready!(this.call.poll_wait(cx));
+        let last_error = this
+            .last_error
+            .take()
+            .expect("a wait is polled after it ended");
+        Poll::Ready(match this.call.begin_retry(&last_error) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(_) => ControlFlow::Break(last_error),
+        })
     }
 }
+
+// No field is pinned: the error is only moved out once the wait is over.
+impl<E> Unpin for Wait<'_, '_, E> {}
 
 #[cfg(test)]
 mod tests {

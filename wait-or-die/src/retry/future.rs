@@ -8,7 +8,7 @@ use core::task::{ready, Context, Poll};
 use pin_project::pin_project;
 
 use crate::classify::{Classify, RetryAll, RetryIf};
-use crate::error::{RetryError, StopReason};
+use crate::error::{RetryError, StopReason, TimedOut};
 use crate::policy::Policy;
 use crate::retry::call::Call;
 use crate::stats::Site;
@@ -197,6 +197,16 @@ where
                 }
                 StateProj::Waiting => {
                     ready!(call.poll_wait(cx));
+                    let cancelled = TimedOut::attempt();
+                    let last: &dyn Debug = match this.last.as_ref() {
+                        Some(error) => error,
+                        // The last attempt was cut by `attempt_timeout`: it left no error value.
+                        None => &cancelled,
+                    };
+                    if let Err(reason) = call.begin_retry(last) {
+                        this.state.set(State::Idle);
+                        return Poll::Ready(Err(give_up(call, reason, this.last)));
+                    }
                     this.state.set(State::Attempting((this.op)()));
                 }
             }

@@ -27,33 +27,48 @@ pub(crate) struct Schedule<'p, S = ()> {
     site: &'static Site,
     /// The number of the attempt running or last run (1-based).
     attempt: u32,
+    progress: Progress,
     pub(crate) state: S,
 }
 
+/// How far a call got, for the statistics: each call is counted once, by what really happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Progress {
+    /// A future not polled yet: nothing to count if it is dropped.
+    Unstarted,
+    /// Running its first attempt, not counted yet: a success now costs one increment.
+    Fast,
+    /// Counted as a call that had to wait (pending or failed); it ends later.
+    Slow,
+    /// Ended and counted by its outcome.
+    Done,
+}
+
 impl<'p, S> Schedule<'p, S> {
-    /// A schedule for a call that starts now: counted at once.
+    /// A schedule for a call that starts now.
     #[inline]
     pub(crate) fn start(site: &'static Site, policy: &'p Policy, state: S) -> Self {
-        let schedule = Self::unstarted(site, policy, state);
-        schedule.record_start();
+        let mut schedule = Self::unstarted(site, policy, state);
+        schedule.begin();
         schedule
     }
 
-    /// A schedule for a call that starts later (a future not yet polled); see [`Self::record_start`].
+    /// A schedule for a call that starts later (a future not yet polled); see [`Self::begin`].
     #[inline]
     pub(crate) fn unstarted(site: &'static Site, policy: &'p Policy, state: S) -> Self {
         Schedule {
             policy,
             site,
             attempt: 1,
+            progress: Progress::Unstarted,
             state,
         }
     }
 
-    /// Counts the call in its site's statistics.
+    /// Starts the call. Nothing is counted until it ends or first has to wait.
     #[inline]
-    pub(crate) fn record_start(&self) {
-        self.site.record_call();
+    pub(crate) fn begin(&mut self) {
+        self.progress = Progress::Fast;
     }
 
     /// Counts the call into `site` instead, before it starts.
@@ -82,9 +97,18 @@ impl<'p, S> Schedule<'p, S> {
         testing::max_attempts().map_or(allowed, |cap| cap.min(allowed))
     }
 
+    /// Counts the call as one that has to wait: its attempt is pending, or failed.
+    #[inline]
+    pub(crate) fn went_slow(&mut self) {
+        if self.progress == Progress::Fast {
+            self.progress = Progress::Slow;
+            self.site.record_slow_call();
+        }
+    }
+
     /// Records a success; `elapsed` is asked only when the call had retried.
     #[inline]
-    pub(crate) fn on_success(&self, elapsed: impl FnOnce() -> Duration) {
+    pub(crate) fn on_success(&mut self, elapsed: impl FnOnce() -> Duration) {
         if self.attempt > 1 {
             self.site.record_recovered();
             events::recovered(
@@ -93,12 +117,17 @@ impl<'p, S> Schedule<'p, S> {
                 self.max_attempts(),
                 elapsed(),
             );
+        } else if self.progress == Progress::Fast {
+            self.site.record_fast_ok();
+        } else {
+            self.site.record_slow_ok();
         }
+        self.progress = Progress::Done;
     }
 
     /// Decides what follows a failed attempt: the wait before the next one, or the reason to
-    /// stop. `timed_out` is set when the engine cancelled the attempt; `anchor` is when the
-    /// budget started and `previous` the last wait (zero before the first).
+    /// stop. `anchor` is when the budget started and `previous` the last wait (zero before the
+    /// first). Nothing is counted as a retry until [`Self::begin_retry`] says it starts.
     pub(crate) fn on_failure(
         &mut self,
         failure: Failure<'_>,
@@ -106,13 +135,12 @@ impl<'p, S> Schedule<'p, S> {
         anchor: Instant,
         previous: Duration,
     ) -> Result<Duration, StopReason> {
+        self.went_slow();
         let elapsed = now.saturating_duration_since(anchor);
         let max_attempts = self.max_attempts();
         let deadline = self.deadline(anchor);
-        let decision = self.decide(&failure, now, deadline, previous, max_attempts);
-        match decision {
+        match self.decide(&failure, now, deadline, previous, max_attempts) {
             Ok(wait) => {
-                self.site.record_retry(self.attempt == 1, wait);
                 events::retrying(
                     self.site.name(),
                     self.attempt,
@@ -121,22 +149,59 @@ impl<'p, S> Schedule<'p, S> {
                     elapsed,
                     failure.error,
                 );
-                self.attempt += 1;
                 Ok(wait)
             }
-            Err(reason) => {
-                self.site.record_died(reason);
-                events::gave_up(
-                    self.site.name(),
-                    self.attempt,
-                    max_attempts,
-                    elapsed,
-                    reason,
-                    failure.error,
-                );
-                Err(reason)
-            }
+            Err(reason) => Err(self.die(reason, elapsed, failure.error)),
         }
+    }
+
+    /// Starts the next attempt at `now`, after a wait of `waited` — unless the wait ended at or
+    /// past the deadline (timers fire late), when the call stops with the last error instead.
+    pub(crate) fn begin_retry(
+        &mut self,
+        now: Instant,
+        anchor: Instant,
+        waited: Duration,
+        last_error: &dyn Debug,
+    ) -> Result<(), StopReason> {
+        if self
+            .deadline(anchor)
+            .is_some_and(|deadline| now >= deadline)
+        {
+            self.site.record_waited(waited);
+            let elapsed = now.saturating_duration_since(anchor);
+            return Err(self.die(StopReason::Deadline, elapsed, last_error));
+        }
+        self.site.record_retry(self.attempt == 1, waited);
+        self.attempt += 1;
+        Ok(())
+    }
+
+    #[cold]
+    fn die(&mut self, reason: StopReason, elapsed: Duration, error: &dyn Debug) -> StopReason {
+        self.site.record_died(reason, self.attempt > 1);
+        events::gave_up(
+            self.site.name(),
+            self.attempt,
+            self.max_attempts(),
+            elapsed,
+            reason,
+            error,
+        );
+        self.progress = Progress::Done;
+        reason
+    }
+
+    /// Counts a call dropped before it ended as cancelled, with the part of its last wait that
+    /// it really waited.
+    pub(crate) fn on_drop(&mut self, waited: impl FnOnce() -> Duration) {
+        match self.progress {
+            Progress::Unstarted | Progress::Done => return,
+            Progress::Fast => self.site.record_slow_call(),
+            Progress::Slow => {}
+        }
+        self.site.record_cancelled(waited());
+        self.progress = Progress::Done;
     }
 
     fn decide(
@@ -154,8 +219,8 @@ impl<'p, S> Schedule<'p, S> {
         };
         let hint = match failure.action {
             Action::Die => return Err(StopReason::Permanent),
-            Action::Retry => Duration::ZERO,
             Action::RetryAfter(hint) => hint,
+            _ => Duration::ZERO,
         };
         if self.attempt >= max_attempts {
             return Err(if by_attempt_timeout {
@@ -243,13 +308,36 @@ mod tests {
         let mut s = Schedule::start(&SITE, &p, ());
         let first = s.on_failure(err(), t0, t0, Duration::ZERO);
         assert_eq!(first, Ok(Duration::from_millis(100)));
+        assert_eq!(s.attempt(), 1, "a retry counts once it starts");
+        s.begin_retry(t0, t0, first.unwrap(), &"e").unwrap();
         let second = s.on_failure(err(), t0, t0, first.unwrap());
         assert_eq!(second, Ok(Duration::from_millis(200)));
+        s.begin_retry(t0, t0, second.unwrap(), &"e").unwrap();
         assert_eq!(
             s.on_failure(err(), t0, t0, second.unwrap()),
             Err(StopReason::Exhausted)
         );
         assert_eq!(s.attempt(), 3);
+    }
+
+    #[test]
+    fn a_retry_that_would_start_at_the_deadline_stops_instead() {
+        let p = policy(10, Some(250));
+        let t0 = Instant::now();
+        let mut s = Schedule::start(&SITE, &p, ());
+        let wait = s.on_failure(err(), t0, t0, Duration::ZERO).unwrap();
+        // The wait was chosen to end before the deadline, but the timer fired late.
+        let woke = t0 + Duration::from_millis(250);
+        assert_eq!(
+            s.begin_retry(woke, t0, wait, &"e"),
+            Err(StopReason::Deadline)
+        );
+        assert_eq!(s.attempt(), 1);
+        let before = t0 + Duration::from_millis(249);
+        let mut s = Schedule::start(&SITE, &p, ());
+        s.on_failure(err(), t0, t0, Duration::ZERO).unwrap();
+        assert_eq!(s.begin_retry(before, t0, wait, &"e"), Ok(()));
+        assert_eq!(s.attempt(), 2);
     }
 
     #[test]
@@ -260,6 +348,7 @@ mod tests {
         let first = s.on_failure(err(), t0, t0, Duration::ZERO).unwrap();
         // 100 ms later, a 200 ms wait would end at 300 ms > 250 ms.
         let t1 = t0 + Duration::from_millis(100);
+        s.begin_retry(t1, t0, first, &"e").unwrap();
         assert_eq!(
             s.on_failure(err(), t1, t0, first),
             Err(StopReason::Deadline)

@@ -1,10 +1,11 @@
-//! A counter that threads increment without a locked instruction, for the one statistic on the
-//! happy path (`calls`).
+//! Counters that threads increment without a locked instruction, for the statistics a successful
+//! call writes (one per call, whether its attempt was ready at once or pending first).
 //!
 //! Each of the first [`SHARDS`] threads that ever counts gets a slot of its own, on its own
 //! cache line, and is its only writer: a relaxed load and store (no `lock xadd`, about 1 ns
-//! instead of 5) cannot lose an increment. Threads after those share one atomic counter.
-//! Readers add up all slots.
+//! instead of 5) cannot lose an increment, and no cache line is shared between workers of a
+//! multi-thread runtime. Threads after those share one set of atomic counters. Readers add up
+//! all slots.
 
 use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
@@ -23,25 +24,32 @@ thread_local! {
 
 #[derive(Debug)]
 #[repr(align(64))]
-struct Slot(AtomicU64);
+struct Slot<const N: usize>([AtomicU64; N]);
 
-/// A monotonic counter, cheap to increment from many threads.
-#[derive(Debug)]
-pub(crate) struct ShardedCounter {
-    slots: [Slot; SHARDS],
-    shared: AtomicU64,
+impl<const N: usize> Slot<N> {
+    const fn zero() -> Self {
+        Slot([const { AtomicU64::new(0) }; N])
+    }
 }
 
-impl ShardedCounter {
+/// `N` monotonic counters, cheap to increment from many threads.
+#[derive(Debug)]
+pub(crate) struct ShardedCounters<const N: usize> {
+    slots: [Slot<N>; SHARDS],
+    shared: Slot<N>,
+}
+
+impl<const N: usize> ShardedCounters<N> {
     pub(crate) const fn new() -> Self {
-        ShardedCounter {
-            slots: [const { Slot(AtomicU64::new(0)) }; SHARDS],
-            shared: AtomicU64::new(0),
+        ShardedCounters {
+            slots: [const { Slot::zero() }; SHARDS],
+            shared: Slot::zero(),
         }
     }
 
+    /// Adds one to counter `which`.
     #[inline]
-    pub(crate) fn increment(&self) {
+    pub(crate) fn increment(&self, which: usize) {
         let shard = SHARD.with(|s| match s.get() {
             UNASSIGNED => {
                 let shard = NEXT_SHARD.fetch_add(1, Relaxed);
@@ -52,18 +60,22 @@ impl ShardedCounter {
         });
         match self.slots.get(shard) {
             // This thread is the slot's only writer, so load + store loses nothing.
-            Some(slot) => slot.0.store(slot.0.load(Relaxed).wrapping_add(1), Relaxed),
+            Some(slot) => {
+                let counter = &slot.0[which];
+                counter.store(counter.load(Relaxed).wrapping_add(1), Relaxed)
+            }
             None => {
-                self.shared.fetch_add(1, Relaxed);
+                self.shared.0[which].fetch_add(1, Relaxed);
             }
         }
     }
 
-    pub(crate) fn get(&self) -> u64 {
+    /// The sum of counter `which` over all threads.
+    pub(crate) fn get(&self, which: usize) -> u64 {
         self.slots
             .iter()
-            .fold(self.shared.load(Relaxed), |sum, slot| {
-                sum.wrapping_add(slot.0.load(Relaxed))
+            .fold(self.shared.0[which].load(Relaxed), |sum, slot| {
+                sum.wrapping_add(slot.0[which].load(Relaxed))
             })
     }
 }
@@ -74,12 +86,12 @@ mod tests {
 
     #[test]
     fn counts_exactly_across_more_threads_than_shards() {
-        static COUNTER: ShardedCounter = ShardedCounter::new();
+        static COUNTERS: ShardedCounters<2> = ShardedCounters::new();
         let threads: Vec<_> = (0..SHARDS * 2)
             .map(|_| {
                 std::thread::spawn(|| {
                     for _ in 0..10_000 {
-                        COUNTER.increment();
+                        COUNTERS.increment(1);
                     }
                 })
             })
@@ -87,6 +99,7 @@ mod tests {
         for t in threads {
             t.join().unwrap();
         }
-        assert_eq!(COUNTER.get(), (SHARDS * 2 * 10_000) as u64);
+        assert_eq!(COUNTERS.get(1), (SHARDS * 2 * 10_000) as u64);
+        assert_eq!(COUNTERS.get(0), 0);
     }
 }
