@@ -69,6 +69,7 @@ mod policy;
 mod retry;
 pub mod stats;
 pub mod testing;
+mod thread_shard;
 
 #[doc(hidden)]
 #[path = "private.rs"]

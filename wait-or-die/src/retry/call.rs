@@ -1,10 +1,11 @@
-//! One async call in progress: the schedule plus a lazily created timer that bounds attempts
-//! (total budget, `attempt_timeout`) and sleeps the waits between them.
+//! One async call in progress: the schedule, the deadline's watch, and a lazily created timer
+//! that bounds attempts (total budget, `attempt_timeout`) and sleeps the waits between them.
 //!
-//! Everything that only matters once a call has had to wait (the timer, when the budget
-//! started, the last wait) lives in one box created at that moment and reused after. A call
-//! whose first attempt completes at once allocates nothing, reads no clock and registers no
-//! timer, and every in-flight future carries only a few words of engine state.
+//! A call whose first attempt completes at once allocates nothing, reads no clock and
+//! registers nothing. An attempt that is pending under a distant deadline reads the clock once
+//! and leaves its waker with the coarse watch (`watch.rs`) instead of arming a tokio timer;
+//! only an attempt still pending a round later, a near deadline, an `attempt_timeout` or a wait
+//! between attempts creates the timer, in a box created at that moment and reused after.
 
 use core::fmt::Debug;
 use core::future::Future;
@@ -22,11 +23,15 @@ use crate::classify::{Action, Classify};
 use crate::error::{StopReason, TimedOut};
 use crate::policy::Policy;
 use crate::retry::schedule::{Failure, Schedule};
+use crate::retry::watch::{self, Ticket};
 use crate::stats::Site;
 
 fn now() -> StdInstant {
     Instant::now().into_std()
 }
+
+/// The longest a timer is armed for: about 30 years, as tokio's own far future.
+const FOREVER: Duration = Duration::from_secs(86_400 * 365 * 30);
 
 /// An async call in progress; the `#[wait_or_die]` expansion drives it in a loop.
 #[doc(hidden)]
@@ -34,14 +39,18 @@ fn now() -> StdInstant {
 pub struct Call<'p> {
     /// The schedule, with the timer's [`Phase`] as its state.
     schedule: Schedule<'p, Phase>,
+    /// When the budget started: the first pending poll or the first failure.
+    anchor: Option<StdInstant>,
     timing: Option<Pin<Box<Timing>>>,
 }
 
-/// What the call is doing with its timer.
+/// What the call is doing about time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Phase {
-    /// No timer armed for the current step.
+    /// Nothing armed for the current step.
     Idle,
+    /// The attempt in flight is pending under a distant deadline, watched coarsely.
+    Watched(Ticket),
     /// The timer bounds the attempt in flight and fires as this timeout.
     Bounding(TimedOut),
     /// The timer ends the wait between attempts.
@@ -50,15 +59,12 @@ pub(crate) enum Phase {
     Cancelled(TimedOut),
 }
 
-/// The state a call needs once it has had to wait.
+/// The timer, once a call needs one.
 #[pin_project]
 #[derive(Debug)]
 struct Timing {
-    /// Created on first use, so that a call that only failed with zero waits needs no runtime.
     #[pin]
     sleep: Option<Sleep>,
-    /// When the budget started: the first pending poll or the first failure.
-    anchor: StdInstant,
     /// The wait chosen after the last failure.
     wait: Duration,
     /// When the current wait started, while [`Phase::Waiting`].
@@ -72,6 +78,7 @@ impl<'p> Call<'p> {
     pub fn start(site: &'static Site, policy: &'p Policy) -> Self {
         Call {
             schedule: Schedule::start(site, policy, Phase::Idle),
+            anchor: None,
             timing: None,
         }
     }
@@ -81,6 +88,7 @@ impl<'p> Call<'p> {
     pub(crate) fn unstarted(site: &'static Site, policy: &'p Policy) -> Self {
         Call {
             schedule: Schedule::unstarted(site, policy, Phase::Idle),
+            anchor: None,
             timing: None,
         }
     }
@@ -143,21 +151,21 @@ impl<'p> Call<'p> {
 
     #[inline]
     pub(crate) fn on_success(&mut self) {
-        let timing = &self.timing;
-        self.schedule.on_success(|| elapsed(timing, now()));
+        let anchor = self.anchor;
+        self.schedule.on_success(|| elapsed(anchor, now()));
     }
 
     /// Starts the attempt after the wait, unless the wait ended at or past the deadline.
     pub(crate) fn begin_retry(&mut self, last_error: &dyn Debug) -> Result<(), StopReason> {
         let now = now();
-        let (anchor, waited) = match &self.timing {
+        let waited = match &self.timing {
             Some(t) if self.schedule.state == Phase::Waiting => {
-                (t.anchor, now.saturating_duration_since(t.wait_started))
+                now.saturating_duration_since(t.wait_started)
             }
-            Some(t) => (t.anchor, Duration::ZERO),
-            None => (now, Duration::ZERO),
+            _ => Duration::ZERO,
         };
         self.schedule.state = Phase::Idle;
+        let anchor = *self.anchor.get_or_insert(now);
         self.schedule.begin_retry(now, anchor, waited, last_error)
     }
 
@@ -187,27 +195,26 @@ impl<'p> Call<'p> {
     fn record(&mut self, failure: Failure<'_>) -> Result<(), StopReason> {
         self.schedule.state = Phase::Idle;
         let now = now();
-        let (anchor, previous) = {
-            let timing = self.timing(now);
-            (timing.anchor, timing.wait)
-        };
+        let anchor = *self.anchor.get_or_insert(now);
+        let previous = self.timing.as_ref().map_or(Duration::ZERO, |t| t.wait);
         let wait = self.schedule.on_failure(failure, now, anchor, previous)?;
-        *self.timing(now).project().wait = wait;
+        if !wait.is_zero() || self.timing.is_some() {
+            *self.timing(now).project().wait = wait;
+        }
         Ok(())
     }
 
     /// The attempts run so far and the time since the budget started.
     pub(crate) fn progress(&self) -> (u32, Duration) {
-        (self.schedule.attempt(), elapsed(&self.timing, now()))
+        (self.schedule.attempt(), elapsed(self.anchor, now()))
     }
 
-    /// The call's timing state, created (and the budget started) at `now` if it is the first need.
+    /// The call's timer state, created at `now` if it is the first need.
     fn timing(&mut self, now: StdInstant) -> Pin<&mut Timing> {
         self.timing
             .get_or_insert_with(|| {
                 Box::pin(Timing {
                     sleep: None,
-                    anchor: now,
                     wait: Duration::ZERO,
                     wait_started: now,
                 })
@@ -223,12 +230,17 @@ impl<'p> Call<'p> {
     ) -> Poll<Result<F::Output, TimedOut>> {
         // Poll the attempt before touching any timer: an attempt that is ready costs no clock read.
         if let Poll::Ready(out) = attempt.poll(cx) {
+            self.unwatch();
             return Poll::Ready(Ok(out));
         }
         self.schedule.went_slow();
         let kind = match self.schedule.state {
             Phase::Bounding(kind) => kind,
-            _ => match self.arm_attempt_limit() {
+            Phase::Watched(ticket) if watch::still_watched(ticket, cx.waker()) => {
+                return Poll::Pending
+            }
+            // Idle, or woken by the watch: time what is left precisely.
+            _ => match self.bound_attempt(cx) {
                 Some(kind) => kind,
                 None => return Poll::Pending,
             },
@@ -238,28 +250,49 @@ impl<'p> Call<'p> {
         Poll::Ready(Err(kind))
     }
 
-    /// Arms the timer at the earlier of the deadline and this attempt's own limit.
-    fn arm_attempt_limit(&mut self) -> Option<TimedOut> {
+    /// Bounds a pending attempt by the earlier of the deadline and its own limit: by the watch
+    /// when the deadline is distant, else by the timer. `None` when nothing bounds it or the
+    /// watch does; the timeout the timer fires as otherwise.
+    fn bound_attempt(&mut self, cx: &Context<'_>) -> Option<TimedOut> {
         let policy = self.schedule.policy();
         if policy.timeout().is_none() && policy.attempt_timeout().is_none() {
             return None;
         }
         let now = now();
-        let anchor = self.timing(now).anchor;
+        let anchor = *self.anchor.get_or_insert(now);
         let deadline = self.schedule.deadline(anchor);
         let own = policy
             .attempt_timeout()
-            .and_then(|budget| now.checked_add(budget));
+            .map(|budget| now.checked_add(budget));
         let (limit, kind) = match (deadline, own) {
-            (None, None) => return None,
-            (Some(d), None) => (d, TimedOut::deadline()),
+            (None, None) => (None, TimedOut::deadline()), // a budget past the clock's range
+            (Some(d), None) => (Some(d), TimedOut::deadline()),
             (None, Some(o)) => (o, TimedOut::attempt()),
-            (Some(d), Some(o)) if d <= o => (d, TimedOut::deadline()),
+            (Some(d), Some(o)) if o.is_none_or(|o| d <= o) => (Some(d), TimedOut::deadline()),
             (Some(_), Some(o)) => (o, TimedOut::attempt()),
         };
-        self.arm(now, Some(limit));
+        // The watch serves the deadline alone: an attempt's own limit starts at its first poll.
+        if own.is_none() && self.schedule.state == Phase::Idle {
+            let left = limit.map_or(Duration::MAX, |l| l.saturating_duration_since(now));
+            if left >= watch::MIN_WATCHED {
+                if let Some(ticket) = watch::watch(cx.waker(), now) {
+                    self.schedule.state = Phase::Watched(ticket);
+                    return None;
+                }
+            }
+        }
+        self.arm(now, limit);
         self.schedule.state = Phase::Bounding(kind);
         Some(kind)
+    }
+
+    /// Takes the attempt's waker back from the watch, if it left one.
+    #[inline]
+    fn unwatch(&mut self) {
+        if let Phase::Watched(ticket) = self.schedule.state {
+            self.schedule.state = Phase::Idle;
+            watch::unwatch(ticket);
+        }
     }
 
     /// Arms the timer at `at` (`None`: past the clock's range), but at most [`FOREVER`] after
@@ -302,11 +335,9 @@ impl<'p> Call<'p> {
     }
 }
 
-/// The longest wait a timer is armed for: about 30 years, as tokio's own far future.
-const FOREVER: Duration = Duration::from_secs(86_400 * 365 * 30);
-
 impl Drop for Call<'_> {
     fn drop(&mut self) {
+        self.unwatch();
         let (timing, state) = (&self.timing, self.schedule.state);
         self.schedule.on_drop(|| match timing {
             Some(t) if state == Phase::Waiting => now().saturating_duration_since(t.wait_started),
@@ -315,10 +346,8 @@ impl Drop for Call<'_> {
     }
 }
 
-fn elapsed(timing: &Option<Pin<Box<Timing>>>, now: StdInstant) -> Duration {
-    timing
-        .as_ref()
-        .map_or(Duration::ZERO, |t| now.saturating_duration_since(t.anchor))
+fn elapsed(anchor: Option<StdInstant>, now: StdInstant) -> Duration {
+    anchor.map_or(Duration::ZERO, |a| now.saturating_duration_since(a))
 }
 
 /// One attempt bounded by the call's deadline and `attempt_timeout`; see [`Call::attempt`].
@@ -383,8 +412,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn call_state_is_four_words() {
-        // policy, site, attempt + phase, timing box: what every in-flight annotated future adds.
-        assert!(core::mem::size_of::<Call<'static>>() <= 32);
+    fn call_state_is_eight_words() {
+        // policy, site, attempt + progress, phase with the watch ticket, anchor (two words),
+        // timer box: what every in-flight annotated future adds.
+        assert!(core::mem::size_of::<Call<'static>>() <= 64);
     }
 }

@@ -4,3 +4,4 @@ pub(crate) mod blocking;
 pub(crate) mod call;
 pub(crate) mod future;
 pub(crate) mod schedule;
+mod watch;

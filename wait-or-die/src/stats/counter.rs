@@ -1,26 +1,18 @@
 //! Counters that threads increment without a locked instruction, for the statistics a successful
 //! call writes (one per call, whether its attempt was ready at once or pending first).
 //!
-//! Each of the first [`SHARDS`] threads that ever counts gets a slot of its own, on its own
-//! cache line, and is its only writer: a relaxed load and store (no `lock xadd`, about 1 ns
-//! instead of 5) cannot lose an increment, and no cache line is shared between workers of a
-//! multi-thread runtime. Threads after those share one set of atomic counters. Readers add up
-//! all slots.
+//! Each live thread whose number (see `thread_shard.rs`) is below [`SHARDS`] has a slot of its
+//! own, on its own cache line, and is its only writer: a relaxed load and store (no `lock xadd`,
+//! about 1 ns instead of 5) cannot lose an increment, and no cache line is shared between
+//! workers of a multi-thread runtime. Other threads share one set of atomic counters. Readers
+//! add up all slots.
 
-use core::cell::Cell;
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use crate::thread_shard;
 
 /// Threads that get a slot of their own.
 pub(crate) const SHARDS: usize = 8;
-
-/// A thread's slot index, assigned on its first count; `UNASSIGNED` until then.
-const UNASSIGNED: usize = usize::MAX;
-
-static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static SHARD: Cell<usize> = const { Cell::new(UNASSIGNED) };
-}
 
 #[derive(Debug)]
 #[repr(align(64))]
@@ -50,15 +42,7 @@ impl<const N: usize> ShardedCounters<N> {
     /// Adds one to counter `which`.
     #[inline]
     pub(crate) fn increment(&self, which: usize) {
-        let shard = SHARD.with(|s| match s.get() {
-            UNASSIGNED => {
-                let shard = NEXT_SHARD.fetch_add(1, Relaxed);
-                s.set(shard);
-                shard
-            }
-            shard => shard,
-        });
-        match self.slots.get(shard) {
+        match self.slots.get(thread_shard::current()) {
             // This thread is the slot's only writer, so load + store loses nothing.
             Some(slot) => {
                 let counter = &slot.0[which];
