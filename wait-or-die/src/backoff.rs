@@ -4,8 +4,9 @@ use core::time::Duration;
 
 use rand::{rngs::ThreadRng, Rng};
 
-use crate::jitter::{nanos, Jitter};
+use crate::jitter::Jitter;
 use crate::policy::{Growth, Policy};
+use crate::units::nanos;
 
 /// Exponents past this are capped anyway for any multiplier > 1; it keeps `powi` in range.
 const MAX_EXPONENT: u32 = 4096;

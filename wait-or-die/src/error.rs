@@ -136,6 +136,17 @@ impl From<TimedOut> for io::Error {
 
 // `Box<dyn Error + Send + Sync>` and `Box<dyn Error>` get `From<TimedOut>` from std's blanket impl.
 
+/// An error type that can stand for a cancelled attempt; it exists for its compile error.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot stand for a timed-out attempt: add `impl From<wait_or_die::TimedOut> for {Self}`",
+    label = "a deadline may cancel an attempt, so this error type needs `From<wait_or_die::TimedOut>`",
+    note = "`std::io::Error` and `Box<dyn Error + Send + Sync>` already have it; or write `timeout = \"none\"` (without `attempt_timeout`) so that attempts are never cancelled"
+)]
+pub trait TimeoutError: From<TimedOut> {}
+
+impl<E: From<TimedOut>> TimeoutError for E {}
+
 /// A call of the engine's own API that gave up: why, after how many attempts, how long, and the last error.
 ///
 /// `source()` is the last error the operation returned, if any (an attempt cancelled by the

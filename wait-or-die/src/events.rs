@@ -8,13 +8,10 @@ use core::fmt::Debug;
 use core::time::Duration;
 
 use crate::error::StopReason;
+use crate::units::millis;
 
 /// The target every event is logged under.
 pub(crate) const TARGET: &str = "wait_or_die";
-
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
 
 /// WARN: an attempt failed and the call will retry after `wait`.
 pub(crate) fn retrying(

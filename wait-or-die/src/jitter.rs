@@ -4,6 +4,8 @@ use core::time::Duration;
 
 use rand::Rng;
 
+use crate::units::nanos;
+
 /// How a nominal wait is randomised.
 ///
 /// The default, [`Jitter::Equal`], only shortens a wait and never below half of it: the nominal
@@ -78,11 +80,6 @@ impl Jitter {
         };
         Duration::from_nanos(picked).min(max_wait)
     }
-}
-
-/// Nanoseconds of a duration, saturating at `u64::MAX` (about 584 years).
-pub(crate) fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 fn uniform<R: Rng + ?Sized>(rng: &mut R, low: u64, high: u64) -> u64 {

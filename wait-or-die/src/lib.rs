@@ -70,6 +70,7 @@ mod retry;
 pub mod stats;
 pub mod testing;
 mod thread_shard;
+mod units;
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -9,7 +9,8 @@ use core::time::Duration;
 use crate::jitter::Jitter;
 
 mod builder;
-pub(crate) use builder::valid_or_panic;
+#[doc(hidden)]
+pub use builder::valid_or_panic;
 pub use builder::{PolicyBuilder, PolicyError};
 
 /// Retries after the first attempt when none is given: 4 attempts in all.

@@ -13,6 +13,7 @@ use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use core::time::Duration;
 
 use crate::error::StopReason;
+use crate::units;
 use counter::ShardedCounters;
 
 /// The per-call counters a successful call writes, as indices into [`Site::per_call`].
@@ -22,6 +23,11 @@ const FAST_OK: usize = 0;
 const SLOW_CALL: usize = 1;
 /// A slow call whose first attempt succeeded (it was pending, not failed).
 const SLOW_OK: usize = 2;
+
+/// The site that calls of [`retry`](crate::retry) and [`retry_blocking`](crate::retry_blocking)
+/// count into unless given their own with `.site(..)`.
+pub(crate) static ANONYMOUS_SITE: Site = Site::new("wait_or_die::retry");
+crate::register_site!(ANONYMOUS_SITE);
 
 /// The counters of one call site (one annotated function, or one place that calls [`crate::retry`]).
 ///
@@ -160,8 +166,7 @@ impl Site {
 
     /// Time waited by a wait that ended without a retry.
     pub(crate) fn record_waited(&self, waited: Duration) {
-        let nanos = u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX);
-        self.waited_nanos.fetch_add(nanos, Relaxed);
+        self.waited_nanos.fetch_add(units::nanos(waited), Relaxed);
     }
 }
 

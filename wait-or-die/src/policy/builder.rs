@@ -209,7 +209,8 @@ impl PolicyBuilder {
 }
 
 /// The policy, or a panic with the error's message: in a `const`, a compile error.
-pub(crate) const fn valid_or_panic(built: Result<Policy, PolicyError>) -> Policy {
+#[doc(hidden)]
+pub const fn valid_or_panic(built: Result<Policy, PolicyError>) -> Policy {
     match built {
         Ok(policy) => policy,
         Err(e) => panic!("{}", e.message()),

@@ -11,9 +11,8 @@ use std::time::Instant;
 use crate::classify::{Action, Classify, RetryAll, RetryIf};
 use crate::error::{RetryError, StopReason};
 use crate::policy::Policy;
-use crate::retry::future::ANONYMOUS_SITE;
 use crate::retry::schedule::{Failure, Schedule};
-use crate::stats::Site;
+use crate::stats::{Site, ANONYMOUS_SITE};
 
 /// Where the blocking engine reads time and how it sleeps; swap it in tests.
 ///

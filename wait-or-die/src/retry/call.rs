@@ -18,9 +18,8 @@ use std::time::Instant as StdInstant;
 use pin_project::pin_project;
 use tokio::time::{Instant, Sleep};
 
-use crate::__private::TimeoutError;
 use crate::classify::{Action, Classify};
-use crate::error::{StopReason, TimedOut};
+use crate::error::{StopReason, TimedOut, TimeoutError};
 use crate::policy::Policy;
 use crate::retry::schedule::{Failure, Schedule};
 use crate::retry::watch::{self, Ticket};

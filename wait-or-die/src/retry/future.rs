@@ -11,12 +11,7 @@ use crate::classify::{Classify, RetryAll, RetryIf};
 use crate::error::{RetryError, StopReason, TimedOut};
 use crate::policy::Policy;
 use crate::retry::call::Call;
-use crate::stats::Site;
-
-/// The site that calls of [`retry`] and [`retry_blocking`](crate::retry_blocking) count into
-/// unless given their own with `.site(..)`.
-pub(crate) static ANONYMOUS_SITE: Site = Site::new("wait_or_die::retry");
-crate::register_site!(ANONYMOUS_SITE);
+use crate::stats::{Site, ANONYMOUS_SITE};
 
 /// Retries an async operation under `policy`; await the returned [`Retry`].
 ///
