@@ -94,7 +94,7 @@ fn block(tokens: TokenStream) -> Block {
 
 /// The loop of an async function: one fresh `async` block per attempt.
 fn async_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) -> TokenStream {
-    let setup = setup(plan, name, quote!(::wait_or_die::__private::Call));
+    let setup = setup(plan, name, output, quote!(::wait_or_die::__private::Call));
     let span = output.span();
     let attempt = quote! {
         async {
@@ -125,7 +125,12 @@ fn async_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) 
 /// The loop of a blocking function: one immediately called closure per attempt, so that
 /// `return` and `?` in the body end the attempt, not the call.
 fn blocking_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) -> TokenStream {
-    let setup = setup(plan, name, quote!(::wait_or_die::__private::BlockingCall));
+    let setup = setup(
+        plan,
+        name,
+        output,
+        quote!(::wait_or_die::__private::BlockingCall),
+    );
     let settle = quote_spanned!(output.span()=> __wod_call.settle(__wod_result, &__wod_classify));
     let done = quote_spanned!(output.span()=> break __wod_r);
     quote! {
@@ -142,7 +147,7 @@ fn blocking_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStrea
 }
 
 /// The site, the policy, the classifier and the call state, shared by both loops.
-fn setup(plan: &Plan, fn_name: &syn::Ident, call: TokenStream) -> TokenStream {
+fn setup(plan: &Plan, fn_name: &syn::Ident, output: &Type, call: TokenStream) -> TokenStream {
     let args = &plan.args;
     let site_name = match &args.name {
         Some(arg) => arg.value.to_token_stream(),
@@ -172,10 +177,7 @@ fn setup(plan: &Plan, fn_name: &syn::Ident, call: TokenStream) -> TokenStream {
         }
     };
     let classify = match &args.retry_if {
-        Some(arg) => {
-            let pred = &arg.value;
-            quote_spanned!(pred.span()=> ::wait_or_die::__private::RetryIf(#pred))
-        }
+        Some(arg) => retry_if(&arg.value, output),
         None => quote!(::wait_or_die::__private::RetryAll),
     };
     quote! {
@@ -185,6 +187,30 @@ fn setup(plan: &Plan, fn_name: &syn::Ident, call: TokenStream) -> TokenStream {
         #policy_item
         let __wod_classify = #classify;
         let mut __wod_call = #call::start(&__WOD_SITE, #policy_ref);
+    }
+}
+
+/// The `retry_if` classifier, built through a generic function whose bound names the error type
+/// (taken from the attempt's output, so aliases such as `io::Result<T>` work): a closure's
+/// untyped parameter (`|e| e.kind() != ..`) is then inferred as `&E`, as it is for a closure
+/// passed to a function. A mistyped predicate is reported at the predicate, and again at the
+/// return type that sets the expected signature.
+fn retry_if(pred: &Expr, output: &Type) -> TokenStream {
+    quote_spanned! {pred.span()=>
+        {
+            #[inline(always)]
+            fn __wod_retry_if<__WodT, __WodE, __WodR, __WodP>(
+                _: ::core::marker::PhantomData<::core::result::Result<__WodT, __WodE>>,
+                predicate: __WodP,
+            ) -> impl ::wait_or_die::Classify<__WodE>
+            where
+                __WodP: ::core::ops::Fn(&__WodE) -> __WodR,
+                __WodR: ::core::convert::Into<::wait_or_die::Action>,
+            {
+                ::wait_or_die::__private::RetryIf(predicate)
+            }
+            __wod_retry_if(::core::marker::PhantomData::<#output>, #pred)
+        }
     }
 }
 
@@ -308,7 +334,11 @@ mod tests {
             out.contains("let __wod_policy : :: wait_or_die :: Policy = POLICY ;"),
             "{out}"
         );
-        assert!(out.contains("RetryIf (transient)"), "{out}");
+        // The predicate goes through a function whose bound names the error type.
+        assert!(
+            out.contains("__wod_retry_if (:: core :: marker :: PhantomData :: < Result < () , E > > , transient)"),
+            "{out}"
+        );
         assert!(out.contains("Site :: new (\"n\")"), "{out}");
     }
 }

@@ -56,7 +56,9 @@
 //! immediately called closure `(|| -> Result<T, E> { <body> })()` and a blocking `wait()`. In
 //! both, `return` and `?` in the body end the attempt, not the call. `policy = expr` replaces the
 //! `static` policy with `let __wod_policy: ::wait_or_die::Policy = expr;`, and `retry_if = pred`
-//! replaces `RetryAll` with `RetryIf(pred)`. With `timeout = "none"` and no `attempt_timeout`,
+//! replaces `RetryAll` with `RetryIf(pred)`, built through a local generic function whose bound
+//! `Fn(&E) -> R` names the error type `E` of the return type, so that a closure's parameter
+//! needs no type (`retry_if = |e| e.kind() != io::ErrorKind::NotFound`). With `timeout = "none"` and no `attempt_timeout`,
 //! an async attempt cannot be cancelled, so `.attempt(...)` is left out and the error type needs
 //! no `From<TimedOut>`.
 //!
