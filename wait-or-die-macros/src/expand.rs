@@ -17,7 +17,14 @@ use crate::item::{async_trait_body_mut, Flavor, Target};
 use crate::validate::Plan;
 
 /// Emits the function with its body replaced by the retry loop.
-pub(crate) fn expand(plan: Plan, target: Target) -> TokenStream {
+pub(crate) fn expand(mut plan: Plan, target: Target) -> TokenStream {
+    let args = &mut plan.args;
+    for arg in [args.policy.as_mut(), args.retry_if.as_mut()]
+        .into_iter()
+        .flatten()
+    {
+        arg.value = target.adapt_argument(&arg.value);
+    }
     let Target { mut item, flavor } = target;
     let output = attempt_output(&item, flavor);
     match flavor {

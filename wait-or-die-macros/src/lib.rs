@@ -74,6 +74,8 @@
 //! into a plain `fn` returning `Box::pin(async move { ... let __ret: R = { <body> }; __ret })`.
 //! That shape is recognised, also with `#[instrument]` between them: the loop replaces `<body>`,
 //! so the method stays async (`attempt_timeout` is allowed) and its arguments are taken once.
+//! By then `self` has been moved into async-trait's `__self`, so `self` in `policy` and
+//! `retry_if` (`policy = self.policy`, also with `self: Arc<Self>`) is read as `__self`.
 //!
 //! On a plain `fn`, `#[instrument]` above `#[wait_or_die]` has already declared and entered its
 //! span at the top of the body: the loop goes after that, and the `move` closure it uses with
