@@ -158,10 +158,7 @@ fn setup(plan: &Plan, fn_name: &syn::Ident, output: &Type, call: TokenStream) ->
     let args = &plan.args;
     let site_name = match &args.name {
         Some(arg) => arg.value.to_token_stream(),
-        None => {
-            let fn_name = fn_name.to_string();
-            quote!(::core::concat!(::core::module_path!(), "::", #fn_name))
-        }
+        None => default_site_name(fn_name),
     };
     let (policy_item, policy_ref) = match &args.policy {
         Some(arg) => {
@@ -195,6 +192,15 @@ fn setup(plan: &Plan, fn_name: &syn::Ident, output: &Type, call: TokenStream) ->
         let __wod_classify = #classify;
         let mut __wod_call = #call::start(&__WOD_SITE, #policy_ref);
     }
+}
+
+/// `module::function@line`, the line being the `fn`'s: an attribute on a method cannot see its
+/// `impl`'s type, so the line is what tells `Orders::send` from `Quotes::send` in one module.
+/// `line!()` is spanned at the function's name so that it reads the name's line.
+fn default_site_name(fn_name: &syn::Ident) -> TokenStream {
+    let name = fn_name.to_string();
+    let line = quote_spanned!(fn_name.span()=> ::core::line!());
+    quote!(::core::concat!(::core::module_path!(), "::", #name, "@", #line))
 }
 
 /// The `retry_if` classifier, built through a generic function whose bound names the error type

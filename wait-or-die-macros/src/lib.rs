@@ -22,7 +22,9 @@
 //! ```text
 //! pub async fn recv_json(&self) -> Result<Value, GatewayError> {
 //!     static __WOD_SITE: ::wait_or_die::__private::Site =
-//!         ::wait_or_die::__private::Site::new(::core::concat!(::core::module_path!(), "::", "recv_json"));
+//!         ::wait_or_die::__private::Site::new(::core::concat!(
+//!             ::core::module_path!(), "::", "recv_json", "@", ::core::line!()
+//!         ));
 //!     ::wait_or_die::register_site!(__WOD_SITE);
 //!     static __WOD_POLICY: ::wait_or_die::Policy = ::wait_or_die::__private::policy(
 //!         ::wait_or_die::Policy::builder()
