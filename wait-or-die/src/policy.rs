@@ -32,6 +32,7 @@ pub const DEFAULT_MULTIPLIER: f64 = 2.0;
 /// assert_eq!(policy.growth(), Growth::Constant);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Growth {
     /// `initial_wait × multiplier^(retry - 1)`, capped at `max_wait`.
     Exponential,
