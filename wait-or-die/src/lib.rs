@@ -85,23 +85,7 @@ pub use policy::{
 pub use retry::blocking::{retry_blocking, Clock, RetryBlocking, SystemClock};
 pub use retry::future::{retry, Retry};
 
-/// Retries the annotated function: its body is one attempt.
-///
-/// Arguments (all optional): `timeout`, `max_retries`, `initial_wait`, `max_wait`,
-/// `exponential_backoff`, `multiplier`, `jitter`, `attempt_timeout` (async only), `retry_if`,
-/// `name`, `policy`. Durations are seconds (`0.5`) or strings with a unit (`"500ms"`).
-///
-/// ```
-/// use std::io;
-/// use wait_or_die::wait_or_die;
-///
-/// #[wait_or_die(timeout = 30, max_retries = 5, initial_wait = 1.0, max_wait = 10.0)]
-/// fn execute_order(volume: f64) -> Result<u64, io::Error> {
-///     if volume > 0.0 { Ok(42) } else { Err(io::ErrorKind::InvalidInput.into()) }
-/// }
-///
-/// assert_eq!(execute_order(0.01).unwrap(), 42);
-/// ```
+#[doc = include_str!("attribute.md")]
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use wait_or_die_macros::wait_or_die;

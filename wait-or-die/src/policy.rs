@@ -9,8 +9,12 @@ use core::time::Duration;
 use crate::jitter::Jitter;
 
 mod builder;
+mod error;
+mod rules;
 pub(crate) use builder::valid_or_panic;
-pub use builder::{PolicyBuilder, PolicyError};
+pub use builder::PolicyBuilder;
+pub use error::PolicyError;
+pub use rules::{blame, built};
 
 /// Retries after the first attempt when none is given: 4 attempts in all.
 pub const DEFAULT_MAX_RETRIES: u32 = 3;

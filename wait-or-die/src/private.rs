@@ -1,6 +1,7 @@
 //! Support for the `#[wait_or_die]` expansion. Not public API: names here may change in any release.
 
 pub use crate::classify::{RetryAll, RetryIf};
+pub use crate::policy::{blame, built};
 pub use crate::retry::blocking::BlockingCall;
 pub use crate::retry::call::{Attempt, Call, Wait};
 pub use crate::stats::{Site, SiteRef};
