@@ -62,6 +62,16 @@ pub(crate) struct Spec {
     pub(crate) cancels: Cancels,
     /// A blocking attempt cannot honour it.
     pub(crate) async_only: bool,
+    /// The settings it belongs to: `"none"` for one argument of a group turns the group off,
+    /// so no other argument of it may be given.
+    pub(crate) group: Option<Group>,
+}
+
+/// Arguments that configure one thing together.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Group {
+    /// The retry budget: whether and how retries are rationed across calls.
+    Budget,
 }
 
 /// Builder arguments that take their value as is.
@@ -81,6 +91,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         expects: "the total budget of a call, or \"none\"",
         cancels: Cancels::UnlessNone,
         async_only: false,
+        group: None,
     },
     Spec {
         name: "max_retries",
@@ -89,6 +100,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         expects: "a whole number of retries after the first attempt, e.g. `max_retries = 3`",
         cancels: Cancels::Never,
         async_only: false,
+        group: None,
     },
     Spec {
         name: "initial_wait",
@@ -97,6 +109,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         expects: "the first wait",
         cancels: Cancels::Never,
         async_only: false,
+        group: None,
     },
     Spec {
         name: "max_wait",
@@ -105,6 +118,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         expects: "the longest single wait",
         cancels: Cancels::Never,
         async_only: false,
+        group: None,
     },
     Spec {
         name: "exponential_backoff",
@@ -116,6 +130,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         expects: "`true` (waits grow) or `false` (constant waits of the first wait)",
         cancels: Cancels::Never,
         async_only: false,
+        group: None,
     },
     Spec {
         name: "multiplier",
@@ -124,6 +139,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         expects: "a number of at least 1, e.g. `multiplier = 2.0`",
         cancels: Cancels::Never,
         async_only: false,
+        group: None,
     },
     Spec {
         name: "jitter",
@@ -132,6 +148,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         expects: "a string naming how waits are randomised",
         cancels: Cancels::Never,
         async_only: false,
+        group: None,
     },
     Spec {
         name: "attempt_timeout",
@@ -140,6 +157,46 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         expects: "the budget of one attempt",
         cancels: Cancels::WhenGiven,
         async_only: true,
+        group: None,
+    },
+    Spec {
+        name: "budget",
+        form: Form::Text { or_none: true },
+        role: Role::Setter {
+            set: "shared_budget",
+            unset: Some("no_budget"),
+        },
+        expects: "\"none\" to turn the retry budget off, or the name of a budget shared between sites, e.g. `budget = \"mt5\"`",
+        cancels: Cancels::Never,
+        async_only: false,
+        group: Some(Group::Budget),
+    },
+    Spec {
+        name: "budget_ratio",
+        form: Form::Number,
+        role: setter("budget_ratio"),
+        expects: "the share of calls that may be retried, from 0 to 1, e.g. `budget_ratio = 0.2`",
+        cancels: Cancels::Never,
+        async_only: false,
+        group: Some(Group::Budget),
+    },
+    Spec {
+        name: "budget_min_per_second",
+        form: Form::Count,
+        role: setter("budget_min_per_second"),
+        expects: "a whole number of retries per second always allowed, e.g. `budget_min_per_second = 10`",
+        cancels: Cancels::Never,
+        async_only: false,
+        group: Some(Group::Budget),
+    },
+    Spec {
+        name: "budget_window",
+        form: Form::Duration { or_none: false },
+        role: setter("budget_window"),
+        expects: "the window over which calls and retries are counted",
+        cancels: Cancels::Never,
+        async_only: false,
+        group: Some(Group::Budget),
     },
     Spec {
         name: "retry_if",
@@ -148,6 +205,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         expects: "a predicate on the error, e.g. `retry_if = is_transient` where `fn is_transient(e: &MyError) -> bool`, or a closure `|e| ...`",
         cancels: Cancels::Never,
         async_only: false,
+        group: None,
     },
     Spec {
         name: "name",
@@ -156,6 +214,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         expects: "a string literal, e.g. `name = \"gateway::recv\"`",
         cancels: Cancels::Never,
         async_only: false,
+        group: None,
     },
     Spec {
         name: "policy",
@@ -164,6 +223,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         expects: "an expression of type `wait_or_die::Policy`, e.g. `policy = SOCKET_POLICY`",
         cancels: Cancels::WhenGiven,
         async_only: false,
+        group: None,
     },
 ];
 

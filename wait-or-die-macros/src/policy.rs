@@ -109,6 +109,22 @@ mod tests {
     }
 
     #[test]
+    fn the_budget_is_shared_or_turned_off_by_name() {
+        let out = policy(
+            r#"budget = "mt5", budget_ratio = 0.1, budget_min_per_second = 5, budget_window = "30s""#,
+        );
+        for call in [
+            ". shared_budget (\"mt5\")",
+            ". budget_ratio (0.1f64)",
+            ". budget_min_per_second (5)",
+            ". budget_window (:: core :: time :: Duration :: from_nanos (30000000000))",
+        ] {
+            assert!(out.contains(call), "{call} in {out}");
+        }
+        assert!(policy(r#"budget = "none""#).contains(". no_budget ()"));
+    }
+
+    #[test]
     fn no_argument_is_the_engine_s_default() {
         assert!(policy("").contains("Policy :: DEFAULT"));
         assert!(policy("retry_if = f").contains("Policy :: DEFAULT"));

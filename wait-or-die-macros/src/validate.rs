@@ -8,7 +8,7 @@
 use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
 
-use crate::args::{Cancels, Role, ARGUMENTS};
+use crate::args::{Cancels, Role, ARGUMENTS, NONE};
 use crate::attr::{Args, Errors, Value};
 use crate::item::Target;
 
@@ -58,6 +58,7 @@ pub(crate) fn validate(args: Args, target: &Target) -> syn::Result<Plan> {
             ));
         }
     }
+    check_groups(&args, &mut errors);
     if let Some(arg) = args.with_role(Role::SiteName) {
         if let Value::Text(name) = &arg.value {
             if name.value().trim().is_empty() {
@@ -74,6 +75,27 @@ pub(crate) fn validate(args: Args, target: &Target) -> syn::Result<Plan> {
     errors.finish()?;
     let may_time_out = may_time_out(&args);
     Ok(Plan { args, may_time_out })
+}
+
+/// An argument given as `"none"` turns its group off: the others of the group cannot be given.
+fn check_groups(args: &Args, errors: &mut Errors) {
+    for off in args.iter().filter(|a| matches!(a.value, Value::None)) {
+        let Some(group) = off.spec.group else {
+            continue;
+        };
+        for arg in args
+            .iter()
+            .filter(|a| a.spec.group == Some(group) && a.spec.name != off.spec.name)
+        {
+            errors.push(syn::Error::new(
+                arg.key.span(),
+                format!(
+                    "`{}` cannot be combined with `{} = \"{NONE}\"`, which turns it off; drop one of them",
+                    arg.key, off.key
+                ),
+            ));
+        }
+    }
 }
 
 /// Whether some argument, or the engine's default budget, may cancel an attempt.
@@ -199,6 +221,22 @@ mod tests {
             "{err}"
         );
         assert!(check("name = \" \"", ASYNC).is_err());
+    }
+
+    #[test]
+    fn a_budget_turned_off_cannot_be_tuned() {
+        let err = check(
+            "budget = \"none\", budget_ratio = 0.1, budget_window = 5, max_retries = 2",
+            ASYNC,
+        )
+        .unwrap_err();
+        assert_eq!(err.lines().count(), 2, "{err}");
+        assert!(
+            err.contains("`budget_ratio` cannot be combined with `budget = \"none\"`"),
+            "{err}"
+        );
+        assert!(check("budget = \"mt5\", budget_ratio = 0.1", ASYNC).is_ok());
+        assert!(check("budget = \"none\", timeout = \"none\"", ASYNC).is_ok());
     }
 
     #[test]

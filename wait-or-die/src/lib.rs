@@ -33,7 +33,9 @@
 //! # Defaults
 //! A bare `#[wait_or_die]` uses [`Policy::DEFAULT`]: `max_retries = 3`, `timeout = 30 s`,
 //! `initial_wait = 0.5 s`, `max_wait = 5 s`, `multiplier = 2`, exponential growth,
-//! [`Jitter::Equal`] (each wait uniform in `[nominal / 2, nominal]`), no `attempt_timeout`.
+//! [`Jitter::Equal`] (each wait uniform in `[nominal / 2, nominal]`), no `attempt_timeout`,
+//! and a retry budget of the site's own ([`BudgetPolicy::DEFAULT`]: retries up to 20 % of calls
+//! plus 10 per second, over a 10 s window).
 //!
 //! # What `#[wait_or_die]` expands to
 //! The attribute keeps the function's signature and turns its body into one attempt inside a
@@ -79,7 +81,8 @@ pub use classify::{classify_io_error, Action, Classify, RetryAll, RetryIf};
 pub use error::{RetryError, StopReason, TimedOut};
 pub use jitter::Jitter;
 pub use policy::{
-    Growth, Policy, PolicyBuilder, PolicyError, DEFAULT_INITIAL_WAIT, DEFAULT_MAX_RETRIES,
+    BudgetPolicy, Growth, Policy, PolicyBuilder, PolicyError, DEFAULT_BUDGET_MIN_PER_SECOND,
+    DEFAULT_BUDGET_RATIO, DEFAULT_BUDGET_WINDOW, DEFAULT_INITIAL_WAIT, DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_WAIT, DEFAULT_MULTIPLIER, DEFAULT_TIMEOUT,
 };
 pub use retry::blocking::{retry_blocking, Clock, RetryBlocking, SystemClock};

@@ -8,9 +8,13 @@ use core::time::Duration;
 
 use crate::jitter::Jitter;
 
+mod budget;
 mod builder;
 mod error;
 mod rules;
+pub use budget::{
+    BudgetPolicy, DEFAULT_BUDGET_MIN_PER_SECOND, DEFAULT_BUDGET_RATIO, DEFAULT_BUDGET_WINDOW,
+};
 pub(crate) use builder::valid_or_panic;
 pub use builder::PolicyBuilder;
 pub use error::PolicyError;
@@ -71,10 +75,12 @@ pub struct Policy {
     pub(crate) growth: Growth,
     pub(crate) jitter: Jitter,
     pub(crate) attempt_timeout: Option<Duration>,
+    pub(crate) budget: Option<BudgetPolicy>,
 }
 
 impl Policy {
-    /// The documented defaults: 3 retries, 30 s total, waits 0.5 s → 5 s doubling, equal jitter.
+    /// The documented defaults: 3 retries, 30 s total, waits 0.5 s → 5 s doubling, equal jitter,
+    /// and a retry budget of its own ([`BudgetPolicy::DEFAULT`]).
     ///
     /// ```
     /// use std::time::Duration;
@@ -92,6 +98,7 @@ impl Policy {
         growth: Growth::Exponential,
         jitter: Jitter::DEFAULT,
         attempt_timeout: None,
+        budget: Some(BudgetPolicy::DEFAULT),
     };
 
     /// Starts a builder from [`Policy::DEFAULT`].

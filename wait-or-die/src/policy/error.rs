@@ -23,6 +23,15 @@ pub enum PolicyError {
     /// An attempt budget of zero would cancel every attempt.
     #[error("{}", self.message())]
     ZeroAttemptTimeout,
+    /// The retry budget's share of calls is negative, above 1 or NaN.
+    #[error("{}", self.message())]
+    InvalidBudgetRatio,
+    /// A retry budget over a zero window would count nothing.
+    #[error("{}", self.message())]
+    ZeroBudgetWindow,
+    /// A shared retry budget's name is empty or blank.
+    #[error("{}", self.message())]
+    EmptySharedBudgetName,
 }
 
 impl PolicyError {
@@ -33,6 +42,9 @@ impl PolicyError {
         PolicyError::MaxWaitBelowInitialWait,
         PolicyError::ZeroTimeout,
         PolicyError::ZeroAttemptTimeout,
+        PolicyError::InvalidBudgetRatio,
+        PolicyError::ZeroBudgetWindow,
+        PolicyError::EmptySharedBudgetName,
     ];
 
     /// The error's message, usable in a `const` panic.
@@ -51,6 +63,13 @@ impl PolicyError {
                 "timeout must be greater than zero; for no total budget, call no_timeout() or write timeout = \"none\""
             }
             PolicyError::ZeroAttemptTimeout => "attempt_timeout must be greater than zero",
+            PolicyError::InvalidBudgetRatio => {
+                "budget_ratio must be a number from 0 to 1: the share of calls that may be retried"
+            }
+            PolicyError::ZeroBudgetWindow => "budget_window must be greater than zero",
+            PolicyError::EmptySharedBudgetName => {
+                "a shared budget's name cannot be empty; to turn the budget off, call no_budget() or write budget = \"none\""
+            }
         }
     }
 
@@ -68,6 +87,9 @@ impl PolicyError {
             PolicyError::InvalidMultiplier => &["multiplier"],
             PolicyError::ZeroTimeout => &["timeout"],
             PolicyError::ZeroAttemptTimeout => &["attempt_timeout"],
+            PolicyError::InvalidBudgetRatio => &["budget_ratio"],
+            PolicyError::ZeroBudgetWindow => &["budget_window"],
+            PolicyError::EmptySharedBudgetName => &["budget"],
         }
     }
 }

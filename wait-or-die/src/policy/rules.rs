@@ -2,7 +2,7 @@
 //! `#[wait_or_die]` reports each broken rule at the attribute argument it is blamed on, so the
 //! engine stays the one place that knows the defaults and the rules.
 
-use crate::policy::{Policy, PolicyBuilder, PolicyError};
+use crate::policy::{BudgetPolicy, Policy, PolicyBuilder, PolicyError};
 
 impl PolicyError {
     /// Whether `policy` breaks this rule.
@@ -16,6 +16,14 @@ impl PolicyError {
             }
             PolicyError::ZeroTimeout => matches!(p.timeout, Some(t) if t.is_zero()),
             PolicyError::ZeroAttemptTimeout => matches!(p.attempt_timeout, Some(t) if t.is_zero()),
+            PolicyError::InvalidBudgetRatio => {
+                matches!(p.budget, Some(b) if !(b.ratio >= 0.0 && b.ratio <= 1.0))
+            }
+            PolicyError::ZeroBudgetWindow => matches!(p.budget, Some(b) if b.window.is_zero()),
+            PolicyError::EmptySharedBudgetName => matches!(
+                p.budget,
+                Some(BudgetPolicy { shared_name: Some(name), .. }) if name.trim_ascii().is_empty()
+            ),
         }
     }
 
