@@ -127,7 +127,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
             set: "exponential",
             unset: Some("constant"),
         },
-        expects: "`true` (waits grow) or `false` (constant waits of the first wait)",
+        expects: "`true` (each wait grows) or `false` (every wait is the first one)",
         cancels: Cancels::Never,
         async_only: false,
         group: None,
@@ -251,7 +251,7 @@ pub(crate) fn with_role(role: Role) -> &'static Spec {
         .expect("each non-setter role has an argument")
 }
 
-/// Every argument name, as `` `a`, `b` `` for messages.
+/// Every argument name, in the table's order.
 pub(crate) fn names() -> impl Iterator<Item = &'static str> {
     ARGUMENTS.iter().map(|spec| spec.name)
 }
