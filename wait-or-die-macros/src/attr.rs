@@ -1,69 +1,78 @@
-//! The arguments of `#[wait_or_die(...)]`, parsed into a typed struct.
+//! The arguments of `#[wait_or_die(...)]`, parsed into typed values by the table in `args.rs`.
 //!
-//! Parsing checks each value on its own (its literal type, its sign, that it is finite and fits);
-//! rules that relate arguments to each other or to the function live in `validate.rs`. Every
-//! problem found is kept and reported together, each at its own token.
+//! Parsing checks each value's form on its own (its literal type, its sign, that it fits);
+//! rules between arguments and the function live in `validate.rs`, and the rules on values in
+//! the engine. Every problem found is kept and reported together, each at its own token.
 
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitStr, Token, UnOp};
 
+use crate::args::{self, Form, Role, Spec, JITTERS, NONE};
 use crate::duration;
 use crate::suggest::did_you_mean;
 
-/// Every argument name, in the order the docs list them.
-pub(crate) const ARGUMENTS: &[&str] = &[
-    "timeout",
-    "max_retries",
-    "initial_wait",
-    "max_wait",
-    "exponential_backoff",
-    "multiplier",
-    "jitter",
-    "attempt_timeout",
-    "retry_if",
-    "name",
-    "policy",
-];
-
-/// The jitter names accepted by `jitter = "..."`.
-const JITTERS: &[&str] = &["none", "full", "equal", "decorrelated"];
-
-/// One argument as written: its name (for spans) and its checked value.
-pub(crate) struct Arg<T> {
-    pub(crate) key: Ident,
-    pub(crate) value: T,
-}
-
-/// `timeout = ...`: a budget in nanoseconds, or `"none"` for no total budget.
-#[derive(Clone, Copy)]
-pub(crate) enum Timeout {
+/// A value as the expansion needs it.
+#[derive(Debug)]
+pub(crate) enum Value {
     Nanos(u64),
-    Unbounded,
-}
-
-/// `jitter = "..."`, named as the engine's `Jitter` variants.
-#[derive(Clone, Copy)]
-pub(crate) enum JitterKind {
+    Count(u32),
+    Number(f64),
+    Flag(bool),
+    /// The engine's `Jitter` variant.
+    Jitter(&'static str),
+    Text(LitStr),
+    Expr(Expr),
+    /// `"none"`: the setting is turned off.
     None,
-    Full,
-    Equal,
-    Decorrelated,
 }
 
-/// Everything `#[wait_or_die(...)]` may say; each field is `None` when the argument was not given.
+/// One argument as written: which one, its name (for spans) and its value.
+pub(crate) struct Arg {
+    pub(crate) spec: &'static Spec,
+    pub(crate) key: Ident,
+    pub(crate) value: Value,
+}
+
+/// The arguments given, each at most once, in the order written.
 #[derive(Default)]
-pub(crate) struct Args {
-    pub(crate) timeout: Option<Arg<Timeout>>,
-    pub(crate) max_retries: Option<Arg<u32>>,
-    pub(crate) initial_wait: Option<Arg<u64>>,
-    pub(crate) max_wait: Option<Arg<u64>>,
-    pub(crate) exponential_backoff: Option<Arg<bool>>,
-    pub(crate) multiplier: Option<Arg<f64>>,
-    pub(crate) jitter: Option<Arg<JitterKind>>,
-    pub(crate) attempt_timeout: Option<Arg<u64>>,
-    pub(crate) retry_if: Option<Arg<Expr>>,
-    pub(crate) name: Option<Arg<LitStr>>,
-    pub(crate) policy: Option<Arg<Expr>>,
+pub(crate) struct Args(Vec<Arg>);
+
+impl Args {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Arg> {
+        self.0.iter()
+    }
+
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut Arg> {
+        self.0.iter_mut()
+    }
+
+    /// The argument `spec`, if given.
+    pub(crate) fn get(&self, spec: &Spec) -> Option<&Arg> {
+        self.0.iter().find(|a| a.spec.name == spec.name)
+    }
+
+    /// The argument with `role`, if given.
+    pub(crate) fn with_role(&self, role: Role) -> Option<&Arg> {
+        self.get(args::with_role(role))
+    }
+
+    /// Stores an argument, refusing a second occurrence.
+    fn put(&mut self, arg: Arg) -> syn::Result<()> {
+        if let Some(first) = self.get(arg.spec) {
+            let mut e = syn::Error::new(
+                arg.key.span(),
+                format!("`{}` is given twice; give each argument once", arg.key),
+            );
+            e.combine(syn::Error::new(
+                first.key.span(),
+                format!("`{}` is first given here", first.key),
+            ));
+            return Err(e);
+        }
+        self.0.push(arg);
+        Ok(())
+    }
 }
 
 impl Parse for Args {
@@ -71,7 +80,7 @@ impl Parse for Args {
         let mut args = Args::default();
         let mut errors = Errors::default();
         while !input.is_empty() {
-            let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+            let key: Ident = input.call(Ident::parse_any)?;
             if !input.peek(Token![=]) {
                 errors.push(syn::Error::new(
                     key.span(),
@@ -82,7 +91,13 @@ impl Parse for Args {
             }
             input.parse::<Token![=]>()?;
             let value: Expr = input.parse()?;
-            if let Err(e) = args.set(key, value) {
+            let parsed = match args::find(&key.to_string()) {
+                Some(spec) => {
+                    parse_value(spec, value).and_then(|value| args.put(Arg { spec, key, value }))
+                }
+                None => Err(unknown(&key)),
+            };
+            if let Err(e) = parsed {
                 errors.push(e);
             }
             if input.is_empty() {
@@ -95,180 +110,130 @@ impl Parse for Args {
     }
 }
 
-impl Args {
-    /// Records one `key = value`, checking the value's own form.
-    fn set(&mut self, key: Ident, value: Expr) -> syn::Result<()> {
-        let name = key.to_string();
-        match name.as_str() {
-            "timeout" => {
-                let v = match &value {
-                    Expr::Lit(ExprLit {
-                        lit: Lit::Str(s), ..
-                    }) if s.value().trim() == "none" => Timeout::Unbounded,
-                    _ => Timeout::Nanos(duration::parse_nanos(&name, &value)?),
-                };
-                put(&mut self.timeout, key, v)
-            }
-            "max_retries" => put(&mut self.max_retries, key, parse_retries(&value)?),
-            "initial_wait" => put(
-                &mut self.initial_wait,
-                key,
-                duration::parse_nanos(&name, &value)?,
-            ),
-            "max_wait" => put(
-                &mut self.max_wait,
-                key,
-                duration::parse_nanos(&name, &value)?,
-            ),
-            "attempt_timeout" => put(
-                &mut self.attempt_timeout,
-                key,
-                duration::parse_nanos(&name, &value)?,
-            ),
-            "exponential_backoff" => match &value {
-                Expr::Lit(ExprLit {
-                    lit: Lit::Bool(b), ..
-                }) => put(&mut self.exponential_backoff, key, b.value),
-                _ => Err(syn::Error::new_spanned(
-                    &value,
-                    "`exponential_backoff` expects `true` (waits grow) or `false` (constant waits of `initial_wait`)",
-                )),
-            },
-            "multiplier" => put(&mut self.multiplier, key, parse_multiplier(&value)?),
-            "jitter" => put(&mut self.jitter, key, parse_jitter(&value)?),
-            "name" => match value {
-                Expr::Lit(ExprLit {
-                    lit: Lit::Str(s), ..
-                }) => put(&mut self.name, key, s),
-                other => Err(syn::Error::new_spanned(
-                    other,
-                    "`name` expects a string literal, e.g. `name = \"gateway::recv\"`",
-                )),
-            },
-            "retry_if" => match value {
-                Expr::Lit(_) => Err(syn::Error::new_spanned(
-                    value,
-                    "`retry_if` expects a predicate on the error, e.g. `retry_if = is_transient` where `fn is_transient(e: &MyError) -> bool`",
-                )),
-                other => put(&mut self.retry_if, key, other),
-            },
-            "policy" => match value {
-                Expr::Lit(_) => Err(syn::Error::new_spanned(
-                    value,
-                    "`policy` expects an expression of type `wait_or_die::Policy`, e.g. `policy = SOCKET_POLICY`",
-                )),
-                other => put(&mut self.policy, key, other),
-            },
-            _ => Err(unknown(&key)),
-        }
+/// Checks a value's form for its argument.
+fn parse_value(spec: &Spec, value: Expr) -> syn::Result<Value> {
+    let name = spec.name;
+    let wrong =
+        |value: &Expr| syn::Error::new_spanned(value, format!("`{name}` expects {}", spec.expects));
+    match spec.form {
+        Form::Duration { or_none } => match string(&value) {
+            Some(s) if or_none && s.value().trim() == NONE => Ok(Value::None),
+            _ => duration::parse_nanos(name, &value).map(Value::Nanos),
+        },
+        Form::Count => match &value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Int(int), ..
+            }) => int.base10_parse::<u32>().map(Value::Count).map_err(|_| {
+                syn::Error::new_spanned(&value, format!("`{name}` must be at most {}", u32::MAX))
+            }),
+            Expr::Unary(ExprUnary {
+                op: UnOp::Neg(_), ..
+            }) => Err(syn::Error::new_spanned(
+                &value,
+                format!("`{name}` cannot be negative; expected {}", spec.expects),
+            )),
+            _ => Err(wrong(&value)),
+        },
+        Form::Number => number(&value)
+            .ok_or_else(|| wrong(&value))?
+            .map(Value::Number),
+        Form::Flag => match &value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Bool(b), ..
+            }) => Ok(Value::Flag(b.value)),
+            _ => Err(wrong(&value)),
+        },
+        Form::Jitter => parse_jitter(name, &value),
+        Form::Text { or_none } => match string(&value) {
+            Some(s) if or_none && s.value() == NONE => Ok(Value::None),
+            Some(s) => Ok(Value::Text(s.clone())),
+            None => Err(wrong(&value)),
+        },
+        Form::Expr => match value {
+            Expr::Lit(_) => Err(wrong(&value)),
+            other => Ok(Value::Expr(other)),
+        },
     }
 }
 
-/// Stores an argument, refusing a second occurrence.
-fn put<T>(slot: &mut Option<Arg<T>>, key: Ident, value: T) -> syn::Result<()> {
-    if let Some(first) = slot {
-        let mut e = syn::Error::new(
-            key.span(),
-            format!("`{key}` is given twice; give each argument once"),
-        );
-        e.combine(syn::Error::new(
-            first.key.span(),
-            format!("`{}` is first given here", first.key),
-        ));
-        return Err(e);
-    }
-    *slot = Some(Arg { key, value });
-    Ok(())
-}
-
-fn parse_retries(value: &Expr) -> syn::Result<u32> {
+fn string(value: &Expr) -> Option<&LitStr> {
     match value {
         Expr::Lit(ExprLit {
-            lit: Lit::Int(int), ..
-        }) => int.base10_parse::<u32>().map_err(|_| {
-            syn::Error::new_spanned(value, format!("`max_retries` must be at most {}", u32::MAX))
-        }),
-        Expr::Unary(ExprUnary {
-            op: UnOp::Neg(_), ..
-        }) => Err(syn::Error::new_spanned(
-            value,
-            "`max_retries` cannot be negative; expected a whole number of retries after the first attempt, e.g. `max_retries = 3`",
-        )),
-        _ => Err(syn::Error::new_spanned(
-            value,
-            "`max_retries` expects a whole number of retries after the first attempt, e.g. `max_retries = 3`",
-        )),
+            lit: Lit::Str(s), ..
+        }) => Some(s),
+        _ => None,
     }
 }
 
-fn parse_multiplier(value: &Expr) -> syn::Result<f64> {
-    let (lit, negative) = match value {
+/// A number literal, maybe negative: `None` when it is not one, an error when it does not fit.
+fn number(value: &Expr) -> Option<syn::Result<f64>> {
+    let (lit, sign) = match value {
         Expr::Unary(ExprUnary {
             op: UnOp::Neg(_),
             expr,
             ..
-        }) => (&**expr, true),
-        other => (other, false),
+        }) => (&**expr, -1.0),
+        other => (other, 1.0),
     };
     let magnitude = match lit {
         Expr::Lit(ExprLit {
             lit: Lit::Float(f), ..
-        }) => f.base10_parse::<f64>()?,
+        }) => f.base10_parse::<f64>(),
         Expr::Lit(ExprLit {
             lit: Lit::Int(i), ..
-        }) => i.base10_parse::<f64>()?,
-        _ => {
-            return Err(syn::Error::new_spanned(
+        }) => i.base10_parse::<f64>(),
+        _ => return None,
+    };
+    Some(magnitude.and_then(|m| {
+        if m.is_finite() {
+            Ok(sign * m)
+        } else {
+            Err(syn::Error::new_spanned(
                 value,
-                "`multiplier` expects a number of at least 1, e.g. `multiplier = 2.0`",
+                "this number is too large for an `f64`",
             ))
         }
-    };
-    Ok(if negative { -magnitude } else { magnitude })
+    }))
 }
 
-fn parse_jitter(value: &Expr) -> syn::Result<JitterKind> {
-    let allowed = "expected one of \"none\", \"full\", \"equal\", \"decorrelated\"";
-    let Expr::Lit(ExprLit {
-        lit: Lit::Str(s), ..
-    }) = value
-    else {
+fn parse_jitter(name: &str, value: &Expr) -> syn::Result<Value> {
+    let allowed = format!(
+        "expected one of {}",
+        args::one_of(JITTERS.iter().map(|(n, _)| *n), "\"")
+    );
+    let Some(s) = string(value) else {
         return Err(syn::Error::new_spanned(
             value,
-            format!("`jitter` expects a string: {allowed}"),
+            format!("`{name}` expects a string: {allowed}"),
         ));
     };
-    Ok(match s.value().as_str() {
-        "none" => JitterKind::None,
-        "full" => JitterKind::Full,
-        "equal" => JitterKind::Equal,
-        "decorrelated" => JitterKind::Decorrelated,
-        other => {
-            let hint = did_you_mean(other, JITTERS)
+    let given = s.value();
+    match JITTERS.iter().find(|(n, _)| *n == given) {
+        Some((_, variant)) => Ok(Value::Jitter(variant)),
+        None => {
+            let names: Vec<&str> = JITTERS.iter().map(|(n, _)| *n).collect();
+            let hint = did_you_mean(&given, &names)
                 .map(|s| format!(" (did you mean \"{s}\"?)"))
                 .unwrap_or_default();
-            return Err(syn::Error::new_spanned(
+            Err(syn::Error::new_spanned(
                 value,
-                format!("unknown jitter {other:?}{hint}; {allowed}"),
-            ));
+                format!("unknown jitter {given:?}{hint}; {allowed}"),
+            ))
         }
-    })
+    }
 }
 
 fn unknown(key: &Ident) -> syn::Error {
     let name = key.to_string();
-    let hint = did_you_mean(&name, ARGUMENTS)
+    let names: Vec<&str> = args::names().collect();
+    let hint = did_you_mean(&name, &names)
         .map(|s| format!(" (did you mean `{s}`?)"))
         .unwrap_or_default();
     syn::Error::new(
         key.span(),
         format!(
             "unknown argument `{name}`{hint}; expected one of: {}",
-            ARGUMENTS
-                .iter()
-                .map(|a| format!("`{a}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            args::one_of(args::names(), "`")
         ),
     )
 }
@@ -308,6 +273,10 @@ mod tests {
         syn::parse_str(src)
     }
 
+    fn value<'a>(args: &'a Args, name: &str) -> &'a Value {
+        &args.get(args::find(name).unwrap()).unwrap().value
+    }
+
     fn message(src: &str) -> String {
         match parse(src) {
             Ok(_) => panic!("{src} was accepted"),
@@ -322,26 +291,33 @@ mod tests {
     #[test]
     fn parses_the_seed() {
         let a = parse("timeout = 30, exponential_backoff = true, max_retries = 10, initial_wait = 0.5, max_wait = 5.0").unwrap();
+        assert!(matches!(value(&a, "timeout"), Value::Nanos(30_000_000_000)));
         assert!(matches!(
-            a.timeout.unwrap().value,
-            Timeout::Nanos(30_000_000_000)
+            value(&a, "exponential_backoff"),
+            Value::Flag(true)
         ));
-        assert!(a.exponential_backoff.unwrap().value);
-        assert_eq!(a.max_retries.unwrap().value, 10);
-        assert_eq!(a.initial_wait.unwrap().value, 500_000_000);
-        assert_eq!(a.max_wait.unwrap().value, 5_000_000_000);
-        assert!(a.jitter.is_none() && a.policy.is_none());
+        assert!(matches!(value(&a, "max_retries"), Value::Count(10)));
+        assert!(matches!(
+            value(&a, "initial_wait"),
+            Value::Nanos(500_000_000)
+        ));
+        assert!(matches!(value(&a, "max_wait"), Value::Nanos(5_000_000_000)));
+        assert_eq!(a.iter().count(), 5);
     }
 
     #[test]
-    fn parses_every_argument() {
-        let a = parse(r#"timeout = "none", multiplier = 3, jitter = "full", attempt_timeout = "2s", retry_if = is_transient, name = "x", policy = P"#).unwrap();
-        assert!(matches!(a.timeout.unwrap().value, Timeout::Unbounded));
-        assert_eq!(a.multiplier.unwrap().value, 3.0);
-        assert!(matches!(a.jitter.unwrap().value, JitterKind::Full));
-        assert_eq!(a.attempt_timeout.unwrap().value, 2_000_000_000);
-        assert_eq!(a.name.unwrap().value.value(), "x");
-        assert!(a.retry_if.is_some() && a.policy.is_some());
+    fn parses_every_form() {
+        let a = parse(r#"timeout = "none", multiplier = -3, jitter = "full", attempt_timeout = "2s", retry_if = is_transient, name = "x", policy = P"#).unwrap();
+        assert!(matches!(value(&a, "timeout"), Value::None));
+        assert!(matches!(value(&a, "multiplier"), Value::Number(m) if *m == -3.0));
+        assert!(matches!(value(&a, "jitter"), Value::Jitter("Full")));
+        assert!(matches!(
+            value(&a, "attempt_timeout"),
+            Value::Nanos(2_000_000_000)
+        ));
+        assert!(matches!(value(&a, "name"), Value::Text(s) if s.value() == "x"));
+        assert!(matches!(value(&a, "retry_if"), Value::Expr(_)));
+        assert!(a.with_role(Role::Policy).is_some());
     }
 
     #[test]
@@ -364,6 +340,7 @@ mod tests {
         assert!(message("name = gateway").contains("string literal"));
         assert!(message("jitter = full").contains("expects a string"));
         assert!(message("multiplier = \"2\"").contains("number of at least 1"));
+        assert!(message("multiplier = 1e400").contains("too large"));
         assert!(message("retry_if = 3").contains("predicate"));
         assert!(message("max_retries = 4294967296").contains("at most"));
     }

@@ -5,19 +5,26 @@
 //! the user imported. Calls whose trait bounds concern the user's error type are spanned at the
 //! function's return type, so that an unmet bound points there.
 
-use proc_macro2::{Literal, Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Block, Expr, Stmt, Type};
 
-use crate::attr::{Args, JitterKind, Timeout};
+use crate::args::Role;
+use crate::attr::Value;
 use crate::instrument;
 use crate::item::{async_trait_body_mut, Flavor, Target};
+use crate::policy;
 use crate::validate::Plan;
 
 /// Emits the function with its body replaced by the retry loop.
-pub(crate) fn expand(plan: Plan, target: Target) -> TokenStream {
+pub(crate) fn expand(mut plan: Plan, target: Target) -> TokenStream {
+    for arg in plan.args.iter_mut() {
+        if let Value::Expr(expr) = &mut arg.value {
+            *expr = target.adapt_argument(expr);
+        }
+    }
     let Target { mut item, flavor } = target;
     let output = attempt_output(&item, flavor);
     match flavor {
@@ -94,7 +101,7 @@ fn block(tokens: TokenStream) -> Block {
 
 /// The loop of an async function: one fresh `async` block per attempt.
 fn async_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) -> TokenStream {
-    let setup = setup(plan, name, quote!(::wait_or_die::__private::Call));
+    let setup = setup(plan, name, output, quote!(::wait_or_die::__private::Call));
     let span = output.span();
     let attempt = quote! {
         async {
@@ -130,7 +137,12 @@ fn async_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) 
 /// The loop of a blocking function: one immediately called closure per attempt, so that
 /// `return` and `?` in the body end the attempt, not the call.
 fn blocking_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) -> TokenStream {
-    let setup = setup(plan, name, quote!(::wait_or_die::__private::BlockingCall));
+    let setup = setup(
+        plan,
+        name,
+        output,
+        quote!(::wait_or_die::__private::BlockingCall),
+    );
     let span = output.span();
     let settle = quote_spanned!(span=> __wod_call.settle(__wod_result, &__wod_classify));
     let done = quote_spanned!(span=> break __wod_r);
@@ -153,41 +165,22 @@ fn blocking_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStrea
 }
 
 /// The site, the policy, the classifier and the call state, shared by both loops.
-fn setup(plan: &Plan, fn_name: &syn::Ident, call: TokenStream) -> TokenStream {
+fn setup(plan: &Plan, fn_name: &syn::Ident, output: &Type, call: TokenStream) -> TokenStream {
     let args = &plan.args;
-    let site_name = match &args.name {
-        Some(arg) => arg.value.to_token_stream(),
-        None => {
-            let fn_name = fn_name.to_string();
-            quote!(::core::concat!(::core::module_path!(), "::", #fn_name))
-        }
+    let site_name = match args.with_role(Role::SiteName).map(|a| &a.value) {
+        Some(Value::Text(name)) => name.to_token_stream(),
+        _ => default_site_name(fn_name),
     };
-    let (policy_item, policy_ref) = match &args.policy {
-        Some(arg) => {
-            let expr = &arg.value;
-            (
-                quote_spanned!(expr.span()=> let __wod_policy: ::wait_or_die::Policy = #expr;),
-                quote!(&__wod_policy),
-            )
-        }
-        None => {
-            let setters = setters(args);
-            (
-                quote! {
-                    static __WOD_POLICY: ::wait_or_die::Policy = ::wait_or_die::__private::policy(
-                        ::wait_or_die::Policy::builder() #(#setters)* .build()
-                    );
-                },
-                quote!(&__WOD_POLICY),
-            )
-        }
+    let (policy_item, policy_ref) = match args.with_role(Role::Policy).map(|a| &a.value) {
+        Some(Value::Expr(expr)) => (
+            quote_spanned!(expr.span()=> let __wod_policy: ::wait_or_die::Policy = #expr;),
+            quote!(&__wod_policy),
+        ),
+        _ => (policy::static_policy(args), quote!(&__WOD_POLICY)),
     };
-    let classify = match &args.retry_if {
-        Some(arg) => {
-            let pred = &arg.value;
-            quote_spanned!(pred.span()=> ::wait_or_die::__private::RetryIf(#pred))
-        }
-        None => quote!(::wait_or_die::__private::RetryAll),
+    let classify = match args.with_role(Role::RetryIf).map(|a| &a.value) {
+        Some(Value::Expr(pred)) => retry_if(pred, output),
+        _ => quote!(::wait_or_die::__private::RetryAll),
     };
     quote! {
         static __WOD_SITE: ::wait_or_die::__private::Site =
@@ -199,63 +192,37 @@ fn setup(plan: &Plan, fn_name: &syn::Ident, call: TokenStream) -> TokenStream {
     }
 }
 
-/// One builder call per literal argument given; defaults stay the engine's.
-fn setters(args: &Args) -> Vec<TokenStream> {
-    let mut out = Vec::new();
-    let duration = |nanos: u64| {
-        let nanos = Literal::u64_unsuffixed(nanos);
-        quote!(::core::time::Duration::from_nanos(#nanos))
-    };
-    let at = |key: &syn::Ident, call: TokenStream| -> TokenStream {
-        let span: Span = key.span();
-        quote_spanned!(span=> .#call)
-    };
-    if let Some(a) = &args.timeout {
-        out.push(match a.value {
-            Timeout::Nanos(n) => {
-                let d = duration(n);
-                at(&a.key, quote!(timeout(#d)))
+/// `module::function@line`, the line being the `fn`'s: an attribute on a method cannot see its
+/// `impl`'s type, so the line is what tells `Orders::send` from `Quotes::send` in one module.
+/// `line!()` is spanned at the function's name so that it reads the name's line.
+fn default_site_name(fn_name: &syn::Ident) -> TokenStream {
+    let name = fn_name.to_string();
+    let line = quote_spanned!(fn_name.span()=> ::core::line!());
+    quote!(::core::concat!(::core::module_path!(), "::", #name, "@", #line))
+}
+
+/// The `retry_if` classifier, built through a generic function whose bound names the error type
+/// (taken from the attempt's output, so aliases such as `io::Result<T>` work): a closure's
+/// untyped parameter (`|e| e.kind() != ..`) is then inferred as `&E`, as it is for a closure
+/// passed to a function. A mistyped predicate is reported at the predicate, and again at the
+/// return type that sets the expected signature.
+fn retry_if(pred: &Expr, output: &Type) -> TokenStream {
+    quote_spanned! {pred.span()=>
+        {
+            #[inline(always)]
+            fn __wod_retry_if<__WodT, __WodE, __WodR, __WodP>(
+                _: ::core::marker::PhantomData<::core::result::Result<__WodT, __WodE>>,
+                predicate: __WodP,
+            ) -> impl ::wait_or_die::Classify<__WodE>
+            where
+                __WodP: ::core::ops::Fn(&__WodE) -> __WodR,
+                __WodR: ::core::convert::Into<::wait_or_die::Action>,
+            {
+                ::wait_or_die::__private::RetryIf(predicate)
             }
-            Timeout::Unbounded => at(&a.key, quote!(no_timeout())),
-        });
+            __wod_retry_if(::core::marker::PhantomData::<#output>, #pred)
+        }
     }
-    if let Some(a) = &args.max_retries {
-        let n = Literal::u32_unsuffixed(a.value);
-        out.push(at(&a.key, quote!(max_retries(#n))));
-    }
-    if let Some(a) = &args.initial_wait {
-        let d = duration(a.value);
-        out.push(at(&a.key, quote!(initial_wait(#d))));
-    }
-    if let Some(a) = &args.max_wait {
-        let d = duration(a.value);
-        out.push(at(&a.key, quote!(max_wait(#d))));
-    }
-    if let Some(a) = &args.exponential_backoff {
-        out.push(if a.value {
-            at(&a.key, quote!(exponential()))
-        } else {
-            at(&a.key, quote!(constant()))
-        });
-    }
-    if let Some(a) = &args.multiplier {
-        let m = Literal::f64_suffixed(a.value);
-        out.push(at(&a.key, quote!(multiplier(#m))));
-    }
-    if let Some(a) = &args.jitter {
-        let variant = match a.value {
-            JitterKind::None => quote!(None),
-            JitterKind::Full => quote!(Full),
-            JitterKind::Equal => quote!(Equal),
-            JitterKind::Decorrelated => quote!(Decorrelated),
-        };
-        out.push(at(&a.key, quote!(jitter(::wait_or_die::Jitter::#variant))));
-    }
-    if let Some(a) = &args.attempt_timeout {
-        let d = duration(a.value);
-        out.push(at(&a.key, quote!(attempt_timeout(#d))));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -319,7 +286,11 @@ mod tests {
             out.contains("let __wod_policy : :: wait_or_die :: Policy = POLICY ;"),
             "{out}"
         );
-        assert!(out.contains("RetryIf (transient)"), "{out}");
+        // The predicate goes through a function whose bound names the error type.
+        assert!(
+            out.contains("__wod_retry_if (:: core :: marker :: PhantomData :: < Result < () , E > > , transient)"),
+            "{out}"
+        );
         assert!(out.contains("Site :: new (\"n\")"), "{out}");
     }
 }

@@ -6,10 +6,13 @@
 //! the arguments once, and each attempt borrows them from it afresh. Bodies that
 //! `#[tracing::instrument]` has already rewritten are recognised in `instrument.rs`.
 
-use crate::instrument;
+use proc_macro2::{Group, Ident, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::{
     Block, Expr, ExprAsync, ExprCall, ItemFn, Local, Pat, PatIdent, PatType, ReturnType, Stmt, Type,
 };
+
+use crate::instrument;
 
 /// How attempts run.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -30,6 +33,9 @@ pub(crate) enum Flavor {
 
 /// The name `#[async_trait]` gives the local holding the method's result.
 const ASYNC_TRAIT_RESULT: &str = "__ret";
+/// The name `#[async_trait]` moves `self` into, at the top of the boxed future, before the
+/// retry loop; it renames `self` in the body the same way.
+const ASYNC_TRAIT_SELF: &str = "__self";
 
 /// The annotated function and what the expansion needs to know about it.
 pub(crate) struct Target {
@@ -74,9 +80,39 @@ impl Target {
         }
     }
 
+    /// Rewrites an argument's expression (`policy = self.policy`) for where the loop runs: in an
+    /// `#[async_trait]` method `self` has been moved into `__self` by then, as tracing-attributes
+    /// does for its `fields`.
+    pub(crate) fn adapt_argument(&self, expr: &Expr) -> Expr {
+        let has_receiver = self.item.sig.receiver().is_some();
+        if self.flavor != Flavor::AsyncTrait || !has_receiver {
+            return expr.clone();
+        }
+        let tokens = rename_self(expr.to_token_stream());
+        syn::parse2(tokens).expect("renaming an identifier keeps an expression")
+    }
+
     pub(crate) fn is_async(&self) -> bool {
         !matches!(self.flavor, Flavor::Blocking | Flavor::InstrumentedBlocking)
     }
+}
+
+/// Replaces every `self` with `__self`, keeping its span so errors still point at the user's token.
+fn rename_self(tokens: TokenStream) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Ident(ident) if ident == "self" => {
+                TokenTree::Ident(Ident::new(ASYNC_TRAIT_SELF, ident.span()))
+            }
+            TokenTree::Group(group) => {
+                let mut renamed = Group::new(group.delimiter(), rename_self(group.stream()));
+                renamed.set_span(group.span());
+                TokenTree::Group(renamed)
+            }
+            other => other,
+        })
+        .collect()
 }
 
 /// The `async move { ... }` of a body that is exactly `Box::pin(async move { ... })`.
@@ -172,6 +208,21 @@ mod tests {
         assert_eq!(quote::quote!(#out).to_string(), "Result < u8 , E >");
         let mut item = t.item;
         assert!(async_trait_body_mut(&mut item.block).is_some());
+    }
+
+    #[test]
+    fn arguments_read_self_through_async_trait_s_binding() {
+        let expr: Expr = syn::parse_str("pick(self.policy, |e| self.fatal(e), [self])").unwrap();
+        let boxed = "fn f(self: Arc<Self>) -> Pin<Box<dyn Future<Output = Result<u8, E>> + Send>> {
+            Box::pin(async move { let __self = self; let __ret: Result<u8, E> = { Ok(1) }; __ret })
+        }";
+        let adapted = target(boxed).adapt_argument(&expr);
+        assert_eq!(
+            adapted.to_token_stream().to_string(),
+            "pick (__self . policy , | e | __self . fatal (e) , [__self])"
+        );
+        let plain = target("async fn f(self: Arc<Self>) -> Result<u8, E> { Ok(1) }");
+        assert_eq!(plain.adapt_argument(&expr), expr);
     }
 
     #[test]

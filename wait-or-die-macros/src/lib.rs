@@ -1,10 +1,14 @@
 //! The `#[wait_or_die]` attribute macro. Use it through the `wait-or-die` crate, which
 //! re-exports it (`use wait_or_die::wait_or_die;`) and holds all of the behaviour.
 //!
-//! The macro parses its arguments (`attr.rs`, with literal durations in `duration.rs`), checks
-//! them against each other and against the function (`validate.rs`), and rewrites the body into
-//! a loop of attempts (`expand.rs`). Nothing is decided at run time here: the expansion is a thin
-//! call into the hidden `wait_or_die::__private` module.
+//! Every argument and jitter name is declared once, in `args.rs`, which parsing, messages,
+//! validation and expansion all read. The macro parses the arguments (`attr.rs`, with literal
+//! durations in `duration.rs`), checks the attribute's own rules against each other and against
+//! the function (`validate.rs`), and rewrites the body into a loop of attempts (`expand.rs`)
+//! around a `static` policy (`policy.rs`). It copies none of the engine's defaults or rules: the
+//! policy is built by the engine's `const` builder, and each rule it breaks is reported at the
+//! argument it is blamed on. Nothing is decided at run time here: the expansion is a thin call
+//! into the hidden `wait_or_die::__private` module.
 //!
 //! # What an annotation expands to
 //!
@@ -22,16 +26,27 @@
 //! ```text
 //! pub async fn recv_json(&self) -> Result<Value, GatewayError> {
 //!     static __WOD_SITE: ::wait_or_die::__private::Site =
-//!         ::wait_or_die::__private::Site::new(::core::concat!(::core::module_path!(), "::", "recv_json"));
+//!         ::wait_or_die::__private::Site::new(::core::concat!(
+//!             ::core::module_path!(), "::", "recv_json", "@", ::core::line!()
+//!         ));
 //!     ::wait_or_die::register_site!(__WOD_SITE);
-//!     static __WOD_POLICY: ::wait_or_die::Policy = ::wait_or_die::__private::policy(
-//!         ::wait_or_die::Policy::builder()
+//!     static __WOD_POLICY: ::wait_or_die::Policy = {
+//!         const __WOD_BUILDER: ::wait_or_die::PolicyBuilder = ::wait_or_die::Policy::builder()
 //!             .timeout(::core::time::Duration::from_nanos(30000000000))
 //!             .max_retries(10)
 //!             .initial_wait(::core::time::Duration::from_nanos(500000000))
-//!             .max_wait(::core::time::Duration::from_nanos(5000000000))
-//!             .build(),
-//!     );
+//!             .max_wait(::core::time::Duration::from_nanos(5000000000));
+//!         const __WOD_GIVEN: &[&str] = &["timeout", "max_retries", "initial_wait", "max_wait"];
+//!         // One check per argument, spanned at its name: a rule of the engine that the
+//!         // policy breaks and that is blamed on this argument stops compilation here.
+//!         const _: () = if let ::core::option::Option::Some(__wod_broken) =
+//!             ::wait_or_die::__private::blame(&__WOD_BUILDER, __WOD_GIVEN, 0usize)
+//!         {
+//!             ::core::panic!("{}", __wod_broken)
+//!         };
+//!         // ... the same for 1usize, 2usize, 3usize ...
+//!         ::wait_or_die::__private::built(&__WOD_BUILDER, __WOD_GIVEN)
+//!     };
 //!     let __wod_classify = ::wait_or_die::__private::RetryAll;
 //!     let mut __wod_call = ::wait_or_die::__private::Call::start(&__WOD_SITE, &__WOD_POLICY);
 //!     loop {
@@ -61,7 +76,9 @@
 //! immediately called closure `(|| -> Result<T, E> { <body> })()` and a blocking `wait(error)`. In
 //! both, `return` and `?` in the body end the attempt, not the call. `policy = expr` replaces the
 //! `static` policy with `let __wod_policy: ::wait_or_die::Policy = expr;`, and `retry_if = pred`
-//! replaces `RetryAll` with `RetryIf(pred)`. With `timeout = "none"` and no `attempt_timeout`,
+//! replaces `RetryAll` with `RetryIf(pred)`, built through a local generic function whose bound
+//! `Fn(&E) -> R` names the error type `E` of the return type, so that a closure's parameter
+//! needs no type (`retry_if = |e| e.kind() != io::ErrorKind::NotFound`). With `timeout = "none"` and no `attempt_timeout`,
 //! an async attempt cannot be cancelled, so `.attempt(...)` is left out and the error type needs
 //! no `From<TimedOut>`.
 //!
@@ -77,6 +94,8 @@
 //! into a plain `fn` returning `Box::pin(async move { ... let __ret: R = { <body> }; __ret })`.
 //! That shape is recognised, also with `#[instrument]` between them: the loop replaces `<body>`,
 //! so the method stays async (`attempt_timeout` is allowed) and its arguments are taken once.
+//! By then `self` has been moved into async-trait's `__self`, so `self` in `policy` and
+//! `retry_if` (`policy = self.policy`, also with `self: Arc<Self>`) is read as `__self`.
 //!
 //! On a plain `fn`, `#[instrument]` above `#[wait_or_die]` has already declared and entered its
 //! span at the top of the body: the loop goes after that, and the `move` closure it uses with
@@ -91,22 +110,23 @@
 //! one, and if it is not, the engine's `Result<T, E>` parameter reports the mismatch at the
 //! return type.
 
+mod args;
 mod attr;
 mod duration;
 mod expand;
 mod instrument;
 mod item;
+mod policy;
 mod suggest;
 mod validate;
 
 use proc_macro::TokenStream;
 use quote::ToTokens;
 
-/// Retries the annotated function by its policy; see the `wait-or-die` crate for the arguments.
+/// The `#[wait_or_die]` attribute, re-exported by the `wait-or-die` crate: use it from there.
 ///
-/// Arguments, all optional: `timeout`, `max_retries`, `initial_wait`, `max_wait`,
-/// `exponential_backoff`, `multiplier`, `jitter`, `attempt_timeout` (async only), `retry_if`,
-/// `name`, `policy`. Durations are seconds (`30`, `0.5`) or strings with a unit (`"500ms"`).
+/// `use wait_or_die::wait_or_die;` brings it in scope together with the engine it expands into;
+/// the re-export's docs list every argument with its meaning and default, with examples.
 #[proc_macro_attribute]
 pub fn wait_or_die(args: TokenStream, item: TokenStream) -> TokenStream {
     let original = proc_macro2::TokenStream::from(item.clone());

@@ -37,19 +37,20 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attr::ARGUMENTS;
 
     #[test]
     fn suggests_only_close_names() {
-        assert_eq!(did_you_mean("max_retry", ARGUMENTS), Some("max_retries"));
-        assert_eq!(did_you_mean("retries", ARGUMENTS), Some("max_retries"));
+        let arguments: Vec<&str> = crate::args::names().collect();
+        let arguments = arguments.as_slice();
+        assert_eq!(did_you_mean("max_retry", arguments), Some("max_retries"));
+        assert_eq!(did_you_mean("retries", arguments), Some("max_retries"));
         assert_eq!(
-            did_you_mean("backoff", ARGUMENTS),
+            did_you_mean("backoff", arguments),
             Some("exponential_backoff")
         );
-        assert_eq!(did_you_mean("Timeout", ARGUMENTS), Some("timeout"));
-        assert_eq!(did_you_mean("timeout_secs", ARGUMENTS), Some("timeout"));
-        assert_eq!(did_you_mean("colour", ARGUMENTS), None);
-        assert_eq!(did_you_mean("x", ARGUMENTS), None);
+        assert_eq!(did_you_mean("Timeout", arguments), Some("timeout"));
+        assert_eq!(did_you_mean("timeout_secs", arguments), Some("timeout"));
+        assert_eq!(did_you_mean("colour", arguments), None);
+        assert_eq!(did_you_mean("x", arguments), None);
     }
 }

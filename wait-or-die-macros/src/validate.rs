@@ -1,19 +1,16 @@
-//! The rules that relate the arguments to each other and to the annotated function.
+//! The rules of the attribute itself: between its arguments and against the annotated function.
 //!
-//! They mirror `PolicyBuilder::build` in the engine, so that the `const` policy the expansion
-//! emits can never fail to build: every mistake is reported here, at the user's token, with what
-//! is allowed. All problems are collected and reported together.
+//! Rules on values and on policy settings together (a zero budget, `max_wait` below
+//! `initial_wait`, counting the defaults) are the engine's: the expansion builds the `static`
+//! policy in a `const` that reports each broken rule at its argument (`policy.rs`). All problems
+//! found here are collected and reported together.
 
 use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
 
-use crate::attr::{Arg, Args, Errors, Timeout};
+use crate::args::{Cancels, Role, ARGUMENTS, NONE};
+use crate::attr::{Args, Errors, Value};
 use crate::item::Target;
-
-/// The engine's `DEFAULT_INITIAL_WAIT` (0.5 s), needed to check a lone `max_wait`.
-const DEFAULT_INITIAL_WAIT_NANOS: u64 = 500_000_000;
-/// The engine's `DEFAULT_MAX_WAIT` (5 s), needed to check a lone `initial_wait`.
-const DEFAULT_MAX_WAIT_NANOS: u64 = 5_000_000_000;
 
 /// Path types that are certainly not a `Result`, named in their own error.
 const NOT_RESULT: &[&str] = &[
@@ -33,114 +30,84 @@ pub(crate) struct Plan {
 pub(crate) fn validate(args: Args, target: &Target) -> syn::Result<Plan> {
     let mut errors = Errors::default();
     check_function(target, &mut errors);
-    if let Some(policy) = &args.policy {
-        for key in literal_keys(&args) {
+    if let Some(policy) = args.with_role(Role::Policy) {
+        for arg in args
+            .iter()
+            .filter(|a| matches!(a.spec.role, Role::Setter { .. }))
+        {
             errors.push(syn::Error::new(
-                key.span(),
+                arg.key.span(),
                 format!(
-                    "`{key}` cannot be combined with `{}`: set it on the `Policy` instead, or drop `policy` and use literal arguments",
-                    policy.key
+                    "`{}` cannot be combined with `{}`: set it on the `Policy` instead, or drop `{}` and use literal arguments",
+                    arg.key, policy.key, policy.key
                 ),
             ));
         }
     }
-    if let Some(Arg {
-        key,
-        value: Timeout::Nanos(0),
-    }) = &args.timeout
-    {
-        errors.push(syn::Error::new(
-            key.span(),
-            "`timeout` must be greater than zero; write `timeout = \"none\"` for no total budget",
-        ));
-    }
-    if let Some(Arg { key, value: 0 }) = &args.attempt_timeout {
-        errors.push(syn::Error::new(
-            key.span(),
-            "`attempt_timeout` must be greater than zero",
-        ));
-    }
-    if let Some(Arg { key, .. }) = &args.attempt_timeout {
-        if !target.is_async() {
+    if !target.is_async() {
+        let total = ARGUMENTS.iter().find(|s| s.cancels == Cancels::UnlessNone);
+        for arg in args.iter().filter(|a| a.spec.async_only) {
+            let instead = total.map(|t| format!("; use `{}` to bound the whole call", t.name));
             errors.push(syn::Error::new(
-                key.span(),
-                "`attempt_timeout` needs an `async fn`: a blocking attempt cannot be interrupted; use `timeout` to bound the whole call",
+                arg.key.span(),
+                format!(
+                    "`{}` needs an `async fn`: a blocking attempt cannot be interrupted{}",
+                    arg.key,
+                    instead.unwrap_or_default()
+                ),
             ));
         }
     }
-    if let Some(Arg { key, value }) = &args.multiplier {
-        if !(value.is_finite() && *value >= 1.0) {
-            errors.push(syn::Error::new(
-                key.span(),
-                "`multiplier` must be a finite number of at least 1, e.g. `multiplier = 2.0`",
-            ));
-        }
-    }
-    check_waits(&args, &mut errors);
-    if let Some(Arg { value, .. }) = &args.name {
-        if value.value().trim().is_empty() {
-            errors.push(syn::Error::new(
-                value.span(),
-                "`name` cannot be empty; it names the site in statistics and logs",
-            ));
+    check_groups(&args, &mut errors);
+    if let Some(arg) = args.with_role(Role::SiteName) {
+        if let Value::Text(name) = &arg.value {
+            if name.value().trim().is_empty() {
+                errors.push(syn::Error::new(
+                    name.span(),
+                    format!(
+                        "`{}` cannot be empty; it names the site in statistics and logs",
+                        arg.key
+                    ),
+                ));
+            }
         }
     }
     errors.finish()?;
-    let may_time_out = args.policy.is_some()
-        || args.attempt_timeout.is_some()
-        || !matches!(
-            args.timeout,
-            Some(Arg {
-                value: Timeout::Unbounded,
-                ..
-            })
-        );
+    let may_time_out = may_time_out(&args);
     Ok(Plan { args, may_time_out })
 }
 
-/// `max_wait >= initial_wait`, counting the engine's defaults for the one not given.
-fn check_waits(args: &Args, errors: &mut Errors) {
-    let initial = args.initial_wait.as_ref();
-    let max = args.max_wait.as_ref();
-    let initial_nanos = initial.map_or(DEFAULT_INITIAL_WAIT_NANOS, |a| a.value);
-    let max_nanos = max.map_or(DEFAULT_MAX_WAIT_NANOS, |a| a.value);
-    if max_nanos >= initial_nanos {
-        return;
+/// An argument given as `"none"` turns its group off: the others of the group cannot be given.
+fn check_groups(args: &Args, errors: &mut Errors) {
+    for off in args.iter().filter(|a| matches!(a.value, Value::None)) {
+        let Some(group) = off.spec.group else {
+            continue;
+        };
+        for arg in args
+            .iter()
+            .filter(|a| a.spec.group == Some(group) && a.spec.name != off.spec.name)
+        {
+            errors.push(syn::Error::new(
+                arg.key.span(),
+                format!(
+                    "`{}` cannot be combined with `{} = \"{NONE}\"`, which turns it off; drop one of them",
+                    arg.key, off.key
+                ),
+            ));
+        }
     }
-    let message = match (initial, max) {
-        (Some(_), Some(_)) => "`max_wait` must be at least `initial_wait`".to_owned(),
-        (Some(_), None) => format!(
-            "`initial_wait` is longer than the default `max_wait` ({} s); give `max_wait` too",
-            seconds(DEFAULT_MAX_WAIT_NANOS)
-        ),
-        (None, _) => format!(
-            "`max_wait` must be at least the default `initial_wait` ({} s); give `initial_wait` too",
-            seconds(DEFAULT_INITIAL_WAIT_NANOS)
-        ),
-    };
-    let at = max
-        .or(initial)
-        .map(|a| a.key.span())
-        .unwrap_or_else(proc_macro2::Span::call_site);
-    errors.push(syn::Error::new(at, message));
 }
 
-fn seconds(nanos: u64) -> f64 {
-    nanos as f64 / 1e9
-}
-
-/// Names of the literal policy arguments given, which `policy = expr` excludes.
-fn literal_keys(args: &Args) -> Vec<&syn::Ident> {
-    let mut keys = Vec::new();
-    keys.extend(args.timeout.as_ref().map(|a| &a.key));
-    keys.extend(args.max_retries.as_ref().map(|a| &a.key));
-    keys.extend(args.initial_wait.as_ref().map(|a| &a.key));
-    keys.extend(args.max_wait.as_ref().map(|a| &a.key));
-    keys.extend(args.exponential_backoff.as_ref().map(|a| &a.key));
-    keys.extend(args.multiplier.as_ref().map(|a| &a.key));
-    keys.extend(args.jitter.as_ref().map(|a| &a.key));
-    keys.extend(args.attempt_timeout.as_ref().map(|a| &a.key));
-    keys
+/// Whether some argument, or the engine's default budget, may cancel an attempt.
+fn may_time_out(args: &Args) -> bool {
+    ARGUMENTS.iter().any(|spec| {
+        let given = args.get(spec);
+        match spec.cancels {
+            Cancels::Never => false,
+            Cancels::WhenGiven => given.is_some(),
+            Cancels::UnlessNone => !matches!(given, Some(arg) if matches!(arg.value, Value::None)),
+        }
+    })
 }
 
 /// The function must have a body, not be `const`, and return something that may be a `Result`.
@@ -236,27 +203,52 @@ mod tests {
     }
 
     #[test]
-    fn rejects_bad_combinations() {
-        let err = check("initial_wait = 2, max_wait = 1", SYNC).unwrap_err();
-        assert!(
-            err.contains("`max_wait` must be at least `initial_wait`"),
-            "{err}"
-        );
-        let err = check("initial_wait = 6", SYNC).unwrap_err();
-        assert!(err.contains("default `max_wait` (5 s)"), "{err}");
-        let err = check("max_wait = 0.25", SYNC).unwrap_err();
-        assert!(err.contains("default `initial_wait` (0.5 s)"), "{err}");
+    fn rejects_what_the_attribute_cannot_do() {
         let err = check("attempt_timeout = 1", SYNC).unwrap_err();
         assert!(err.contains("needs an `async fn`"), "{err}");
-        let err = check("timeout = 0, attempt_timeout = 0, multiplier = 0.5", ASYNC).unwrap_err();
-        assert_eq!(err.lines().count(), 3, "{err}");
-        let err = check("policy = P, timeout = 3, jitter = \"full\"", ASYNC).unwrap_err();
+        assert!(
+            err.contains("use `timeout` to bound the whole call"),
+            "{err}"
+        );
+        let err = check(
+            "policy = P, timeout = 3, jitter = \"full\", name = \"n\"",
+            ASYNC,
+        )
+        .unwrap_err();
         assert_eq!(
             err.matches("cannot be combined with `policy`").count(),
             2,
             "{err}"
         );
         assert!(check("name = \" \"", ASYNC).is_err());
+    }
+
+    #[test]
+    fn a_budget_turned_off_cannot_be_tuned() {
+        let err = check(
+            "budget = \"none\", budget_ratio = 0.1, budget_window = 5, max_retries = 2",
+            ASYNC,
+        )
+        .unwrap_err();
+        assert_eq!(err.lines().count(), 2, "{err}");
+        assert!(
+            err.contains("`budget_ratio` cannot be combined with `budget = \"none\"`"),
+            "{err}"
+        );
+        assert!(check("budget = \"mt5\", budget_ratio = 0.1", ASYNC).is_ok());
+        assert!(check("budget = \"none\", timeout = \"none\"", ASYNC).is_ok());
+    }
+
+    #[test]
+    fn leaves_the_rules_on_values_to_the_engine() {
+        // Checked when the expansion builds the policy, at the argument each rule is blamed on.
+        for args in [
+            "initial_wait = 2, max_wait = 1",
+            "initial_wait = 6",
+            "timeout = 0, multiplier = 0.5",
+        ] {
+            assert!(check(args, ASYNC).is_ok(), "{args}");
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ use crate::units::nanos;
 /// assert!(wait >= Duration::from_secs(1) && wait <= nominal);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum Jitter {
     /// The nominal wait exactly: clients in lockstep stay in lockstep.
     None,

@@ -33,7 +33,9 @@
 //! # Defaults
 //! A bare `#[wait_or_die]` uses [`Policy::DEFAULT`]: `max_retries = 3`, `timeout = 30 s`,
 //! `initial_wait = 0.5 s`, `max_wait = 5 s`, `multiplier = 2`, exponential growth,
-//! [`Jitter::Equal`] (each wait uniform in `[nominal / 2, nominal]`), no `attempt_timeout`.
+//! [`Jitter::Equal`] (each wait uniform in `[nominal / 2, nominal]`), no `attempt_timeout`,
+//! and a retry budget of the site's own ([`BudgetPolicy::DEFAULT`]: retries up to 20 % of calls
+//! plus 10 per second, over a 10 s window).
 //!
 //! # What `#[wait_or_die]` expands to
 //! The attribute keeps the function's signature and turns its body into one attempt inside a
@@ -81,29 +83,14 @@ pub use classify::{classify_io_error, Action, Classify, RetryAll, RetryIf};
 pub use error::{RetryError, StopReason, TimedOut};
 pub use jitter::Jitter;
 pub use policy::{
-    Growth, Policy, PolicyBuilder, PolicyError, DEFAULT_INITIAL_WAIT, DEFAULT_MAX_RETRIES,
+    BudgetPolicy, Growth, Policy, PolicyBuilder, PolicyError, DEFAULT_BUDGET_MIN_PER_SECOND,
+    DEFAULT_BUDGET_RATIO, DEFAULT_BUDGET_WINDOW, DEFAULT_INITIAL_WAIT, DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_WAIT, DEFAULT_MULTIPLIER, DEFAULT_TIMEOUT,
 };
 pub use retry::blocking::{retry_blocking, Clock, RetryBlocking, SystemClock};
 pub use retry::future::{retry, Retry};
 
-/// Retries the annotated function: its body is one attempt.
-///
-/// Arguments (all optional): `timeout`, `max_retries`, `initial_wait`, `max_wait`,
-/// `exponential_backoff`, `multiplier`, `jitter`, `attempt_timeout` (async only), `retry_if`,
-/// `name`, `policy`. Durations are seconds (`0.5`) or strings with a unit (`"500ms"`).
-///
-/// ```
-/// use std::io;
-/// use wait_or_die::wait_or_die;
-///
-/// #[wait_or_die(timeout = 30, max_retries = 5, initial_wait = 1.0, max_wait = 10.0)]
-/// fn execute_order(volume: f64) -> Result<u64, io::Error> {
-///     if volume > 0.0 { Ok(42) } else { Err(io::ErrorKind::InvalidInput.into()) }
-/// }
-///
-/// assert_eq!(execute_order(0.01).unwrap(), 42);
-/// ```
+#[doc = include_str!("attribute.md")]
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use wait_or_die_macros::wait_or_die;

@@ -8,10 +8,16 @@ use core::time::Duration;
 
 use crate::jitter::Jitter;
 
+mod budget;
 mod builder;
-#[doc(hidden)]
-pub use builder::valid_or_panic;
-pub use builder::{PolicyBuilder, PolicyError};
+mod error;
+mod rules;
+pub use budget::{
+    BudgetPolicy, DEFAULT_BUDGET_MIN_PER_SECOND, DEFAULT_BUDGET_RATIO, DEFAULT_BUDGET_WINDOW,
+};
+pub use builder::PolicyBuilder;
+pub use error::PolicyError;
+pub use rules::{blame, built};
 
 /// Retries after the first attempt when none is given: 4 attempts in all.
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
@@ -33,6 +39,7 @@ pub const DEFAULT_MULTIPLIER: f64 = 2.0;
 /// assert_eq!(policy.growth(), Growth::Constant);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Growth {
     /// `initial_wait × multiplier^(retry - 1)`, capped at `max_wait`.
     Exponential,
@@ -67,10 +74,12 @@ pub struct Policy {
     pub(crate) growth: Growth,
     pub(crate) jitter: Jitter,
     pub(crate) attempt_timeout: Option<Duration>,
+    pub(crate) budget: Option<BudgetPolicy>,
 }
 
 impl Policy {
-    /// The documented defaults: 3 retries, 30 s total, waits 0.5 s → 5 s doubling, equal jitter.
+    /// The documented defaults: 3 retries, 30 s total, waits 0.5 s → 5 s doubling, equal jitter,
+    /// and a retry budget of its own ([`BudgetPolicy::DEFAULT`]).
     ///
     /// ```
     /// use std::time::Duration;
@@ -88,6 +97,7 @@ impl Policy {
         growth: Growth::Exponential,
         jitter: Jitter::DEFAULT,
         attempt_timeout: None,
+        budget: Some(BudgetPolicy::DEFAULT),
     };
 
     /// Starts a builder from [`Policy::DEFAULT`].

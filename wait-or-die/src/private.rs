@@ -2,7 +2,7 @@
 
 pub use crate::classify::{RetryAll, RetryIf};
 pub use crate::error::TimeoutError;
-pub use crate::policy::valid_or_panic as policy;
+pub use crate::policy::{blame, built};
 pub use crate::retry::blocking::BlockingCall;
 pub use crate::retry::call::{Attempt, Call, Wait};
 pub use crate::stats::{Site, SiteRef};

@@ -3,10 +3,12 @@
 //! span covers the whole call.
 
 use std::io;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
-use wait_or_die::wait_or_die;
+use wait_or_die::{wait_or_die, Policy};
 
 mod support;
 use support::Flaky;
@@ -151,4 +153,71 @@ async fn composes_with_async_trait_and_instrument_above() {
     let mut flaky = Flaky::new(1);
     assert_eq!(flaky.append("entry".to_owned()).await.unwrap(), 2);
     assert_eq!(flaky.attempts, 2);
+}
+
+#[async_trait::async_trait]
+trait Quote {
+    async fn quote(self: Arc<Self>) -> io::Result<u32>;
+    async fn quote_checked(self: Arc<Self>) -> io::Result<u32>;
+}
+
+/// A client whose policy and error rule are set at run time and read from `self`.
+struct Quoter {
+    policy: Policy,
+    fatal: io::ErrorKind,
+    failures: Vec<io::ErrorKind>,
+    attempts: AtomicU32,
+}
+
+impl Quoter {
+    fn next(&self) -> io::Result<u32> {
+        let n = self.attempts.fetch_add(1, Ordering::SeqCst);
+        match self.failures.get(n as usize) {
+            Some(kind) => Err((*kind).into()),
+            None => Ok(n + 1),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Quote for Quoter {
+    #[wait_or_die(policy = self.policy)]
+    async fn quote(self: Arc<Self>) -> io::Result<u32> {
+        self.next()
+    }
+
+    #[tracing::instrument(skip(self))]
+    #[wait_or_die(policy = self.policy, retry_if = |e| e.kind() != self.fatal)]
+    async fn quote_checked(self: Arc<Self>) -> io::Result<u32> {
+        self.next()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_policy_read_from_an_owned_self_works_under_async_trait() {
+    let policy = Policy::builder()
+        .max_retries(1)
+        .initial_wait(Duration::from_secs(2))
+        .max_wait(Duration::from_secs(2))
+        .jitter(wait_or_die::Jitter::None)
+        .build()
+        .unwrap();
+    let refused = io::ErrorKind::ConnectionRefused;
+    let quoter = Arc::new(Quoter {
+        policy,
+        fatal: io::ErrorKind::PermissionDenied,
+        failures: vec![refused, refused, io::ErrorKind::PermissionDenied],
+        attempts: AtomicU32::new(0),
+    });
+    let start = Instant::now();
+    // One retry allowed by the run-time policy: two refusals exhaust it after one 2 s wait.
+    let err = Arc::clone(&quoter).quote().await.unwrap_err();
+    assert_eq!(err.kind(), refused);
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+    // The third failure is the fatal kind read from `self`: no retry, no wait.
+    let err = Arc::clone(&quoter).quote_checked().await.unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::PermissionDenied);
+    assert_eq!(quoter.attempts.load(Ordering::SeqCst), 3);
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+    assert_eq!(Arc::clone(&quoter).quote().await.unwrap(), 4);
 }

@@ -3,7 +3,8 @@
 use core::time::Duration;
 
 use crate::jitter::Jitter;
-use crate::policy::{Growth, Policy};
+use crate::policy::rules::first_broken;
+use crate::policy::{Growth, Policy, PolicyError};
 
 /// Builds a [`Policy`]; every setter is a `const fn`, and [`build`](PolicyBuilder::build) checks the result.
 ///
@@ -24,7 +25,7 @@ use crate::policy::{Growth, Policy};
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct PolicyBuilder {
-    policy: Policy,
+    pub(super) policy: Policy,
 }
 
 impl PolicyBuilder {
@@ -169,24 +170,10 @@ impl PolicyBuilder {
     /// assert_eq!(err, PolicyError::MaxWaitBelowInitialWait);
     /// ```
     pub const fn build(self) -> Result<Policy, PolicyError> {
-        let p = self.policy;
-        if p.multiplier.is_nan() || p.multiplier < 1.0 || p.multiplier.is_infinite() {
-            return Err(PolicyError::InvalidMultiplier);
+        match first_broken(&self.policy) {
+            Some(rule) => Err(rule),
+            None => Ok(self.policy),
         }
-        if p.max_wait.as_nanos() < p.initial_wait.as_nanos() {
-            return Err(PolicyError::MaxWaitBelowInitialWait);
-        }
-        if let Some(t) = p.timeout {
-            if t.is_zero() {
-                return Err(PolicyError::ZeroTimeout);
-            }
-        }
-        if let Some(t) = p.attempt_timeout {
-            if t.is_zero() {
-                return Err(PolicyError::ZeroAttemptTimeout);
-            }
-        }
-        Ok(p)
     }
 
     /// Builds a policy for a `const` or `static` item: an invalid combination stops compilation
@@ -209,55 +196,10 @@ impl PolicyBuilder {
 }
 
 /// The policy, or a panic with the error's message: in a `const`, a compile error.
-#[doc(hidden)]
-pub const fn valid_or_panic(built: Result<Policy, PolicyError>) -> Policy {
+pub(crate) const fn valid_or_panic(built: Result<Policy, PolicyError>) -> Policy {
     match built {
         Ok(policy) => policy,
         Err(e) => panic!("{}", e.message()),
-    }
-}
-
-/// Why a [`PolicyBuilder`] refused its combination.
-///
-/// ```
-/// use wait_or_die::{Policy, PolicyError};
-/// let err = Policy::builder().multiplier(f64::NAN).build().unwrap_err();
-/// assert_eq!(err, PolicyError::InvalidMultiplier);
-/// assert_eq!(err.to_string(), err.message());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
-#[non_exhaustive]
-pub enum PolicyError {
-    /// `max_wait` is shorter than `initial_wait`.
-    #[error("max_wait must be at least initial_wait")]
-    MaxWaitBelowInitialWait,
-    /// The multiplier is NaN, infinite or below 1.
-    #[error("multiplier must be a finite number of at least 1")]
-    InvalidMultiplier,
-    /// A total budget of zero leaves no time for the first attempt.
-    #[error("timeout must be greater than zero; use no_timeout() for no total budget")]
-    ZeroTimeout,
-    /// An attempt budget of zero would cancel every attempt.
-    #[error("attempt_timeout must be greater than zero")]
-    ZeroAttemptTimeout,
-}
-
-impl PolicyError {
-    /// The error's message, usable in a `const` panic.
-    ///
-    /// ```
-    /// use wait_or_die::PolicyError;
-    /// assert!(PolicyError::ZeroTimeout.message().starts_with("timeout"));
-    /// ```
-    pub const fn message(&self) -> &'static str {
-        match self {
-            PolicyError::MaxWaitBelowInitialWait => "max_wait must be at least initial_wait",
-            PolicyError::InvalidMultiplier => "multiplier must be a finite number of at least 1",
-            PolicyError::ZeroTimeout => {
-                "timeout must be greater than zero; use no_timeout() for no total budget"
-            }
-            PolicyError::ZeroAttemptTimeout => "attempt_timeout must be greater than zero",
-        }
     }
 }
 

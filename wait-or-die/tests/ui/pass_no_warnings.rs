@@ -30,6 +30,16 @@ pub async fn public(x: u8) -> io::Result<u8> {
     Ok(x)
 }
 
+#[wait_or_die(budget = "gateway", budget_ratio = 0.1, budget_min_per_second = 5, budget_window = "30s")]
+fn shared_budget() -> io::Result<u8> {
+    Ok(1)
+}
+
+#[wait_or_die(budget = "none", retry_if = |e| e.kind() != io::ErrorKind::NotFound)]
+async fn no_budget() -> io::Result<u8> {
+    Ok(1)
+}
+
 fn io_error_is_transient(e: &io::Error) -> bool {
     e.kind() != io::ErrorKind::PermissionDenied
 }
@@ -56,4 +66,6 @@ fn main() {
     let _ = diverges_blocking as fn() -> io::Result<u8>;
     let _ = Fixed.read();
     let _ = public(1);
+    let _ = shared_budget();
+    let _ = no_budget();
 }

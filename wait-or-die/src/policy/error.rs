@@ -1,0 +1,95 @@
+//! What can be wrong with a policy, and which settings each problem is about.
+
+/// Why a [`PolicyBuilder`](crate::PolicyBuilder) refused its combination.
+///
+/// ```
+/// use wait_or_die::{Policy, PolicyError};
+/// let err = Policy::builder().multiplier(f64::NAN).build().unwrap_err();
+/// assert_eq!(err, PolicyError::InvalidMultiplier);
+/// assert_eq!(err.to_string(), err.message());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// `max_wait` is shorter than `initial_wait`.
+    #[error("{}", self.message())]
+    MaxWaitBelowInitialWait,
+    /// The multiplier is NaN, infinite or below 1.
+    #[error("{}", self.message())]
+    InvalidMultiplier,
+    /// A total budget of zero leaves no time for the first attempt.
+    #[error("{}", self.message())]
+    ZeroTimeout,
+    /// An attempt budget of zero would cancel every attempt.
+    #[error("{}", self.message())]
+    ZeroAttemptTimeout,
+    /// The retry budget's share of calls is negative, above 1 or NaN.
+    #[error("{}", self.message())]
+    InvalidBudgetRatio,
+    /// A retry budget over a zero window would count nothing.
+    #[error("{}", self.message())]
+    ZeroBudgetWindow,
+    /// A shared retry budget's name is empty or blank.
+    #[error("{}", self.message())]
+    EmptySharedBudgetName,
+}
+
+impl PolicyError {
+    /// Every rule a policy is checked against, in the order [`build`](crate::PolicyBuilder::build)
+    /// checks them.
+    pub(crate) const ALL: &'static [PolicyError] = &[
+        PolicyError::InvalidMultiplier,
+        PolicyError::MaxWaitBelowInitialWait,
+        PolicyError::ZeroTimeout,
+        PolicyError::ZeroAttemptTimeout,
+        PolicyError::InvalidBudgetRatio,
+        PolicyError::ZeroBudgetWindow,
+        PolicyError::EmptySharedBudgetName,
+    ];
+
+    /// The error's message, usable in a `const` panic.
+    ///
+    /// ```
+    /// use wait_or_die::PolicyError;
+    /// assert!(PolicyError::ZeroTimeout.message().starts_with("timeout"));
+    /// ```
+    pub const fn message(&self) -> &'static str {
+        match self {
+            PolicyError::MaxWaitBelowInitialWait => {
+                "max_wait must be at least initial_wait; when only one is set, the other keeps its default"
+            }
+            PolicyError::InvalidMultiplier => "multiplier must be a finite number of at least 1",
+            PolicyError::ZeroTimeout => {
+                "timeout must be greater than zero; for no total budget, call no_timeout() or write timeout = \"none\""
+            }
+            PolicyError::ZeroAttemptTimeout => "attempt_timeout must be greater than zero",
+            PolicyError::InvalidBudgetRatio => {
+                "budget_ratio must be a number from 0 to 1: the share of calls that may be retried"
+            }
+            PolicyError::ZeroBudgetWindow => "budget_window must be greater than zero",
+            PolicyError::EmptySharedBudgetName => {
+                "a shared budget's name cannot be empty; to turn the budget off, call no_budget() or write budget = \"none\""
+            }
+        }
+    }
+
+    /// The settings the error is about, by their names as arguments of `#[wait_or_die]`, the
+    /// one to change first leading: a configuration can point at the offending key.
+    ///
+    /// ```
+    /// use wait_or_die::PolicyError;
+    /// assert_eq!(PolicyError::ZeroTimeout.settings(), ["timeout"]);
+    /// assert_eq!(PolicyError::MaxWaitBelowInitialWait.settings(), ["max_wait", "initial_wait"]);
+    /// ```
+    pub const fn settings(&self) -> &'static [&'static str] {
+        match self {
+            PolicyError::MaxWaitBelowInitialWait => &["max_wait", "initial_wait"],
+            PolicyError::InvalidMultiplier => &["multiplier"],
+            PolicyError::ZeroTimeout => &["timeout"],
+            PolicyError::ZeroAttemptTimeout => &["attempt_timeout"],
+            PolicyError::InvalidBudgetRatio => &["budget_ratio"],
+            PolicyError::ZeroBudgetWindow => &["budget_window"],
+            PolicyError::EmptySharedBudgetName => &["budget"],
+        }
+    }
+}
