@@ -22,6 +22,12 @@ pub enum StopReason {
     Permanent,
     /// The last attempt was cancelled by `attempt_timeout` and no retry was left.
     AttemptTimedOut,
+    /// The retry budget refused the retry: the site (or the sites sharing its budget) already
+    /// retried its share of calls within the window.
+    BudgetExhausted,
+    /// The attempt failed because a call nested in it (an annotated call run inside the
+    /// attempt) already retried and gave up: only the layer directly above a failure retries.
+    Nested,
 }
 
 impl StopReason {
@@ -40,10 +46,12 @@ impl StopReason {
         (StopReason::Deadline, "deadline"),
         (StopReason::Permanent, "permanent"),
         (StopReason::AttemptTimedOut, "attempt_timeout"),
+        (StopReason::BudgetExhausted, "budget"),
+        (StopReason::Nested, "nested"),
     ];
 
     /// How many reasons there are.
-    pub(crate) const COUNT: usize = 4;
+    pub(crate) const COUNT: usize = 6;
 
     /// A dense index, for per-reason counters.
     pub(crate) const fn index(self) -> usize {
@@ -52,6 +60,8 @@ impl StopReason {
             StopReason::Deadline => 1,
             StopReason::Permanent => 2,
             StopReason::AttemptTimedOut => 3,
+            StopReason::BudgetExhausted => 4,
+            StopReason::Nested => 5,
         }
     }
 }

@@ -12,6 +12,7 @@ mod counter;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use core::time::Duration;
 
+use crate::budget::RetryBudget;
 use crate::error::StopReason;
 use crate::units;
 use counter::ShardedCounters;
@@ -58,6 +59,8 @@ pub struct Site {
     retried_died: AtomicU64,
     cancelled: AtomicU64,
     waited_nanos: AtomicU64,
+    /// The site's own retry budget (used unless its policy shares one by name).
+    budget: RetryBudget,
 }
 
 impl Site {
@@ -78,10 +81,11 @@ impl Site {
             retried_died: AtomicU64::new(0),
             cancelled: AtomicU64::new(0),
             waited_nanos: AtomicU64::new(0),
+            budget: RetryBudget::new(),
         }
     }
 
-    /// The site's name: `module::function` for an annotated function.
+    /// The site's name: `module::function@line` for an annotated function without `name = ...`.
     ///
     /// ```
     /// static SITE: wait_or_die::stats::Site = wait_or_die::stats::Site::new("a::b");
@@ -114,10 +118,24 @@ impl Site {
             died_deadline: died(StopReason::Deadline),
             died_permanent: died(StopReason::Permanent),
             died_attempt_timeout: died(StopReason::AttemptTimedOut),
+            died_budget: died(StopReason::BudgetExhausted),
+            died_nested: died(StopReason::Nested),
             retried_died: self.retried_died.load(Relaxed),
             cancelled: self.cancelled.load(Relaxed),
             waited: Duration::from_nanos(self.waited_nanos.load(Relaxed)),
         }
+    }
+
+    /// Calls made so far: those that ended at once plus those that had to wait.
+    pub(crate) fn calls(&self) -> u64 {
+        self.per_call
+            .get(FAST_OK)
+            .wrapping_add(self.per_call.get(SLOW_CALL))
+    }
+
+    /// The site's own retry budget.
+    pub(crate) fn budget(&self) -> &RetryBudget {
+        &self.budget
     }
 
     /// A call whose first attempt succeeded without waiting: the whole cost of the happy path.
@@ -201,6 +219,10 @@ pub struct SiteStats {
     pub died_permanent: u64,
     /// Calls whose last attempt was cancelled by `attempt_timeout`.
     pub died_attempt_timeout: u64,
+    /// Calls whose retry the retry budget refused.
+    pub died_budget: u64,
+    /// Calls that did not retry because a call nested in their attempt had retried and given up.
+    pub died_nested: u64,
     /// Calls that died after at least one retry (any reason).
     pub retried_died: u64,
     /// Calls dropped before they ended (by the caller, or by a panicking attempt): neither a
@@ -219,7 +241,12 @@ impl SiteStats {
     /// assert_eq!(SITE.snapshot().died(), 0);
     /// ```
     pub fn died(&self) -> u64 {
-        self.died_exhausted + self.died_deadline + self.died_permanent + self.died_attempt_timeout
+        self.died_exhausted
+            + self.died_deadline
+            + self.died_permanent
+            + self.died_attempt_timeout
+            + self.died_budget
+            + self.died_nested
     }
 
     /// Of the calls that retried and ended, the share that recovered (`None` before any did).

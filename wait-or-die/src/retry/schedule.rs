@@ -6,6 +6,7 @@ use core::time::Duration;
 use std::time::Instant;
 
 use crate::backoff::next_wait;
+use crate::budget;
 use crate::classify::Action;
 use crate::error::{StopReason, TimedOut};
 use crate::events;
@@ -241,6 +242,12 @@ impl<'p, S> Schedule<'p, S> {
                 .is_none_or(|resume| resume >= deadline)
             {
                 return Err(StopReason::Deadline);
+            }
+        }
+        // Asked last, so that only a retry that would otherwise happen is withdrawn.
+        if let Some(budget) = self.policy.budget() {
+            if !budget::try_retry(&budget, self.site, now) {
+                return Err(StopReason::BudgetExhausted);
             }
         }
         Ok(wait)

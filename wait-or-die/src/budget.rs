@@ -1,0 +1,240 @@
+//! The retry budget at run time: a sliding window of the calls made and the retries granted,
+//! asked only when a call wants to retry, so that the success path writes nothing for it.
+//!
+//! A site's own budget reads the calls from the site's counters, which every call already
+//! writes to a slot of its thread's own. A shared budget (`budget = "name"`) adds up the calls of
+//! the sites that have asked it for a retry, from the moment each first did. The window is kept
+//! as up to [`SAMPLES`] samples of both counts, taken at most once per tenth of the window when a
+//! retry is asked for; calls made before the oldest sample in the window are not credited, so a
+//! budget that has not been asked for a while starts from its floor alone (the safe side).
+//!
+//! A retry is granted when, within the window, `retries granted + 1 ≤ ratio × calls +
+//! min_per_second × window` (Finagle's and tower's rule).
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use crate::policy::BudgetPolicy;
+use crate::stats::Site;
+
+/// Samples kept: one per tenth of the window, plus the newest.
+const SAMPLES: usize = 11;
+
+/// The calls made and retries granted so far, at one moment.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    at: Instant,
+    calls: u64,
+    granted: u64,
+}
+
+/// The sliding window of one budget.
+#[derive(Debug)]
+pub(crate) struct RetryBudget {
+    window: Mutex<Window>,
+}
+
+#[derive(Debug)]
+struct Window {
+    /// Oldest first; `len` of them are in use.
+    samples: [Option<Sample>; SAMPLES],
+    /// Retries granted so far.
+    granted: u64,
+}
+
+impl RetryBudget {
+    pub(crate) const fn new() -> Self {
+        RetryBudget {
+            window: Mutex::new(Window {
+                samples: [None; SAMPLES],
+                granted: 0,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Window> {
+        self.window.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Grants one retry at `now`, when `calls` have been made so far, if `policy` allows it.
+    pub(crate) fn try_withdraw(&self, policy: &BudgetPolicy, now: Instant, calls: u64) -> bool {
+        let mut window = self.lock();
+        let granted = window.balance(policy, now, calls) >= 1.0;
+        if granted {
+            window.granted += 1;
+        }
+        granted
+    }
+}
+
+impl Window {
+    /// Retries the budget could grant at `now`, with `calls` made so far.
+    fn balance(&mut self, policy: &BudgetPolicy, now: Instant, calls: u64) -> f64 {
+        self.slide(policy, now, calls);
+        let oldest = self.samples[0].expect("slide keeps a sample");
+        let deposits = calls.saturating_sub(oldest.calls) as f64;
+        let withdrawn = self.granted.saturating_sub(oldest.granted) as f64;
+        let floor = f64::from(policy.min_per_second()) * policy.window().as_secs_f64();
+        policy.ratio() * deposits + floor - withdrawn
+    }
+
+    /// Forgets samples older than the window and takes a new one if the newest is a tenth of the
+    /// window old; keeps at least one.
+    fn slide(&mut self, policy: &BudgetPolicy, now: Instant, calls: u64) {
+        let span = policy.window();
+        let expired =
+            |s: &Option<Sample>| s.is_some_and(|s| now.saturating_duration_since(s.at) > span);
+        let gone = self.samples.iter().take_while(|s| expired(s)).count();
+        self.samples.rotate_left(gone);
+        self.samples[SAMPLES - gone..].fill(None);
+        let newest = self.samples.iter().rposition(Option::is_some);
+        let due = newest.is_none_or(|i| {
+            let at = self.samples[i].expect("a taken sample").at;
+            now.saturating_duration_since(at) >= span / (SAMPLES as u32 - 1)
+        });
+        if due {
+            let sample = Some(Sample {
+                at: now,
+                calls,
+                granted: self.granted,
+            });
+            match newest {
+                Some(i) if i + 1 < SAMPLES => self.samples[i + 1] = sample,
+                Some(_) => {
+                    self.samples.rotate_left(1);
+                    self.samples[SAMPLES - 1] = sample;
+                }
+                None => self.samples[0] = sample,
+            }
+        }
+    }
+}
+
+/// A budget shared by name between sites.
+#[derive(Debug)]
+struct SharedBudget {
+    name: &'static str,
+    members: Mutex<Members>,
+    budget: RetryBudget,
+}
+
+#[derive(Debug, Default)]
+struct Members {
+    sites: Vec<&'static Site>,
+    /// The members' calls made before each joined: not credited.
+    before_joining: u64,
+}
+
+/// Every shared budget asked for so far, by name.
+static SHARED: Mutex<Vec<&'static SharedBudget>> = Mutex::new(Vec::new());
+
+fn shared(name: &'static str) -> &'static SharedBudget {
+    let mut all = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(found) = all.iter().find(|b| b.name == name) {
+        return found;
+    }
+    // Leaked on purpose: one per name for the life of the process, like a `static`.
+    let created: &'static SharedBudget = Box::leak(Box::new(SharedBudget {
+        name,
+        members: Mutex::new(Members::default()),
+        budget: RetryBudget::new(),
+    }));
+    all.push(created);
+    created
+}
+
+impl SharedBudget {
+    /// The calls its members made since they joined; `site` joins now if it had not.
+    fn calls(&self, site: &'static Site) -> u64 {
+        let mut members = self.members.lock().unwrap_or_else(PoisonError::into_inner);
+        if !members.sites.iter().any(|s| core::ptr::eq(*s, site)) {
+            members.sites.push(site);
+            members.before_joining += site.calls();
+        }
+        let all: u64 = members.sites.iter().map(|s| s.calls()).sum();
+        all.saturating_sub(members.before_joining)
+    }
+}
+
+/// Grants `site` one retry at `now` if its budget (its own, or the shared one `policy` names)
+/// allows it.
+pub(crate) fn try_retry(policy: &BudgetPolicy, site: &'static Site, now: Instant) -> bool {
+    match policy.shared_name() {
+        None => site.budget().try_withdraw(policy, now, site.calls()),
+        Some(name) => {
+            let shared = shared(name);
+            shared.budget.try_withdraw(policy, now, shared.calls(site))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::time::Duration;
+
+    fn policy(ratio: f64, per_second: u32, window_s: u64) -> BudgetPolicy {
+        crate::Policy::builder()
+            .budget_ratio(ratio)
+            .budget_min_per_second(per_second)
+            .budget_window(Duration::from_secs(window_s))
+            .build()
+            .unwrap()
+            .budget()
+            .unwrap()
+    }
+
+    #[test]
+    fn the_floor_alone_grants_min_per_second_times_the_window() {
+        let budget = RetryBudget::new();
+        let p = policy(0.2, 10, 10);
+        let t0 = Instant::now();
+        let granted = (0..1000).filter(|_| budget.try_withdraw(&p, t0, 0)).count();
+        assert_eq!(granted, 100);
+    }
+
+    #[test]
+    fn calls_add_their_ratio_within_the_window_and_expire_after_it() {
+        let budget = RetryBudget::new();
+        let p = policy(0.2, 0, 10);
+        let t0 = Instant::now();
+        // The first ask only takes the window's first sample: nothing credited yet.
+        assert!(!budget.try_withdraw(&p, t0, 0));
+        // 1000 calls later: 200 retries.
+        let t1 = t0 + Duration::from_secs(1);
+        let granted = (0..1000)
+            .filter(|_| budget.try_withdraw(&p, t1, 1000))
+            .count();
+        assert_eq!(granted, 200);
+        // Once the window has slid past those calls, nothing is left.
+        let t2 = t0 + Duration::from_secs(12);
+        assert!(!budget.try_withdraw(&p, t2, 1000));
+    }
+
+    #[test]
+    fn retries_granted_long_ago_no_longer_count() {
+        let budget = RetryBudget::new();
+        let p = policy(0.0, 1, 10);
+        let t0 = Instant::now();
+        assert_eq!(
+            (0..20).filter(|_| budget.try_withdraw(&p, t0, 0)).count(),
+            10
+        );
+        let later = t0 + Duration::from_secs(11);
+        assert_eq!(
+            (0..20)
+                .filter(|_| budget.try_withdraw(&p, later, 0))
+                .count(),
+            10
+        );
+    }
+
+    #[test]
+    fn a_clock_that_goes_back_does_not_panic() {
+        let budget = RetryBudget::new();
+        let p = policy(0.2, 10, 10);
+        let t0 = Instant::now() + Duration::from_secs(100);
+        assert!(budget.try_withdraw(&p, t0, 5));
+        assert!(budget.try_withdraw(&p, t0 - Duration::from_secs(50), 5));
+    }
+}
