@@ -40,6 +40,8 @@ struct Window {
     samples: [Option<Sample>; SAMPLES],
     /// Retries granted so far.
     granted: u64,
+    /// The settings of the last ask, for reading the level between asks.
+    last_policy: Option<BudgetPolicy>,
 }
 
 impl RetryBudget {
@@ -48,6 +50,7 @@ impl RetryBudget {
             window: Mutex::new(Window {
                 samples: [None; SAMPLES],
                 granted: 0,
+                last_policy: None,
             }),
         }
     }
@@ -59,11 +62,20 @@ impl RetryBudget {
     /// Grants one retry at `now`, when `calls` have been made so far, if `policy` allows it.
     pub(crate) fn try_withdraw(&self, policy: &BudgetPolicy, now: Instant, calls: u64) -> bool {
         let mut window = self.lock();
+        window.last_policy = Some(*policy);
         let granted = window.balance(policy, now, calls) >= 1.0;
         if granted {
             window.granted += 1;
         }
         granted
+    }
+
+    /// Retries the budget could grant at `now` with `calls` made so far, under the settings it
+    /// was last asked with; `None` before its first ask.
+    pub(crate) fn level(&self, now: Instant, calls: u64) -> Option<f64> {
+        let mut window = self.lock();
+        let policy = window.last_policy?;
+        Some(window.balance(&policy, now, calls).max(0.0))
     }
 }
 
@@ -144,6 +156,13 @@ fn shared(name: &'static str) -> &'static SharedBudget {
 }
 
 impl SharedBudget {
+    /// The calls its members made since they joined.
+    fn member_calls(&self) -> u64 {
+        let members = self.members.lock().unwrap_or_else(PoisonError::into_inner);
+        let all: u64 = members.sites.iter().map(|s| s.calls()).sum();
+        all.saturating_sub(members.before_joining)
+    }
+
     /// The calls its members made since they joined; `site` joins now if it had not.
     fn calls(&self, site: &'static Site) -> u64 {
         let mut members = self.members.lock().unwrap_or_else(PoisonError::into_inner);
@@ -151,9 +170,24 @@ impl SharedBudget {
             members.sites.push(site);
             members.before_joining += site.calls();
         }
-        let all: u64 = members.sites.iter().map(|s| s.calls()).sum();
-        all.saturating_sub(members.before_joining)
+        drop(members);
+        self.member_calls()
     }
+}
+
+/// Every shared budget asked so far, with the retries it could grant at `now` (`None` before
+/// its first ask).
+pub(crate) fn shared_levels(now: Instant) -> Vec<(&'static str, Option<f64>)> {
+    let all: Vec<&'static SharedBudget> = SHARED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    all.into_iter()
+        .map(|b| {
+            let calls = b.member_calls();
+            (b.name, b.budget.level(now, calls))
+        })
+        .collect()
 }
 
 /// Grants `site` one retry at `now` if its budget (its own, or the shared one `policy` names)
@@ -206,9 +240,11 @@ mod tests {
             .filter(|_| budget.try_withdraw(&p, t1, 1000))
             .count();
         assert_eq!(granted, 200);
+        assert_eq!(budget.level(t1, 1000), Some(0.0));
         // Once the window has slid past those calls, nothing is left.
         let t2 = t0 + Duration::from_secs(12);
         assert!(!budget.try_withdraw(&p, t2, 1000));
+        assert_eq!(RetryBudget::new().level(t2, 0), None, "never asked");
     }
 
     #[test]

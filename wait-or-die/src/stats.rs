@@ -138,6 +138,18 @@ impl Site {
         &self.budget
     }
 
+    /// Retries the site's own budget could grant now, under the settings it was last asked
+    /// with; `None` until a call of the site first asked it for a retry (or when the site's
+    /// policy shares a budget by name, or has none).
+    ///
+    /// ```
+    /// static QUIET: wait_or_die::stats::Site = wait_or_die::stats::Site::new("docs::quiet");
+    /// assert_eq!(QUIET.budget_level(), None);
+    /// ```
+    pub fn budget_level(&self) -> Option<f64> {
+        self.budget.level(std::time::Instant::now(), self.calls())
+    }
+
     /// A call whose first attempt succeeded without waiting: the whole cost of the happy path.
     #[inline]
     pub(crate) fn record_fast_ok(&self) {
@@ -262,6 +274,22 @@ impl SiteStats {
         let ended = self.recovered + self.retried_died;
         (ended > 0).then(|| self.recovered as f64 / ended as f64)
     }
+}
+
+/// Every budget shared by name (`budget = "name"`) that a call has asked so far, with the
+/// retries it could grant now.
+///
+/// ```
+/// use wait_or_die::{retry_blocking, Policy};
+///
+/// let policy = Policy::builder().shared_budget("docs-terminal").max_retries(1).build()?;
+/// let _ = retry_blocking(&policy, || Err::<(), _>("down")).call();
+/// let levels = wait_or_die::stats::shared_budgets();
+/// assert!(levels.iter().any(|&(name, level)| name == "docs-terminal" && level.is_some()));
+/// # Ok::<(), wait_or_die::PolicyError>(())
+/// ```
+pub fn shared_budgets() -> Vec<(&'static str, Option<f64>)> {
+    crate::budget::shared_levels(std::time::Instant::now())
 }
 
 /// A registered site; what `#[wait_or_die]` submits for each annotated function.
