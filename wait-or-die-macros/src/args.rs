@@ -199,6 +199,18 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         group: Some(Group::Budget),
     },
     Spec {
+        name: "retry_nested",
+        form: Form::Flag,
+        role: Role::Setter {
+            set: "retry_nested",
+            unset: Some("defer_to_nested"),
+        },
+        expects: "`true` (also retry failures a nested annotated call already retried) or `false` (leave them to it)",
+        cancels: Cancels::Never,
+        async_only: false,
+        group: None,
+    },
+    Spec {
         name: "retry_if",
         form: Form::Expr,
         role: Role::RetryIf,

@@ -113,7 +113,7 @@ fn async_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) 
     let attempt = if plan.may_time_out {
         quote_spanned!(span=> __wod_call.attempt(#attempt).await)
     } else {
-        quote!(#attempt.await)
+        quote!(__wod_call.attempt_uncancelled(#attempt).await)
     };
     let settle = quote_spanned!(span=> __wod_call.settle(__wod_result, &__wod_classify));
     let done = quote_spanned!(span=> break __wod_r);
@@ -134,8 +134,8 @@ fn async_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) 
     }
 }
 
-/// The loop of a blocking function: one immediately called closure per attempt, so that
-/// `return` and `?` in the body end the attempt, not the call.
+/// The loop of a blocking function: one closure per attempt, run by the call (which publishes
+/// itself to the attempt), so that `return` and `?` in the body end the attempt, not the call.
 fn blocking_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) -> TokenStream {
     let setup = setup(
         plan,
@@ -151,8 +151,7 @@ fn blocking_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStrea
     quote! {
         #setup
         loop {
-            #[allow(clippy::redundant_closure_call)]
-            let __wod_result = (|| -> #output #body)();
+            let __wod_result = __wod_call.attempt(|| -> #output #body);
             match #settle {
                 ::core::ops::ControlFlow::Break(__wod_r) => #done,
                 ::core::ops::ControlFlow::Continue(__wod_e) => match #wait {
@@ -262,7 +261,8 @@ mod tests {
             "async fn f() -> Result<(), E> { Ok(()) }",
         );
         assert!(out.contains(". no_timeout ()"), "{out}");
-        assert!(!out.contains("attempt"), "{out}");
+        assert!(out.contains("__wod_call . attempt_uncancelled ("), "{out}");
+        assert!(!out.contains("__wod_call . attempt ("), "{out}");
     }
 
     #[test]

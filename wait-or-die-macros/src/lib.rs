@@ -51,7 +51,8 @@
 //!     let mut __wod_call = ::wait_or_die::__private::Call::start(&__WOD_SITE, &__WOD_POLICY);
 //!     loop {
 //!         // One attempt: the original body, in a fresh `async` block that borrows the
-//!         // arguments again; `attempt` cancels it at the deadline with `E::from(TimedOut)`.
+//!         // arguments again; `attempt` publishes the call to it (`wait_or_die::current()`,
+//!         // nested calls) and cancels it at the deadline with `E::from(TimedOut)`.
 //!         let __wod_result = __wod_call
 //!             .attempt(async {
 //!                 let __wod_out: Result<Value, GatewayError> = { self.socket.recv().await };
@@ -72,15 +73,16 @@
 //! }
 //! ```
 //!
-//! A plain `fn` gets the same loop with `::wait_or_die::__private::BlockingCall`, each attempt an
-//! immediately called closure `(|| -> Result<T, E> { <body> })()` and a blocking `wait(error)`. In
+//! A plain `fn` gets the same loop with `::wait_or_die::__private::BlockingCall`, each attempt a
+//! closure run by the call, `__wod_call.attempt(|| -> Result<T, E> { <body> })`, and a blocking
+//! `wait(error)`. In
 //! both, `return` and `?` in the body end the attempt, not the call. `policy = expr` replaces the
 //! `static` policy with `let __wod_policy: ::wait_or_die::Policy = expr;`, and `retry_if = pred`
 //! replaces `RetryAll` with `RetryIf(pred)`, built through a local generic function whose bound
 //! `Fn(&E) -> R` names the error type `E` of the return type, so that a closure's parameter
 //! needs no type (`retry_if = |e| e.kind() != io::ErrorKind::NotFound`). With `timeout = "none"` and no `attempt_timeout`,
-//! an async attempt cannot be cancelled, so `.attempt(...)` is left out and the error type needs
-//! no `From<TimedOut>`.
+//! an async attempt cannot be cancelled, so `.attempt_uncancelled(...)` replaces `.attempt(...)`
+//! and the error type needs no `From<TimedOut>`.
 //!
 //! # Order with other attributes
 //!

@@ -65,6 +65,7 @@
 mod backoff;
 mod budget;
 mod classify;
+mod current;
 mod error;
 mod events;
 mod jitter;
@@ -81,6 +82,7 @@ pub mod __private;
 
 pub use backoff::Backoff;
 pub use classify::{classify_io_error, Action, Classify, RetryAll, RetryIf};
+pub use current::{current, CurrentCall};
 pub use error::{RetryError, StopReason, TimedOut};
 pub use jitter::Jitter;
 pub use policy::{

@@ -11,6 +11,7 @@ use crate::jitter::Jitter;
 mod budget;
 mod builder;
 mod error;
+mod nested;
 mod rules;
 pub use budget::{
     BudgetPolicy, DEFAULT_BUDGET_MIN_PER_SECOND, DEFAULT_BUDGET_RATIO, DEFAULT_BUDGET_WINDOW,
@@ -75,6 +76,7 @@ pub struct Policy {
     pub(crate) jitter: Jitter,
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) budget: Option<BudgetPolicy>,
+    pub(crate) retry_nested: bool,
 }
 
 impl Policy {
@@ -98,6 +100,7 @@ impl Policy {
         jitter: Jitter::DEFAULT,
         attempt_timeout: None,
         budget: Some(BudgetPolicy::DEFAULT),
+        retry_nested: false,
     };
 
     /// Starts a builder from [`Policy::DEFAULT`].

@@ -4,6 +4,6 @@ pub use crate::classify::{RetryAll, RetryIf};
 pub use crate::error::TimeoutError;
 pub use crate::policy::{blame, built};
 pub use crate::retry::blocking::BlockingCall;
-pub use crate::retry::call::{Attempt, Call, Wait};
+pub use crate::retry::call::{Attempt, Call, UncancelledAttempt, Wait};
 pub use crate::stats::{Site, SiteRef};
 pub use inventory;

@@ -9,6 +9,7 @@ use core::time::Duration;
 use std::time::Instant;
 
 use crate::classify::{Action, Classify, RetryAll, RetryIf};
+use crate::current;
 use crate::error::{RetryError, StopReason};
 use crate::policy::Policy;
 use crate::retry::schedule::{Failure, Schedule};
@@ -81,6 +82,8 @@ pub struct BlockingCall<'p, K: Clock = SystemClock> {
     clock: K,
     /// When the budget started: at the start with a timeout, else at the first failure.
     anchor: Option<Instant>,
+    /// The deadline of the call this one is nested in, if any (see `current.rs`).
+    cap: Option<Instant>,
     /// The wait chosen after the last failure.
     wait: Duration,
 }
@@ -97,13 +100,31 @@ impl<'p, K: Clock> BlockingCall<'p, K> {
     /// Starts a call on `clock`.
     #[inline]
     pub fn with_clock(site: &'static Site, policy: &'p Policy, clock: K) -> Self {
+        // A blocking attempt takes real time before it can fail: the budget starts now.
+        let anchor = policy.timeout().map(|_| clock.now());
+        let cap = if current::is_nested() {
+            current::outer_deadline(anchor.unwrap_or_else(|| clock.now()))
+        } else {
+            None
+        };
         BlockingCall {
             schedule: Schedule::start(site, policy, ()),
-            // A blocking attempt takes real time before it can fail: the budget starts now.
-            anchor: policy.timeout().map(|_| clock.now()),
+            anchor,
+            cap,
             clock,
             wait: Duration::ZERO,
         }
+    }
+
+    /// Runs one attempt, with the call published for [`current`](crate::current) and for
+    /// calls nested in it.
+    #[inline]
+    pub fn attempt<R>(&mut self, attempt: impl FnOnce() -> R) -> R {
+        self.schedule.attempt_starts();
+        let frame = self.schedule.frame(Instant::now, self.anchor, self.cap);
+        let result = frame.enter(attempt);
+        self.schedule.leave(&frame);
+        result
     }
 
     /// Decides what follows an attempt: `Break` with the call's result, or `Continue` with the
@@ -144,7 +165,8 @@ impl<'p, K: Clock> BlockingCall<'p, K> {
         let now = self.clock.now();
         let anchor = *self.anchor.get_or_insert(slept_at);
         let waited = now.saturating_duration_since(slept_at);
-        self.schedule.begin_retry(now, anchor, waited, last_error)
+        self.schedule
+            .begin_retry(now, (anchor, self.cap), waited, last_error)
     }
 
     fn on_success(&mut self) {
@@ -158,7 +180,9 @@ impl<'p, K: Clock> BlockingCall<'p, K> {
         let now = self.clock.now();
         let anchor = *self.anchor.get_or_insert(now);
         let failure = Failure::error(action, error);
-        self.wait = self.schedule.on_failure(failure, now, anchor, self.wait)?;
+        self.wait = self
+            .schedule
+            .on_failure(failure, now, (anchor, self.cap), self.wait)?;
         Ok(())
     }
 
@@ -286,7 +310,7 @@ impl<'p, Op, C, K> RetryBlocking<'p, Op, C, K> {
     {
         let mut call = BlockingCall::with_clock(self.site, self.policy, &self.clock);
         loop {
-            let error = match (self.op)() {
+            let error = match call.attempt(&mut self.op) {
                 Ok(value) => {
                     call.on_success();
                     return Ok(value);

@@ -19,6 +19,7 @@ use pin_project::pin_project;
 use tokio::time::{Instant, Sleep};
 
 use crate::classify::{Action, Classify};
+use crate::current;
 use crate::error::{StopReason, TimedOut, TimeoutError};
 use crate::policy::Policy;
 use crate::retry::schedule::{Failure, Schedule};
@@ -58,12 +59,14 @@ pub(crate) enum Phase {
     Cancelled(TimedOut),
 }
 
-/// The timer, once a call needs one.
+/// The timer, once a call needs one, and the deadline of the call it is nested in.
 #[pin_project]
 #[derive(Debug)]
 struct Timing {
     #[pin]
     sleep: Option<Sleep>,
+    /// The deadline of the call this one is nested in, if any (see `current.rs`).
+    cap: Option<StdInstant>,
     /// The wait chosen after the last failure.
     wait: Duration,
     /// When the current wait started, while [`Phase::Waiting`].
@@ -109,11 +112,28 @@ impl<'p> Call<'p> {
         F: Future<Output = Result<T, E>>,
         E: TimeoutError,
     {
-        self.schedule.state = Phase::Idle;
+        self.start_attempt();
         Attempt {
             attempt,
             call: self,
         }
+    }
+
+    /// Runs one attempt that is never cancelled (no `timeout`, no `attempt_timeout`), so its
+    /// error type needs no `From<TimedOut>`; the attempt still sees [`current`](crate::current).
+    #[inline]
+    pub fn attempt_uncancelled<F: Future>(&mut self, attempt: F) -> UncancelledAttempt<'_, 'p, F> {
+        self.start_attempt();
+        UncancelledAttempt {
+            attempt,
+            call: self,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn start_attempt(&mut self) {
+        self.schedule.state = Phase::Idle;
+        self.schedule.attempt_starts();
     }
 
     /// Decides what follows an attempt: `Break` with the call's result, or `Continue` with the
@@ -164,8 +184,8 @@ impl<'p> Call<'p> {
             _ => Duration::ZERO,
         };
         self.schedule.state = Phase::Idle;
-        let anchor = *self.anchor.get_or_insert(now);
-        self.schedule.begin_retry(now, anchor, waited, last_error)
+        let limits = self.limits(now);
+        self.schedule.begin_retry(now, limits, waited, last_error)
     }
 
     /// Records a failed attempt; an attempt the engine cancelled is retried whatever the
@@ -194,9 +214,9 @@ impl<'p> Call<'p> {
     fn record(&mut self, failure: Failure<'_>) -> Result<(), StopReason> {
         self.schedule.state = Phase::Idle;
         let now = now();
-        let anchor = *self.anchor.get_or_insert(now);
+        let limits = self.limits(now);
         let previous = self.timing.as_ref().map_or(Duration::ZERO, |t| t.wait);
-        let wait = self.schedule.on_failure(failure, now, anchor, previous)?;
+        let wait = self.schedule.on_failure(failure, now, limits, previous)?;
         if !wait.is_zero() || self.timing.is_some() {
             *self.timing(now).project().wait = wait;
         }
@@ -208,12 +228,29 @@ impl<'p> Call<'p> {
         (self.schedule.attempt(), elapsed(self.anchor, now()))
     }
 
+    /// When the budget started and the deadline of the call around this one: the budget starts
+    /// at `now` if it has not yet, and that is when a nested call learns the outer deadline.
+    fn limits(&mut self, now: StdInstant) -> (StdInstant, Option<StdInstant>) {
+        match self.anchor {
+            Some(anchor) => (anchor, self.timing.as_ref().and_then(|t| t.cap)),
+            None => {
+                self.anchor = Some(now);
+                let cap = current::outer_deadline(now);
+                if cap.is_some() {
+                    *self.timing(now).project().cap = cap;
+                }
+                (now, cap)
+            }
+        }
+    }
+
     /// The call's timer state, created at `now` if it is the first need.
     fn timing(&mut self, now: StdInstant) -> Pin<&mut Timing> {
         self.timing
             .get_or_insert_with(|| {
                 Box::pin(Timing {
                     sleep: None,
+                    cap: None,
                     wait: Duration::ZERO,
                     wait_started: now,
                 })
@@ -221,18 +258,27 @@ impl<'p> Call<'p> {
             .as_mut()
     }
 
-    /// Polls an attempt; `Err` when the engine cancelled it.
+    /// Polls an attempt; `Err` when the engine cancelled it (only if `cancellable`).
     pub(crate) fn poll_attempt<F: Future>(
         &mut self,
         attempt: Pin<&mut F>,
         cx: &mut Context<'_>,
+        cancellable: bool,
     ) -> Poll<Result<F::Output, TimedOut>> {
-        // Poll the attempt before touching any timer: an attempt that is ready costs no clock read.
-        if let Poll::Ready(out) = attempt.poll(cx) {
+        // Poll the attempt before touching any timer: an attempt that is ready costs no clock
+        // read. It runs with its call published, for `current()` and for calls nested in it.
+        let cap = self.timing.as_ref().and_then(|t| t.cap);
+        let frame = self.schedule.frame(now, self.anchor, cap);
+        let polled = frame.enter(|| attempt.poll(cx));
+        self.schedule.leave(&frame);
+        if let Poll::Ready(out) = polled {
             self.unwatch();
             return Poll::Ready(Ok(out));
         }
         self.schedule.went_slow();
+        if !cancellable {
+            return Poll::Pending;
+        }
         let kind = match self.schedule.state {
             Phase::Bounding(kind) => kind,
             Phase::Watched(ticket) if watch::still_watched(ticket, cx.waker()) => {
@@ -258,8 +304,8 @@ impl<'p> Call<'p> {
             return None;
         }
         let now = now();
-        let anchor = *self.anchor.get_or_insert(now);
-        let deadline = self.schedule.deadline(anchor);
+        let (anchor, cap) = self.limits(now);
+        let deadline = self.schedule.deadline(anchor, cap);
         let own = policy
             .attempt_timeout()
             .map(|budget| now.checked_add(budget));
@@ -370,9 +416,33 @@ where
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        match ready!(this.call.poll_attempt(this.attempt, cx)) {
+        match ready!(this.call.poll_attempt(this.attempt, cx, true)) {
             Ok(result) => Poll::Ready(result),
             Err(timed_out) => Poll::Ready(Err(E::from(timed_out))),
+        }
+    }
+}
+
+/// One attempt that is never cancelled; see [`Call::attempt_uncancelled`].
+#[doc(hidden)]
+#[pin_project]
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled"]
+pub struct UncancelledAttempt<'c, 'p, F> {
+    #[pin]
+    attempt: F,
+    call: &'c mut Call<'p>,
+}
+
+impl<F: Future> Future for UncancelledAttempt<'_, '_, F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        match ready!(this.call.poll_attempt(this.attempt, cx, false)) {
+            Ok(output) => Poll::Ready(output),
+            Err(_) => unreachable!("an uncancellable attempt is never cancelled"),
         }
     }
 }

@@ -170,10 +170,11 @@ where
             match this.state.as_mut().project() {
                 StateProj::Idle => {
                     call.begin();
+                    call.start_attempt();
                     this.state.set(State::Attempting((this.op)()));
                 }
                 StateProj::Attempting(attempt) => {
-                    let verdict = match ready!(call.poll_attempt(attempt, cx)) {
+                    let verdict = match ready!(call.poll_attempt(attempt, cx, true)) {
                         Ok(Ok(value)) => {
                             call.on_success();
                             this.state.set(State::Idle);
@@ -202,6 +203,7 @@ where
                         this.state.set(State::Idle);
                         return Poll::Ready(Err(give_up(call, reason, this.last)));
                     }
+                    call.start_attempt();
                     this.state.set(State::Attempting((this.op)()));
                 }
             }

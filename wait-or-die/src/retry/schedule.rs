@@ -8,6 +8,7 @@ use std::time::Instant;
 use crate::backoff::next_wait;
 use crate::budget;
 use crate::classify::Action;
+use crate::current::{self, Frame};
 use crate::error::{StopReason, TimedOut};
 use crate::events;
 use crate::policy::Policy;
@@ -29,6 +30,8 @@ pub(crate) struct Schedule<'p, S = ()> {
     /// The number of the attempt running or last run (1-based).
     attempt: u32,
     progress: Progress,
+    /// A call nested in the current attempt retried and gave up.
+    inner_gave_up: bool,
     pub(crate) state: S,
 }
 
@@ -62,6 +65,7 @@ impl<'p, S> Schedule<'p, S> {
             site,
             attempt: 1,
             progress: Progress::Unstarted,
+            inner_gave_up: false,
             state,
         }
     }
@@ -85,12 +89,41 @@ impl<'p, S> Schedule<'p, S> {
         self.attempt
     }
 
-    /// When the total budget started at `anchor` runs out, if there is one.
+    /// When the total budget started at `anchor` runs out, capped by `cap` (the deadline of the
+    /// call this one is nested in), if there is either.
     #[inline]
-    pub(crate) fn deadline(&self, anchor: Instant) -> Option<Instant> {
-        self.policy
+    pub(crate) fn deadline(&self, anchor: Instant, cap: Option<Instant>) -> Option<Instant> {
+        let own = self
+            .policy
             .timeout
-            .and_then(|budget| anchor.checked_add(budget))
+            .and_then(|budget| anchor.checked_add(budget));
+        match (own, cap) {
+            (Some(own), Some(cap)) => Some(own.min(cap)),
+            (own, cap) => own.or(cap),
+        }
+    }
+
+    /// The frame an attempt of this call publishes (see `current.rs`).
+    #[inline]
+    pub(crate) fn frame(
+        &self,
+        clock: fn() -> Instant,
+        anchor: Option<Instant>,
+        cap: Option<Instant>,
+    ) -> Frame {
+        Frame::new(self.site, self.policy, clock, self.attempt, anchor, cap)
+    }
+
+    /// Starts an attempt: no nested call has given up in it yet.
+    #[inline]
+    pub(crate) fn attempt_starts(&mut self) {
+        self.inner_gave_up = false;
+    }
+
+    /// Takes what a frame of the current attempt saw.
+    #[inline]
+    pub(crate) fn leave(&mut self, frame: &Frame) {
+        self.inner_gave_up |= frame.inner_gave_up();
     }
 
     fn max_attempts(&self) -> u32 {
@@ -133,13 +166,13 @@ impl<'p, S> Schedule<'p, S> {
         &mut self,
         failure: Failure<'_>,
         now: Instant,
-        anchor: Instant,
+        (anchor, cap): (Instant, Option<Instant>),
         previous: Duration,
     ) -> Result<Duration, StopReason> {
         self.went_slow();
         let elapsed = now.saturating_duration_since(anchor);
         let max_attempts = self.max_attempts();
-        let deadline = self.deadline(anchor);
+        let deadline = self.deadline(anchor, cap);
         match self.decide(&failure, now, deadline, previous, max_attempts) {
             Ok(wait) => {
                 events::retrying(
@@ -161,12 +194,12 @@ impl<'p, S> Schedule<'p, S> {
     pub(crate) fn begin_retry(
         &mut self,
         now: Instant,
-        anchor: Instant,
+        (anchor, cap): (Instant, Option<Instant>),
         waited: Duration,
         last_error: &dyn Debug,
     ) -> Result<(), StopReason> {
         if self
-            .deadline(anchor)
+            .deadline(anchor, cap)
             .is_some_and(|deadline| now >= deadline)
         {
             self.site.record_waited(waited);
@@ -181,6 +214,10 @@ impl<'p, S> Schedule<'p, S> {
     #[cold]
     fn die(&mut self, reason: StopReason, elapsed: Duration, error: &dyn Debug) -> StopReason {
         self.site.record_died(reason, self.attempt > 1);
+        // A call that could retry and gave up has done the retrying for the call around it.
+        if reason != StopReason::Permanent && self.max_attempts() > 1 {
+            current::mark_inner_gave_up();
+        }
         events::gave_up(
             self.site.name(),
             self.attempt,
@@ -223,6 +260,9 @@ impl<'p, S> Schedule<'p, S> {
             Action::RetryAfter(hint) => hint,
             _ => Duration::ZERO,
         };
+        if self.inner_gave_up && !self.policy.retries_nested() {
+            return Err(StopReason::Nested);
+        }
         if self.attempt >= max_attempts {
             return Err(if by_attempt_timeout {
                 StopReason::AttemptTimedOut
@@ -313,15 +353,16 @@ mod tests {
         let p = policy(2, None);
         let t0 = Instant::now();
         let mut s = Schedule::start(&SITE, &p, ());
-        let first = s.on_failure(err(), t0, t0, Duration::ZERO);
+        let first = s.on_failure(err(), t0, (t0, None), Duration::ZERO);
         assert_eq!(first, Ok(Duration::from_millis(100)));
         assert_eq!(s.attempt(), 1, "a retry counts once it starts");
-        s.begin_retry(t0, t0, first.unwrap(), &"e").unwrap();
-        let second = s.on_failure(err(), t0, t0, first.unwrap());
+        s.begin_retry(t0, (t0, None), first.unwrap(), &"e").unwrap();
+        let second = s.on_failure(err(), t0, (t0, None), first.unwrap());
         assert_eq!(second, Ok(Duration::from_millis(200)));
-        s.begin_retry(t0, t0, second.unwrap(), &"e").unwrap();
+        s.begin_retry(t0, (t0, None), second.unwrap(), &"e")
+            .unwrap();
         assert_eq!(
-            s.on_failure(err(), t0, t0, second.unwrap()),
+            s.on_failure(err(), t0, (t0, None), second.unwrap()),
             Err(StopReason::Exhausted)
         );
         assert_eq!(s.attempt(), 3);
@@ -332,18 +373,18 @@ mod tests {
         let p = policy(10, Some(250));
         let t0 = Instant::now();
         let mut s = Schedule::start(&SITE, &p, ());
-        let wait = s.on_failure(err(), t0, t0, Duration::ZERO).unwrap();
+        let wait = s.on_failure(err(), t0, (t0, None), Duration::ZERO).unwrap();
         // The wait was chosen to end before the deadline, but the timer fired late.
         let woke = t0 + Duration::from_millis(250);
         assert_eq!(
-            s.begin_retry(woke, t0, wait, &"e"),
+            s.begin_retry(woke, (t0, None), wait, &"e"),
             Err(StopReason::Deadline)
         );
         assert_eq!(s.attempt(), 1);
         let before = t0 + Duration::from_millis(249);
         let mut s = Schedule::start(&SITE, &p, ());
-        s.on_failure(err(), t0, t0, Duration::ZERO).unwrap();
-        assert_eq!(s.begin_retry(before, t0, wait, &"e"), Ok(()));
+        s.on_failure(err(), t0, (t0, None), Duration::ZERO).unwrap();
+        assert_eq!(s.begin_retry(before, (t0, None), wait, &"e"), Ok(()));
         assert_eq!(s.attempt(), 2);
     }
 
@@ -352,12 +393,12 @@ mod tests {
         let p = policy(10, Some(250));
         let t0 = Instant::now();
         let mut s = Schedule::start(&SITE, &p, ());
-        let first = s.on_failure(err(), t0, t0, Duration::ZERO).unwrap();
+        let first = s.on_failure(err(), t0, (t0, None), Duration::ZERO).unwrap();
         // 100 ms later, a 200 ms wait would end at 300 ms > 250 ms.
         let t1 = t0 + Duration::from_millis(100);
-        s.begin_retry(t1, t0, first, &"e").unwrap();
+        s.begin_retry(t1, (t0, None), first, &"e").unwrap();
         assert_eq!(
-            s.on_failure(err(), t1, t0, first),
+            s.on_failure(err(), t1, (t0, None), first),
             Err(StopReason::Deadline)
         );
     }
@@ -369,7 +410,10 @@ mod tests {
         let hint = Duration::from_secs(2);
         let now = Instant::now();
         let failure = Failure::error(Action::RetryAfter(hint), &"e");
-        assert_eq!(s.on_failure(failure, now, now, Duration::ZERO), Ok(hint));
+        assert_eq!(
+            s.on_failure(failure, now, (now, None), Duration::ZERO),
+            Ok(hint)
+        );
     }
 
     #[test]
@@ -379,13 +423,18 @@ mod tests {
         let mut s = Schedule::start(&SITE, &p, ());
         let die = Failure::error(Action::Die, &"e");
         assert_eq!(
-            s.on_failure(die, t0, t0, Duration::ZERO),
+            s.on_failure(die, t0, (t0, None), Duration::ZERO),
             Err(StopReason::Permanent)
         );
         let mut s = Schedule::start(&SITE, &p, ());
         let cancelled = TimedOut::deadline();
         assert_eq!(
-            s.on_failure(Failure::timed_out(&cancelled), t0, t0, Duration::ZERO),
+            s.on_failure(
+                Failure::timed_out(&cancelled),
+                t0,
+                (t0, None),
+                Duration::ZERO
+            ),
             Err(StopReason::Deadline)
         );
     }
@@ -397,7 +446,7 @@ mod tests {
         let now = Instant::now();
         let cut = TimedOut::attempt();
         assert_eq!(
-            s.on_failure(Failure::timed_out(&cut), now, now, Duration::ZERO),
+            s.on_failure(Failure::timed_out(&cut), now, (now, None), Duration::ZERO),
             Err(StopReason::AttemptTimedOut)
         );
     }
