@@ -23,7 +23,9 @@
 //! | an attempt succeeds | `Ok(value)` |
 //! | an error classified as permanent ([`Action::Die`]) | that error, at once |
 //! | `max_retries` retries used (`max_retries = 10` → up to 11 attempts) | the last error |
-//! | the next wait would cross `timeout` | the last error, at once |
+//! | the next wait would cross `timeout`, or a wait ended past it | the last error, at once |
+//! | the retry budget refuses the retry ([`StopReason::BudgetExhausted`]) | the last error, at once |
+//! | a call nested in the attempt retried and gave up ([`StopReason::Nested`]) | that error, at once |
 //! | (async) `timeout` runs out while an attempt is in flight | the attempt is dropped; a [`TimedOut`] converted into the error type |
 //! | the attempt panics | the panic propagates; it is never retried |
 //!
@@ -54,6 +56,21 @@
 //! [`RetryError`] saying which rule stopped the call. [`Backoff`] is the wait schedule as an
 //! iterator. [`stats::sites`] lists every call site with its counters, and [`testing`] switches
 //! waits off in a service's own tests.
+//!
+//! # The system around the call
+//! Every site has a retry budget, on by default: within 10 s, retries may reach 20 % of calls
+//! plus 10 per second, so a lone caller keeps all its retries and a fleet in an outage adds at
+//! most about a fifth more load ([`BudgetPolicy`]). An annotated call made inside another's
+//! attempt is nested: it never outlives the outer call, and when it gives up after retrying the
+//! outer call does not retry again. Inside an attempt, [`current`] gives the call's site,
+//! attempt number and time left.
+//!
+//! # Never on a thread that serves others
+//! A blocking retry sleeps on the thread it runs on. Never annotate a plain `fn` that runs on a
+//! thread serving other clients (a socket's I/O thread, an event loop, a runtime worker): one
+//! failing peer would stall everyone for the whole wait. On such a thread, fail fast and let
+//! the client (or an async task of its own) retry; the gateway example drops a reply to a peer
+//! whose queue is full rather than retrying it on its router thread.
 //!
 //! # Observability
 //! Each retry logs a WARN event, a call that gives up an ERROR (with `reason`), and a call that
