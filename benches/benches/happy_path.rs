@@ -1,10 +1,20 @@
 //! The cost of a retry wrapper when the first attempt succeeds, side by side with the bare call
 //! and the crates users would pick instead. One group per flavour, so ratios come from one run.
+//!
+//! The `happy_path_pending_*` groups time the realistic case, an attempt that is Pending once
+//! before it succeeds (as any attempt doing I/O is), on a current-thread runtime and on a
+//! 2-worker multi-thread runtime. Their measured loop runs inside a task spawned on the runtime
+//! and times itself there, so on the multi-thread runtime a worker thread polls every call, with
+//! its own timer and scheduler handles, as in a server (`block_on` would poll on the bench
+//! thread instead).
 
+use std::future::Future;
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use backon::{BlockingRetryable, Retryable};
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use tokio::runtime::Runtime;
 use wait_or_die::{retry, retry_blocking};
 use wait_or_die_benches::*;
@@ -64,6 +74,87 @@ fn happy_path_async(c: &mut Criterion) {
     g.finish();
 }
 
+/// Workers of the multi-thread runtime in the `happy_path_pending_multi_thread` group.
+const WORKERS: usize = 2;
+
+fn multi_thread() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(WORKERS)
+        .enable_time()
+        .build()
+        .expect("runtime")
+}
+
+/// Runs `iters` calls in one task spawned on `rt` and returns the time the task measured.
+///
+/// Spawning and joining the task happen outside the timed span, so they do not count.
+fn on_worker<F, Fut>(rt: &Runtime, call: F, iters: u64) -> Duration
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: Future + Send,
+{
+    rt.block_on(async move {
+        tokio::spawn(async move {
+            let start = Instant::now();
+            for _ in 0..iters {
+                black_box(call().await);
+            }
+            start.elapsed()
+        })
+        .await
+        .expect("the measured task panicked")
+    })
+}
+
+fn bench_on_worker<F, Fut>(g: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime, name: &str, call: F)
+where
+    F: Fn() -> Fut + Copy + Send + 'static,
+    Fut: Future + Send,
+{
+    g.bench_function(name, |b| b.iter_custom(|iters| on_worker(rt, call, iters)));
+}
+
+/// Every peer around an attempt that is Pending once, plus the ready bare call for reference.
+fn pending_group(c: &mut Criterion, name: &str, rt: &Runtime) {
+    let mut g = c.benchmark_group(name);
+    bench_on_worker(&mut g, rt, "bare_ready", op);
+    bench_on_worker(&mut g, rt, "bare", op_pending);
+    bench_on_worker(&mut g, rt, "wait_or_die_seed", seed_annotated_pending);
+    bench_on_worker(
+        &mut g,
+        rt,
+        "wait_or_die_no_timeout",
+        seed_annotated_pending_no_timeout,
+    );
+    bench_on_worker(&mut g, rt, "wait_or_die_engine_api", || {
+        retry(&SEED_POLICY, op_pending)
+    });
+    bench_on_worker(&mut g, rt, "tokio_timeout_30s", || {
+        tokio::time::timeout(TIMEOUT, op_pending())
+    });
+    bench_on_worker(&mut g, rt, "backon", || op_pending.retry(backon_builder()));
+    bench_on_worker(&mut g, rt, "tokio_retry", || {
+        tokio_retry::Retry::start(tokio_retry_strategy(), op_pending)
+    });
+    bench_on_worker(&mut g, rt, "backoff", || {
+        backoff::future::retry(backoff_policy(), || async {
+            op_pending().await.map_err(backoff::Error::transient)
+        })
+    });
+    bench_on_worker(&mut g, rt, "tryhard", || {
+        tryhard::retry_fn(op_pending).with_config(tryhard_config())
+    });
+    g.finish();
+}
+
+fn happy_path_pending_current_thread(c: &mut Criterion) {
+    pending_group(c, "happy_path_pending_current_thread", &current_thread());
+}
+
+fn happy_path_pending_multi_thread(c: &mut Criterion) {
+    pending_group(c, "happy_path_pending_multi_thread", &multi_thread());
+}
+
 fn happy_path_blocking(c: &mut Criterion) {
     let mut g = c.benchmark_group("happy_path_blocking");
     g.bench_function("bare", |b| b.iter(|| black_box(op_blocking())));
@@ -86,5 +177,11 @@ fn happy_path_blocking(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, happy_path_async, happy_path_blocking);
+criterion_group!(
+    benches,
+    happy_path_pending_current_thread,
+    happy_path_pending_multi_thread,
+    happy_path_async,
+    happy_path_blocking
+);
 criterion_main!(benches);

@@ -4,8 +4,11 @@
 //! waits from 0.5 s doubling up to 5 s. Only wait-or-die and `tokio::time::timeout` enforce the
 //! 30 s total budget; the peers have no such setting.
 
+use std::future::Future;
 use std::hint::black_box;
 use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use wait_or_die::{wait_or_die, Policy};
@@ -31,6 +34,37 @@ pub fn op_blocking() -> Result<u64, io::Error> {
     Ok(black_box(1))
 }
 
+/// A future that is Pending on its first poll and ready on the second: one trip through the
+/// scheduler, as an attempt that waits on I/O makes at least once.
+///
+/// It wakes itself before returning Pending, so it costs one reschedule and no timer or I/O
+/// driver, and always exactly one (unlike `tokio::task::yield_now`, which defers its wake to
+/// the runtime's next park).
+#[derive(Debug, Default)]
+pub struct YieldOnce {
+    yielded: bool,
+}
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// The bare operation of the realistic happy path: Pending once, then `Ok`.
+#[inline(never)]
+pub async fn op_pending() -> Result<u64, io::Error> {
+    YieldOnce::default().await;
+    Ok(black_box(1))
+}
+
 /// The seed's full annotation.
 #[wait_or_die(timeout = 30, max_retries = 10, initial_wait = 0.5, max_wait = 5.0)]
 pub async fn seed_annotated() -> Result<u64, io::Error> {
@@ -41,6 +75,18 @@ pub async fn seed_annotated() -> Result<u64, io::Error> {
 #[wait_or_die(timeout = "none", max_retries = 10, initial_wait = 0.5, max_wait = 5.0)]
 pub async fn seed_annotated_no_timeout() -> Result<u64, io::Error> {
     op().await
+}
+
+/// The seed's full annotation around an attempt that is Pending once.
+#[wait_or_die(timeout = 30, max_retries = 10, initial_wait = 0.5, max_wait = 5.0)]
+pub async fn seed_annotated_pending() -> Result<u64, io::Error> {
+    op_pending().await
+}
+
+/// The seed's annotation without a total budget, around an attempt that is Pending once.
+#[wait_or_die(timeout = "none", max_retries = 10, initial_wait = 0.5, max_wait = 5.0)]
+pub async fn seed_annotated_pending_no_timeout() -> Result<u64, io::Error> {
+    op_pending().await
 }
 
 /// The seed's blocking annotation.

@@ -1,0 +1,196 @@
+//! The simulated dependency: a server of finite capacity with a bounded FIFO queue, a scripted
+//! outage and injected failures, on tokio's paused clock.
+//!
+//! The model, chosen to be the simplest one in which retries can hold a server down:
+//! - It serves at most `capacity_per_s` requests a second, first come first served, in 1 ms
+//!   ticks (tokio's timer resolution). Unused capacity is not saved up while the queue is empty.
+//! - A request that finds `queue_limit` requests waiting is refused at once (`Overloaded`, a 503).
+//! - While down, every request is refused at once and costs no capacity (`Refused`, a refused
+//!   connection); requests still queued when it goes down are refused as well.
+//! - A served request fails with probability `failure_rate` (`Failed`); it used capacity either way.
+//! - A client waits [`ATTEMPT_TIMEOUT`] for its reply (`TimedOut`), as the seed's `RCVTIMEO`. The
+//!   server cannot tell that a client left: it still serves the stale request and wastes the
+//!   capacity. With a queue longer than the client's timeout, an overloaded server serves only
+//!   requests nobody waits for, which is how a retry storm outlives the fault that started it.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::ops::Range;
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tokio::sync::{oneshot, Notify};
+use tokio::time::{sleep_until, timeout, Instant};
+
+/// How long a client waits for one reply before it gives the attempt up.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The server's scheduling step: tokio's timers fire on whole milliseconds.
+const TICK: Duration = Duration::from_millis(1);
+
+/// Why one attempt at the dependency failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SimError {
+    /// The dependency is down: refused at once.
+    Refused,
+    /// The queue was full: refused at once.
+    Overloaded,
+    /// Served, and failed (an injected transient failure).
+    Failed,
+    /// No reply within [`ATTEMPT_TIMEOUT`].
+    TimedOut,
+    /// The retry layer gave up with no error of the attempt's own (its deadline ran out).
+    Deadline,
+}
+
+/// What the dependency is like during one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DependencyConfig {
+    /// Requests served per second at most.
+    pub capacity_per_s: f64,
+    /// Requests waiting at most; one more is refused.
+    pub queue_limit: usize,
+    /// Probability that a served request fails.
+    pub failure_rate: f64,
+    /// When it is down, from the start of the run (empty for never).
+    pub outage: Range<Duration>,
+}
+
+/// What the dependency saw during one run.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DependencyStats {
+    /// Attempts that reached it in each second of the run, refused ones included.
+    pub arrived_per_s: Vec<u64>,
+    /// Requests served (succeeded or failed), stale ones included.
+    pub served: u64,
+    /// Served requests whose client had already stopped waiting.
+    pub wasted: u64,
+    /// Requests refused because it was down.
+    pub refused: u64,
+    /// Requests refused because the queue was full.
+    pub overloaded: u64,
+    /// Served requests that failed by injection.
+    pub failed: u64,
+}
+
+type Reply = oneshot::Sender<Result<(), SimError>>;
+
+/// The simulated server; see the module docs for its model.
+pub struct Dependency {
+    config: DependencyConfig,
+    start: Instant,
+    state: RefCell<State>,
+    work: Notify,
+}
+
+struct State {
+    queue: VecDeque<Reply>,
+    rng: StdRng,
+    stats: DependencyStats,
+}
+
+impl Dependency {
+    /// A dependency whose clock starts at `start`, failing requests from `seed`'s random stream.
+    pub fn new(config: DependencyConfig, start: Instant, seed: u64) -> Self {
+        Dependency {
+            config,
+            start,
+            state: RefCell::new(State {
+                queue: VecDeque::new(),
+                rng: StdRng::seed_from_u64(seed),
+                stats: DependencyStats::default(),
+            }),
+            work: Notify::new(),
+        }
+    }
+
+    /// A copy of what it saw so far.
+    pub fn stats(&self) -> DependencyStats {
+        self.state.borrow().stats.clone()
+    }
+
+    /// One attempt: sends a request and waits for its reply.
+    pub async fn request(&self) -> Result<(), SimError> {
+        let reply = self.enqueue()?;
+        match timeout(ATTEMPT_TIMEOUT, reply).await {
+            Ok(Ok(outcome)) => outcome,
+            // The server answers every request it takes; a dropped one counts as refused.
+            Ok(Err(_)) => Err(SimError::Refused),
+            Err(_) => Err(SimError::TimedOut),
+        }
+    }
+
+    /// Serves the queue for ever; the run drops this task when its calls are done.
+    pub async fn serve(&self) {
+        let per_tick = self.config.capacity_per_s * TICK.as_secs_f64();
+        loop {
+            if self.state.borrow().queue.is_empty() {
+                self.work.notified().await;
+            }
+            let mut credit = 0.0;
+            let mut next = Instant::now();
+            while !self.state.borrow().queue.is_empty() {
+                next += TICK;
+                sleep_until(next).await;
+                credit = self.serve_tick(credit + per_tick);
+            }
+        }
+    }
+
+    fn now(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    fn enqueue(&self) -> Result<oneshot::Receiver<Result<(), SimError>>, SimError> {
+        let now = self.now();
+        let mut state = self.state.borrow_mut();
+        let second = now.as_secs() as usize;
+        let arrived = &mut state.stats.arrived_per_s;
+        if arrived.len() <= second {
+            arrived.resize(second + 1, 0);
+        }
+        arrived[second] += 1;
+        if self.config.outage.contains(&now) {
+            state.stats.refused += 1;
+            return Err(SimError::Refused);
+        }
+        if state.queue.len() >= self.config.queue_limit {
+            state.stats.overloaded += 1;
+            return Err(SimError::Overloaded);
+        }
+        let (reply, receiver) = oneshot::channel();
+        state.queue.push_back(reply);
+        self.work.notify_one();
+        Ok(receiver)
+    }
+
+    /// Answers as many queued requests as `credit` allows; returns the credit left.
+    fn serve_tick(&self, mut credit: f64) -> f64 {
+        let down = self.config.outage.contains(&self.now());
+        let mut state = self.state.borrow_mut();
+        let State { queue, rng, stats } = &mut *state;
+        while down || credit >= 1.0 {
+            let Some(reply) = queue.pop_front() else {
+                break;
+            };
+            if down {
+                stats.refused += 1;
+                let _ = reply.send(Err(SimError::Refused));
+                continue;
+            }
+            credit -= 1.0;
+            stats.served += 1;
+            let outcome = if rng.random_bool(self.config.failure_rate) {
+                stats.failed += 1;
+                Err(SimError::Failed)
+            } else {
+                Ok(())
+            };
+            if reply.send(outcome).is_err() {
+                stats.wasted += 1;
+            }
+        }
+        credit
+    }
+}

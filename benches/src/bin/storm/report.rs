@@ -1,0 +1,107 @@
+//! The storm's results as markdown tables, one per scenario.
+
+use std::fmt::Write;
+
+use crate::contender::Kind;
+use crate::scenarios::{Metastable, Totals, FAILURE_RATES_PCT, METASTABLE_OUTAGE};
+
+/// (a): one row per contender.
+pub fn outage(rows: &[(Kind, Totals)]) -> String {
+    let mut md = String::from(
+        "| contender | calls | attempts at the dependency | amplification (attempts ÷ calls) | mean call duration (s) |\n\
+         |---|---:|---:|---:|---:|\n",
+    );
+    for (kind, t) in rows {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {:.3} | {:.2} |",
+            kind.label(),
+            t.calls,
+            t.attempts,
+            t.amplification(),
+            t.mean_took_s()
+        );
+    }
+    md
+}
+
+/// (b): amplification and success rate, one row per failure rate, one column per contender.
+pub fn failure_rate(columns: &[(Kind, Vec<Totals>)]) -> String {
+    let mut md = String::new();
+    let header = |md: &mut String, what: &str| {
+        let _ = write!(md, "| {what} |");
+        for (kind, _) in columns {
+            let _ = write!(md, " {} |", kind.label());
+        }
+        md.push_str("\n|---:|");
+        md.push_str(&"---:|".repeat(columns.len()));
+        md.push('\n');
+    };
+    let body = |md: &mut String, cell: &dyn Fn(&Totals) -> String| {
+        for (i, pct) in FAILURE_RATES_PCT.iter().enumerate() {
+            let _ = write!(md, "| {pct} % |");
+            for (_, totals) in columns {
+                let _ = write!(md, " {} |", cell(&totals[i]));
+            }
+            md.push('\n');
+        }
+    };
+    md.push_str("Amplification (attempts ÷ calls):\n\n");
+    header(&mut md, "failure rate");
+    body(&mut md, &|t| format!("{:.3}", t.amplification()));
+    md.push_str("\nSuccess rate of calls:\n\n");
+    header(&mut md, "failure rate");
+    body(&mut md, &|t| format!("{:.3} %", 100.0 * t.success()));
+    md
+}
+
+/// (c): one row per contender.
+pub fn nested(rows: &[(Kind, Totals)]) -> String {
+    let mut md = String::from(
+        "| contender | top-level calls | attempts at the dependency | per top-level call | mean call duration (s) |\n\
+         |---|---:|---:|---:|---:|\n",
+    );
+    for (kind, t) in rows {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {:.2} | {:.2} |",
+            kind.label(),
+            t.calls,
+            t.attempts,
+            t.amplification(),
+            t.mean_took_s()
+        );
+    }
+    md
+}
+
+/// Seconds at the end of (d) over which the lingering load is averaged.
+const LAST_SECONDS: usize = 10;
+
+/// (d): one row per contender.
+pub fn metastable(rows: &[(Kind, Metastable)]) -> String {
+    let mut md = format!(
+        "| contender | recovered after the fault (s) | success of calls after the fault | attempts ÷ calls after the fault | load in the last {LAST_SECONDS} s (× capacity) |\n\
+         |---|---:|---:|---:|---:|\n"
+    );
+    let after_fault = METASTABLE_OUTAGE.end.as_secs();
+    for (kind, m) in rows {
+        let recovered = match m.recovery_s {
+            Some(s) => s.to_string(),
+            None => {
+                let measured = m.seconds.len() as u64 - after_fault;
+                format!("not within {measured}")
+            }
+        };
+        let last = &m.seconds[m.seconds.len().saturating_sub(LAST_SECONDS)..];
+        let load = last.iter().map(|s| s.load).sum::<f64>() / last.len().max(1) as f64;
+        let _ = writeln!(
+            md,
+            "| {} | {recovered} | {:.2} % | {:.3} | {load:.2} |",
+            kind.label(),
+            100.0 * m.after.success(),
+            m.after.amplification(),
+        );
+    }
+    md
+}
