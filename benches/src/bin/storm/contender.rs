@@ -84,7 +84,7 @@ impl Kind {
 
     /// A fresh contender for one run named `run`, with `layers` nested retry layers.
     ///
-    /// wait-or-die keeps per-site state (statistics, and soon the retry budget) in its `Site`, so
+    /// wait-or-die keeps per-site state (statistics and the retry budget) in its `Site`, so
     /// each run gets new sites, one per layer as three annotated functions would have, and no
     /// state leaks from one run into the next within this process.
     pub fn build(self, run: &str, layers: usize) -> Box<dyn Contender> {
@@ -100,13 +100,10 @@ impl Kind {
     }
 }
 
-/// The one switch of the "budget off" contender: the default policy without a retry budget.
-///
-/// The retry budget does not exist yet, so today this is the default policy and both
-/// wait-or-die contenders behave the same. When it lands, this becomes
-/// `DEFAULT_POLICY.to_builder().no_budget().build_const()` (`PolicyBuilder::no_budget()`).
+/// The one switch of the "budget off" contender: the default policy with its retry budget
+/// turned off by `PolicyBuilder::no_budget()`.
 fn budget_off_policy() -> Policy {
-    DEFAULT_POLICY
+    DEFAULT_POLICY.to_builder().no_budget().build_const()
 }
 
 /// One attempt, never retried.
