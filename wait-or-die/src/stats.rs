@@ -17,13 +17,11 @@ use crate::error::StopReason;
 use crate::units;
 use counter::ShardedCounters;
 
-/// The per-call counters a successful call writes, as indices into [`Site::per_call`].
-/// A call whose first attempt was ready and succeeded at once.
-const FAST_OK: usize = 0;
-/// A call that had to wait: its first attempt was pending, or failed.
-const SLOW_CALL: usize = 1;
-/// A slow call whose first attempt succeeded (it was pending, not failed).
-const SLOW_OK: usize = 2;
+/// The per-call counters, as indices into [`Site::per_call`]: each call writes one of them once.
+/// A call whose first attempt succeeded (ready at once, or pending first).
+const FIRST_OK: usize = 0;
+/// A call whose first attempt failed, or that was dropped before it ended.
+const OTHER_CALL: usize = 1;
 
 /// The site that calls of [`retry`](crate::retry) and [`retry_blocking`](crate::retry_blocking)
 /// count into unless given their own with `.site(..)`.
@@ -49,8 +47,8 @@ crate::register_site!(ANONYMOUS_SITE);
 #[derive(Debug)]
 pub struct Site {
     name: &'static str,
-    /// Indexed by [`FAST_OK`], [`SLOW_CALL`] and [`SLOW_OK`].
-    per_call: ShardedCounters<3>,
+    /// Indexed by [`FIRST_OK`] and [`OTHER_CALL`].
+    per_call: ShardedCounters<2>,
     retries: AtomicU64,
     retried_calls: AtomicU64,
     recovered: AtomicU64,
@@ -102,14 +100,14 @@ impl Site {
     /// assert_eq!(SITE.snapshot().calls, 0);
     /// ```
     pub fn snapshot(&self) -> SiteStats {
-        let fast_ok = self.per_call.get(FAST_OK);
-        let calls = fast_ok.wrapping_add(self.per_call.get(SLOW_CALL));
+        let first_ok = self.per_call.get(FIRST_OK);
+        let calls = first_ok.wrapping_add(self.per_call.get(OTHER_CALL));
         let retries = self.retries.load(Relaxed);
         let died = |reason: StopReason| self.died[reason.index()].load(Relaxed);
         SiteStats {
             name: self.name,
             calls,
-            ok: fast_ok.wrapping_add(self.per_call.get(SLOW_OK)),
+            ok: first_ok,
             attempts: calls.saturating_add(retries),
             retries,
             retried_calls: self.retried_calls.load(Relaxed),
@@ -126,11 +124,11 @@ impl Site {
         }
     }
 
-    /// Calls made so far: those that ended at once plus those that had to wait.
+    /// Calls made so far: those whose first attempt succeeded, plus those whose first failed or that were dropped.
     pub(crate) fn calls(&self) -> u64 {
         self.per_call
-            .get(FAST_OK)
-            .wrapping_add(self.per_call.get(SLOW_CALL))
+            .get(FIRST_OK)
+            .wrapping_add(self.per_call.get(OTHER_CALL))
     }
 
     /// The site's own retry budget.
@@ -150,22 +148,16 @@ impl Site {
         self.budget.level(std::time::Instant::now(), self.calls())
     }
 
-    /// A call whose first attempt succeeded without waiting: the whole cost of the happy path.
+    /// A call whose first attempt succeeded: the whole cost of the happy path, also when the
+    /// attempt was pending first.
     #[inline]
-    pub(crate) fn record_fast_ok(&self) {
-        self.per_call.increment(FAST_OK);
+    pub(crate) fn record_first_ok(&self) {
+        self.per_call.increment(FIRST_OK);
     }
 
-    /// A call that has to wait (its first attempt is pending, or failed).
-    #[inline]
-    pub(crate) fn record_slow_call(&self) {
-        self.per_call.increment(SLOW_CALL);
-    }
-
-    /// A slow call whose first attempt succeeded.
-    #[inline]
-    pub(crate) fn record_slow_ok(&self) {
-        self.per_call.increment(SLOW_OK);
+    /// A call whose first attempt failed, or that was dropped before it ended.
+    pub(crate) fn record_other_call(&self) {
+        self.per_call.increment(OTHER_CALL);
     }
 
     /// A retry whose attempt starts now, after `waited`.
@@ -211,7 +203,7 @@ impl Site {
 pub struct SiteStats {
     /// The site's name.
     pub name: &'static str,
-    /// Calls made (a call is counted once it ends, or once it first has to wait).
+    /// Calls made (a call is counted once it ends, or once its first attempt fails).
     pub calls: u64,
     /// Calls whose first attempt succeeded.
     pub ok: u64,
@@ -321,17 +313,16 @@ mod tests {
     #[test]
     fn snapshot_derives_calls_attempts_and_rate() {
         let site = Site::new("t");
-        site.record_fast_ok();
-        site.record_slow_call();
-        site.record_slow_ok();
-        site.record_slow_call();
+        site.record_first_ok();
+        site.record_first_ok();
+        site.record_other_call();
         site.record_retry(true, Duration::from_millis(5));
         site.record_retry(false, Duration::from_millis(7));
         site.record_recovered();
-        site.record_slow_call();
+        site.record_other_call();
         site.record_retry(true, Duration::from_millis(1));
         site.record_died(StopReason::Permanent, true);
-        site.record_slow_call();
+        site.record_other_call();
         site.record_cancelled(Duration::from_millis(3));
         let s = site.snapshot();
         assert_eq!((s.calls, s.ok), (5, 2));

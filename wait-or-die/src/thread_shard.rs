@@ -14,11 +14,19 @@ pub(crate) const NONE: usize = usize::MAX;
 /// Numbers given back by exited threads, and the next never-used one.
 static FREE: Mutex<(Vec<usize>, usize)> = Mutex::new((Vec::new(), 0));
 
-struct ThreadShard(Cell<usize>);
+thread_local! {
+    /// This thread's number: a plain cell, so that reading it costs no destructor check.
+    static SHARD: Cell<usize> = const { Cell::new(NONE) };
+    /// Gives the number back when the thread exits; touched once, when the number is taken.
+    static RELEASE: Release = const { Release };
+}
 
-impl Drop for ThreadShard {
+struct Release;
+
+impl Drop for Release {
     fn drop(&mut self) {
-        let shard = self.0.get();
+        // `SHARD` has no destructor, so it is still readable while `RELEASE` is destroyed.
+        let shard = SHARD.with(|s| s.replace(NONE));
         if shard != NONE {
             let mut free = FREE.lock().unwrap_or_else(PoisonError::into_inner);
             free.0.push(shard);
@@ -26,23 +34,25 @@ impl Drop for ThreadShard {
     }
 }
 
-thread_local! {
-    static SHARD: ThreadShard = const { ThreadShard(Cell::new(NONE)) };
-}
-
 /// This thread's number, or [`NONE`] while its thread-locals are being destroyed.
 #[inline]
 pub(crate) fn current() -> usize {
-    SHARD
-        .try_with(|s| match s.0.get() {
-            NONE => {
-                let shard = take();
-                s.0.set(shard);
-                shard
-            }
-            shard => shard,
-        })
-        .unwrap_or(NONE)
+    match SHARD.with(Cell::get) {
+        NONE => assign(),
+        shard => shard,
+    }
+}
+
+/// Takes a number for this thread, unless its thread-locals are being destroyed.
+#[cold]
+fn assign() -> usize {
+    // Registering the release fails once destruction has begun: then the thread gets none.
+    if RELEASE.try_with(|_| ()).is_err() {
+        return NONE;
+    }
+    let shard = take();
+    SHARD.with(|s| s.set(shard));
+    shard
 }
 
 #[cold]

@@ -275,7 +275,6 @@ impl<'p> Call<'p> {
             self.unwatch();
             return Poll::Ready(Ok(out));
         }
-        self.schedule.went_slow();
         if !cancellable {
             return Poll::Pending;
         }

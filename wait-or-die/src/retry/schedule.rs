@@ -40,10 +40,10 @@ pub(crate) struct Schedule<'p, S = ()> {
 enum Progress {
     /// A future not polled yet: nothing to count if it is dropped.
     Unstarted,
-    /// Running its first attempt, not counted yet: a success now costs one increment.
+    /// Running its first attempt, not counted yet: a success costs one increment.
     Fast,
-    /// Counted as a call that had to wait (pending or failed); it ends later.
-    Slow,
+    /// Counted as a call whose first attempt failed; it ends later.
+    Failed,
     /// Ended and counted by its outcome.
     Done,
 }
@@ -131,12 +131,11 @@ impl<'p, S> Schedule<'p, S> {
         testing::max_attempts().map_or(allowed, |cap| cap.min(allowed))
     }
 
-    /// Counts the call as one that has to wait: its attempt is pending, or failed.
-    #[inline]
-    pub(crate) fn went_slow(&mut self) {
+    /// Counts the call as one whose first attempt failed.
+    fn failed(&mut self) {
         if self.progress == Progress::Fast {
-            self.progress = Progress::Slow;
-            self.site.record_slow_call();
+            self.progress = Progress::Failed;
+            self.site.record_other_call();
         }
     }
 
@@ -151,10 +150,8 @@ impl<'p, S> Schedule<'p, S> {
                 self.max_attempts(),
                 elapsed(),
             );
-        } else if self.progress == Progress::Fast {
-            self.site.record_fast_ok();
         } else {
-            self.site.record_slow_ok();
+            self.site.record_first_ok();
         }
         self.progress = Progress::Done;
     }
@@ -169,7 +166,7 @@ impl<'p, S> Schedule<'p, S> {
         (anchor, cap): (Instant, Option<Instant>),
         previous: Duration,
     ) -> Result<Duration, StopReason> {
-        self.went_slow();
+        self.failed();
         let elapsed = now.saturating_duration_since(anchor);
         let max_attempts = self.max_attempts();
         let deadline = self.deadline(anchor, cap);
@@ -235,8 +232,8 @@ impl<'p, S> Schedule<'p, S> {
     pub(crate) fn on_drop(&mut self, waited: impl FnOnce() -> Duration) {
         match self.progress {
             Progress::Unstarted | Progress::Done => return,
-            Progress::Fast => self.site.record_slow_call(),
-            Progress::Slow => {}
+            Progress::Fast => self.site.record_other_call(),
+            Progress::Failed => {}
         }
         self.site.record_cancelled(waited());
         self.progress = Progress::Done;
