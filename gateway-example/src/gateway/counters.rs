@@ -39,6 +39,8 @@ counters! {
     unauthorized: "Requests refused for a missing, forged or stale signature.",
     replies_dropped: "Replies dropped on purpose by transport fault injection.",
     replies_unroutable: "Replies whose client had gone (a Lazy Pirate client that reconnected).",
+    replies_peer_full: "Replies dropped because their client's queue was full (it sends without reading).",
+    refused_busy: "Requests refused at the socket because their client already had too many in flight.",
 }
 
 impl Counters {

@@ -21,6 +21,7 @@ pub use recovery::{sweep_forever, RecoveryReport};
 
 use crate::execution::{EXECUTION_POLICY, SOCKET_POLICY};
 use crate::journal::Journal;
+use crate::log_limit::LogLimiter;
 use crate::protocol::{parse_request, ErrorCode, ProtocolError, Reply, Request};
 use crate::security::{SharedKey, DEFAULT_SIGNATURE_WINDOW};
 use crate::terminal::Terminal;
@@ -70,6 +71,8 @@ pub struct Gateway {
     in_flight: InFlight,
     counters: Counters,
     config: GatewayConfig,
+    unauthorized_log: LogLimiter,
+    refused_log: LogLimiter,
 }
 
 impl Gateway {
@@ -85,6 +88,8 @@ impl Gateway {
             in_flight: InFlight::default(),
             counters: Counters::default(),
             config,
+            unauthorized_log: LogLimiter::default(),
+            refused_log: LogLimiter::default(),
         })
     }
 
@@ -111,7 +116,9 @@ impl Gateway {
             let now = crate::clock::unix_ms();
             if let Err(error) = key.verify(body, signature, now, self.config.signature_window) {
                 Counters::bump(&self.counters.unauthorized);
-                tracing::warn!(%error, bytes = body.len(), "refused request: bad signature");
+                if let Some(suppressed) = self.unauthorized_log.check_now() {
+                    tracing::warn!(%error, suppressed, "refused request: bad signature");
+                }
                 return Reply::failure(None, ErrorCode::UNAUTHORIZED, error.to_string(), false);
             }
         }
@@ -135,7 +142,9 @@ impl Gateway {
 
     fn refuse(&self, req_id: Option<uuid::Uuid>, error: ProtocolError) -> Reply {
         Counters::bump(&self.counters.bad_requests);
-        tracing::debug!(%error, "refused request");
+        if let Some(suppressed) = self.refused_log.check_now() {
+            tracing::debug!(%error, suppressed, "refused request");
+        }
         Reply::failure(req_id, error.code(), error.to_string(), false)
     }
 }

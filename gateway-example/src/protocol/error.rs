@@ -31,6 +31,8 @@ impl ErrorCode {
     pub const TERMINAL_UNAVAILABLE: ErrorCode = ErrorCode("terminal_unavailable");
     /// The gateway failed internally (its journal, most likely).
     pub const INTERNAL: ErrorCode = ErrorCode("internal");
+    /// The connection has too many requests in flight: read the replies, then send again.
+    pub const BUSY: ErrorCode = ErrorCode("busy");
 }
 
 /// Why a request frame could not be turned into a [`Request`](super::Request).
