@@ -22,7 +22,7 @@ pub use recovery::{sweep_forever, RecoveryReport};
 use crate::execution::{EXECUTION_POLICY, SOCKET_POLICY};
 use crate::journal::Journal;
 use crate::log_limit::LogLimiter;
-use crate::protocol::{parse_request, ErrorCode, ProtocolError, Reply, Request};
+use crate::protocol::{parse_request, Action, ErrorCode, ProtocolError, Reply};
 use crate::security::{SharedKey, DEFAULT_SIGNATURE_WINDOW};
 use crate::terminal::Terminal;
 use in_flight::InFlight;
@@ -126,17 +126,15 @@ impl Gateway {
             Ok(request) => request,
             Err((req_id, error)) => return self.refuse(req_id, error),
         };
-        match request {
-            Request::Ping { req_id } => queries::ping(req_id),
-            Request::SymbolInfo { req_id, symbol } => self.symbol_info(req_id, &symbol),
-            Request::OrderStatus {
-                req_id,
-                order_req_id,
-            } => {
+        let req_id = request.req_id;
+        match request.action {
+            Action::Ping => queries::ping(req_id),
+            Action::SymbolInfo(query) => self.symbol_info(req_id, &query.symbol),
+            Action::OrderStatus(query) => {
                 let gateway = Arc::clone(&self);
-                blocking(move || gateway.order_status(req_id, order_req_id), req_id).await
+                blocking(move || gateway.order_status(req_id, query.req_id), req_id).await
             }
-            Request::OrderSend { req_id, order } => self.order_send(req_id, order).await,
+            Action::OrderSend(order) => self.order_send(req_id, order).await,
         }
     }
 

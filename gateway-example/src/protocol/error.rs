@@ -47,8 +47,8 @@ pub enum ProtocolError {
     /// `req_id` missing or malformed.
     #[error("req_id must be a UUID string: {0}")]
     BadReqId(String),
-    /// Unknown `action`.
-    #[error("unknown action `{0}`; expected one of PING, ORDER_SEND, ORDER_STATUS, SYMBOL_INFO")]
+    /// Unknown `action`; the message names it and the actions allowed.
+    #[error("{0}")]
     UnknownAction(String),
     /// Frame over the size limit.
     #[error("frame of {size} bytes exceeds the limit of {limit} bytes")]

@@ -8,7 +8,8 @@
 //!
 //! Actions: `PING`, `ORDER_SEND`, `ORDER_STATUS` (payload `{"req_id": "<uuid of the order>"}`) and
 //! `SYMBOL_INFO` (payload `{"symbol": "EURUSD"}`). Order types may be MT4 (`OP_BUY`) or MT5
-//! (`ORDER_TYPE_BUY`) names.
+//! (`ORDER_TYPE_BUY`) names. A field the gateway does not know, at any level, is refused with
+//! `invalid_request` naming it.
 //!
 //! `retryable: true` means the condition was transient. After `outcome_unknown` or `internal`
 //! the client resends the *same* `req_id`: the gateway looks the order up before it executes
@@ -19,9 +20,11 @@
 //! (see [`crate::security`]).
 
 mod error;
+mod order;
 mod reply;
 mod request;
 
 pub use error::{ErrorCode, ProtocolError};
+pub use order::{OrderSpec, DEFAULT_DEVIATION_POINTS};
 pub use reply::{ErrorBody, Reply};
-pub use request::{parse_request, OrderSpec, Request, DEFAULT_DEVIATION_POINTS};
+pub use request::{parse_request, Action, Request, StatusQuery, SymbolQuery};
