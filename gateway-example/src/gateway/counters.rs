@@ -33,6 +33,7 @@ counters! {
     orders_rejected: "Orders the trade server refused for good (or that gave up after retries).",
     outcome_unknown: "Orders answered `outcome_unknown` (still pending in the journal).",
     replayed_from_journal: "Resends answered from the journal without executing again.",
+    retried_after_failure: "Resends of an order whose last reply was a retryable failure, so executed again.",
     joined_in_flight: "Resends that arrived while the first copy was executing and shared its reply.",
     reconciled_found: "Ambiguous sends found executed in the terminal's history (a resend avoided).",
     bad_requests: "Requests refused before execution (bad JSON, bad fields, unknown symbol...).",

@@ -1,8 +1,8 @@
 //! `ORDER_SEND`: at most one execution per `req_id`, one reply per request.
 //!
 //! The order of steps is the whole point: claim the `req_id` in memory (a concurrent resend joins
-//! instead of racing), read the journal (a finished order is replayed, a pending one is resumed
-//! with reconciliation), journal the intent, then call the terminal, then journal the reply, then
+//! instead of racing), read the journal (a finished order is replayed, a pending one, or one that
+//! ended in a retryable failure, is resumed with reconciliation), journal the intent, then call the terminal, then journal the reply, then
 //! answer. A crash between any two steps leaves a state that [`Gateway::recover`] or the next
 //! resend resolves without a second execution.
 
@@ -103,6 +103,18 @@ impl Gateway {
             Err(e) => return internal(&e),
             Ok(Some(intent)) if intent.order != order => return conflict(req_id),
             Ok(Some(intent)) => match intent.state {
+                // A retryable failure executed nothing: the resend tries again. It still looks
+                // the order up before sending, as after any earlier send.
+                IntentState::Done {
+                    retry_on_resend: true,
+                    ..
+                } => {
+                    if let Err(e) = self.journal.begin(req_id, &order, unix_ms()) {
+                        return internal(&e);
+                    }
+                    Counters::bump(&self.counters.retried_after_failure);
+                    Progress::resumed()
+                }
                 IntentState::Done { reply, .. } => {
                     Counters::bump(&self.counters.replayed_from_journal);
                     return serde_json::from_str(&reply).unwrap_or_else(|e| internal(&e));
@@ -136,7 +148,7 @@ impl Gateway {
                 );
             }
         };
-        match self.journal.complete(req_id, &reply.to_json(), unix_ms()) {
+        match self.journal.complete(req_id, &reply, unix_ms()) {
             Ok(()) => reply,
             Err(e) => internal(&e),
         }

@@ -79,7 +79,7 @@ impl Gateway {
                     continue;
                 }
             };
-            self.journal.complete(req_id, &reply.to_json(), now)?;
+            self.journal.complete(req_id, &reply, now)?;
             owner.finish(&reply);
         }
         report.ttl_removed = self.journal.expire(unix_ms())?;
