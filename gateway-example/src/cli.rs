@@ -6,6 +6,13 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::server::DEFAULT_BIND;
+
+/// Largest `--max-frame-bytes` accepted: 64 MiB. libzmq's `MAXMSGSIZE` is raised with the limit
+/// (see [`crate::transport::transport_limit_for`]), and one client's frame should not cost the
+/// gateway more memory than this.
+pub const MAX_FRAME_BYTES_LIMIT: usize = 64 * 1024 * 1024;
+/// Longest `send --timeout`: a day.
+const MAX_SEND_TIMEOUT_SECS: f64 = 86_400.0;
 use crate::terminal::{Fault, OrderType, SimulatorOptions};
 
 /// A ZeroMQ JSON order gateway in front of a simulated MetaTrader 5 terminal, retried with
@@ -121,8 +128,8 @@ pub struct ServeArgs {
     /// Multiplies every retry wait and budget (1.0 = the seed's numbers).
     #[arg(long, default_value_t = 1.0, value_parser = parse_time_scale)]
     pub time_scale: f64,
-    /// Largest request frame answered; larger ones get `frame_too_large`.
-    #[arg(long, default_value_t = crate::gateway::DEFAULT_MAX_FRAME_BYTES)]
+    /// Largest request frame answered, at most 64 MiB; larger ones get `frame_too_large`.
+    #[arg(long, default_value_t = crate::gateway::DEFAULT_MAX_FRAME_BYTES, value_parser = parse_frame_limit)]
     pub max_frame_bytes: usize,
     /// Log level on stderr (off, error, warn, info, debug).
     #[arg(long, default_value = "info")]
@@ -165,6 +172,9 @@ pub struct SendArgs {
     /// How long one attempt waits for the reply, in milliseconds.
     #[arg(long, default_value_t = 1000)]
     pub reply_timeout_ms: u64,
+    /// Give up after this many seconds without a final reply (resends included).
+    #[arg(long, default_value = "60", value_parser = parse_seconds)]
+    pub timeout: Duration,
 }
 
 fn parse_order_type(name: &str) -> Result<OrderType, String> {
@@ -177,6 +187,26 @@ fn parse_fraction(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(value) if (0.0..=1.0).contains(&value) => Ok(value),
         _ => Err(format!("`{text}` is not a fraction between 0 and 1")),
+    }
+}
+
+fn parse_frame_limit(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(bytes) if (1..=MAX_FRAME_BYTES_LIMIT).contains(&bytes) => Ok(bytes),
+        _ => Err(format!(
+            "`{text}` is not a frame size between 1 and {MAX_FRAME_BYTES_LIMIT} bytes"
+        )),
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds <= MAX_SEND_TIMEOUT_SECS => {
+            Ok(Duration::from_secs_f64(seconds))
+        }
+        _ => Err(format!(
+            "`{text}` is not a number of seconds in (0, {MAX_SEND_TIMEOUT_SECS}]"
+        )),
     }
 }
 

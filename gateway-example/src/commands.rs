@@ -5,10 +5,14 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use tracing::level_filters::LevelFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use wait_or_die::Policy;
 
 use crate::cli::{SendArgs, ServeArgs};
 use crate::execution::{scaled_policy, EXECUTION_POLICY, SOCKET_POLICY};
 use crate::gateway::GatewayConfig;
+use crate::progress::RetryProgress;
 use crate::protocol::OrderSpec;
 use crate::protocol::DEFAULT_DEVIATION_POINTS;
 use crate::security::SharedKey;
@@ -63,16 +67,35 @@ pub fn serve(args: &ServeArgs) -> Result<bool, String> {
     }
 }
 
-/// Sends one order and prints the reply; succeeds when the reply is `ok`.
+/// Sends one order and prints the reply; succeeds when the reply is `ok`. Every failed attempt
+/// and every wait is shown on stderr as it happens, and the whole exchange stops at
+/// `--timeout`.
 pub fn send(args: &SendArgs) -> Result<bool, String> {
     let key = load_key(args.key_file.as_deref())?;
+    let _ = tracing_subscriber::registry()
+        .with(RetryProgress::new(std::io::stderr))
+        .try_init();
+    let within_timeout = |policy: Policy| {
+        policy
+            .to_builder()
+            .timeout(args.timeout)
+            .build()
+            .map_err(|e| e.to_string())
+    };
     let context = zmq::Context::new();
     let options = ClientOptions {
         reply_timeout: Duration::from_millis(args.reply_timeout_ms),
+        policy: within_timeout(SOCKET_POLICY)?,
         key,
         ..ClientOptions::new(args.connect.clone())
     };
-    let mut client = OrderClient::new(LazyPirateClient::new(&context, options), OUTCOME_POLICY);
+    eprintln!(
+        "sending to {} (giving up after {:.1} s)",
+        args.connect,
+        args.timeout.as_secs_f64()
+    );
+    let transport = LazyPirateClient::new(&context, options);
+    let mut client = OrderClient::new(transport, within_timeout(OUTCOME_POLICY)?);
     let order = OrderSpec {
         symbol: args.symbol.clone(),
         order_type: args.order_type,

@@ -16,6 +16,7 @@
 //! | [`transport`] | the ROUTER socket thread and the Lazy Pirate client |
 //! | [`security`] | HMAC-SHA256 request signatures |
 //! | [`log_limit`] | rate-limited log lines for refused requests |
+//! | [`progress`] | retry progress lines for the `send` command |
 //! | [`server`] | assembling and starting a gateway |
 //! | [`demo`], [`cli`], [`commands`] | the binary's subcommands |
 #![deny(missing_docs)]
@@ -28,6 +29,7 @@ pub mod execution;
 pub mod gateway;
 pub mod journal;
 pub mod log_limit;
+pub mod progress;
 pub mod protocol;
 pub mod security;
 pub mod server;

@@ -122,7 +122,7 @@ pub fn audit(records: &[ClientRecord], deals: &[Deal], orders: &[Order]) -> Audi
                 continue;
             }
         };
-        if reply.req_id != Some(record.req_id) {
+        if reply.req_id.as_ref().map(|id| id.uuid()) != Some(record.req_id) {
             lose(format!("reply for another req_id: {:?}", reply.req_id));
             continue;
         }

@@ -22,7 +22,7 @@ pub use recovery::{sweep_forever, RecoveryReport};
 use crate::execution::{EXECUTION_POLICY, SOCKET_POLICY};
 use crate::journal::Journal;
 use crate::log_limit::LogLimiter;
-use crate::protocol::{parse_request, Action, ErrorCode, ProtocolError, Reply};
+use crate::protocol::{parse_request, Action, ErrorCode, ProtocolError, Reply, Request};
 use crate::security::{SharedKey, DEFAULT_SIGNATURE_WINDOW};
 use crate::terminal::Terminal;
 use in_flight::InFlight;
@@ -98,18 +98,32 @@ impl Gateway {
         &self.counters
     }
 
-    /// The one reply to one request (its frames after the routing envelope).
+    /// The one reply to one request (its frames after the routing envelope). It carries the
+    /// request's `req_id` as the request spelled it.
     pub async fn handle(self: Arc<Self>, frames: Vec<Vec<u8>>) -> Reply {
         Counters::bump(&self.counters.requests);
+        let request = match self.admit(&frames) {
+            Ok(request) => request,
+            Err(refusal) => return *refusal,
+        };
+        let req_id = request.req_id.clone();
+        let mut reply = self.dispatch(request).await;
+        reply.req_id = Some(req_id);
+        reply
+    }
+
+    /// The checks before any work: size, signature, then the request's shape.
+    fn admit(&self, frames: &[Vec<u8>]) -> Result<Request, Box<Reply>> {
         let Some(body) = frames.first() else {
-            return self.refuse(None, ProtocolError::Invalid("empty message".into()));
+            let empty = ProtocolError::Invalid("empty message".into());
+            return Err(Box::new(self.refuse(None, empty)));
         };
         if body.len() > self.config.max_frame_bytes {
             let error = ProtocolError::FrameTooLarge {
                 size: body.len(),
                 limit: self.config.max_frame_bytes,
             };
-            return self.refuse(None, error);
+            return Err(Box::new(self.refuse(None, error)));
         }
         if let Some(key) = &self.config.key {
             let signature = frames.get(1).map(Vec::as_slice);
@@ -119,14 +133,20 @@ impl Gateway {
                 if let Some(suppressed) = self.unauthorized_log.check_now() {
                     tracing::warn!(%error, suppressed, "refused request: bad signature");
                 }
-                return Reply::failure(None, ErrorCode::UNAUTHORIZED, error.to_string(), false);
+                let code = ErrorCode::UNAUTHORIZED;
+                let refusal = Reply::failure(None, code, error.to_string(), false);
+                return Err(Box::new(refusal));
             }
         }
-        let request = match parse_request(body) {
-            Ok(request) => request,
-            Err((req_id, error)) => return self.refuse(req_id, error),
-        };
-        let req_id = request.req_id;
+        parse_request(body).map_err(|(req_id, error)| {
+            let mut refusal = self.refuse(None, error);
+            refusal.req_id = req_id;
+            Box::new(refusal)
+        })
+    }
+
+    async fn dispatch(self: Arc<Self>, request: Request) -> Reply {
+        let req_id = request.req_id.uuid();
         match request.action {
             Action::Ping => queries::ping(req_id),
             Action::SymbolInfo(query) => self.symbol_info(req_id, &query.symbol),

@@ -203,7 +203,7 @@ impl Gateway {
             },
         };
         Some(Reply {
-            req_id: Some(req_id),
+            req_id: Some(req_id.into()),
             ok: false,
             result: None,
             error: Some(body),

@@ -8,7 +8,9 @@
 //!
 //! Actions: `PING`, `ORDER_SEND`, `ORDER_STATUS` (payload `{"req_id": "<uuid of the order>"}`) and
 //! `SYMBOL_INFO` (payload `{"symbol": "EURUSD"}`). Order types may be MT4 (`OP_BUY`) or MT5
-//! (`ORDER_TYPE_BUY`) names. A field the gateway does not know, at any level, is refused with
+//! (`ORDER_TYPE_BUY`) names. `req_id` may be any spelling of a UUID (upper case, braces, no
+//! hyphens, `urn:uuid:`); the reply echoes it as sent, and every spelling of one UUID is the same
+//! order. A field the gateway does not know, at any level, is refused with
 //! `invalid_request` naming it.
 //!
 //! `retryable` says what sending the same request again does:
@@ -29,9 +31,11 @@
 mod error;
 mod order;
 mod reply;
+mod req_id;
 mod request;
 
 pub use error::{ErrorCode, ProtocolError};
 pub use order::{OrderSpec, DEFAULT_DEVIATION_POINTS};
 pub use reply::{ErrorBody, Reply};
+pub use req_id::ReqId;
 pub use request::{parse_request, Action, Request, StatusQuery, SymbolQuery};

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::{OrderSpec, ProtocolError};
+use super::{OrderSpec, ProtocolError, ReqId};
 
 /// The fields of a request besides `req_id`: the tag and the content of [`Action`] (a test checks
 /// that they match its serde attributes).
@@ -55,8 +55,8 @@ pub struct SymbolQuery {
 /// A parsed request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
-    /// Request id; for `ORDER_SEND`, the order's idempotency key.
-    pub req_id: Uuid,
+    /// Request id; for `ORDER_SEND`, its UUID is the order's idempotency key.
+    pub req_id: ReqId,
     /// What is asked.
     pub action: Action,
 }
@@ -74,7 +74,7 @@ pub struct Request {
 /// let (_, error) = parse_request(b"{not json").unwrap_err();
 /// assert_eq!(error.code(), ErrorCode::BAD_JSON);
 /// ```
-pub fn parse_request(frame: &[u8]) -> Result<Request, (Option<Uuid>, ProtocolError)> {
+pub fn parse_request(frame: &[u8]) -> Result<Request, (Option<ReqId>, ProtocolError)> {
     let text =
         std::str::from_utf8(frame).map_err(|e| (None, ProtocolError::BadJson(e.to_string())))?;
     let value: Value =
@@ -86,18 +86,18 @@ pub fn parse_request(frame: &[u8]) -> Result<Request, (Option<Uuid>, ProtocolErr
         ));
     };
     let req_id = take_req_id(&mut object).map_err(|e| (None, e))?;
-    let action = read_action(object).map_err(|e| (Some(req_id), e))?;
+    let action = read_action(object).map_err(|e| (Some(req_id.clone()), e))?;
     if let Action::OrderSend(order) = &action {
-        order.validate().map_err(|e| (Some(req_id), e))?;
+        order.validate().map_err(|e| (Some(req_id.clone()), e))?;
     }
     Ok(Request { req_id, action })
 }
 
-fn take_req_id(object: &mut Map<String, Value>) -> Result<Uuid, ProtocolError> {
+fn take_req_id(object: &mut Map<String, Value>) -> Result<ReqId, ProtocolError> {
     match object.remove("req_id") {
-        Some(Value::String(text)) => {
-            Uuid::parse_str(&text).map_err(|e| ProtocolError::BadReqId(e.to_string()))
-        }
+        Some(Value::String(text)) => text
+            .parse()
+            .map_err(|e: uuid::Error| ProtocolError::BadReqId(e.to_string())),
         Some(other) => Err(ProtocolError::BadReqId(format!("got {other}"))),
         None => Err(ProtocolError::BadReqId("missing".into())),
     }

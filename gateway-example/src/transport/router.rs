@@ -16,6 +16,7 @@ use std::thread::JoinHandle;
 
 use rand::{rngs::StdRng, SeedableRng};
 
+use super::bind_endpoint;
 use super::socket_thread::SocketThread;
 use crate::gateway::Gateway;
 use crate::log_limit::LogLimiter;
@@ -24,6 +25,23 @@ use crate::log_limit::LogLimiter;
 /// above the protocol's 64 KiB limit so that moderately oversized requests still get a
 /// `frame_too_large` reply.
 pub const DEFAULT_TRANSPORT_MAX_MSG_BYTES: i64 = 1024 * 1024;
+
+/// The `MAXMSGSIZE` that serves a protocol limit of `max_frame_bytes`: twice that limit (so that
+/// frames somewhat over it still get `frame_too_large`), and never below
+/// [`DEFAULT_TRANSPORT_MAX_MSG_BYTES`].
+///
+/// ```
+/// use gateway_example::transport::{transport_limit_for, DEFAULT_TRANSPORT_MAX_MSG_BYTES};
+///
+/// assert_eq!(transport_limit_for(64 * 1024), DEFAULT_TRANSPORT_MAX_MSG_BYTES);
+/// assert_eq!(transport_limit_for(4_000_000), 8_000_000);
+/// ```
+pub fn transport_limit_for(max_frame_bytes: usize) -> i64 {
+    let doubled = i64::try_from(max_frame_bytes)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(2);
+    doubled.max(DEFAULT_TRANSPORT_MAX_MSG_BYTES)
+}
 /// How long closing the socket may wait for queued replies.
 pub const LINGER_MS: i32 = 500;
 
@@ -55,6 +73,9 @@ impl RouterOptions {
 /// Why the transport could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
+    /// A TCP bind to a host name: libzmq binds interfaces and IP addresses only.
+    #[error("cannot bind {0}: libzmq binds a network interface or an IP address, not a host name; use e.g. tcp://127.0.0.1:PORT")]
+    NoSuchInterface(String),
     /// A socket call failed.
     #[error("{what}: {source}")]
     Zmq {
@@ -97,13 +118,15 @@ impl RouterServer {
         router
             .set_linger(LINGER_MS)
             .map_err(zmq_err("set LINGER"))?;
-        router
-            .bind(&options.endpoint)
-            .map_err(zmq_err(format!("bind {}", options.endpoint)))?;
+        let bind = bind_endpoint(&options.endpoint);
+        router.bind(&bind).map_err(|source| match source {
+            zmq::Error::ENODEV => TransportError::NoSuchInterface(options.endpoint.clone()),
+            source => zmq_err(format!("bind {}", options.endpoint))(source),
+        })?;
         let endpoint = router
             .get_last_endpoint()
             .map_err(zmq_err("read bound endpoint"))?
-            .unwrap_or_else(|_| options.endpoint.clone());
+            .unwrap_or(bind);
 
         // Replies come back from tokio tasks through an inproc PUSH/PULL pair: the PULL end is
         // polled with the ROUTER, so a reply wakes the thread at once.
