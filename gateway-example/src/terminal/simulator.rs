@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use crate::clock::unix_ms;
 
-use super::faults::{Fault, FaultPlan};
 use super::ledger::{Ledger, LedgerError};
 use super::price::Market;
 use super::rules::{margin, pending_price_is_valid, stops_are_valid, FREE_MARGIN};
@@ -21,6 +20,7 @@ use super::symbol::{default_symbols, SymbolInfo, TradeMode};
 use super::{
     Deal, HistoryFilter, Order, Retcode, Terminal, TerminalError, TradeRequest, TradeResult,
 };
+use super::{Fault, FaultPlan};
 
 /// MT5 silently cuts order comments to this many characters.
 pub const MAX_COMMENT_CHARS: usize = 31;
@@ -260,12 +260,13 @@ impl SimulatedTerminal {
         Ok(result)
     }
 
-    fn query_fails(&self, state: &mut State) -> bool {
+    fn query_fails(&self, state: &mut State, filter: &HistoryFilter) -> bool {
         if state.injected_query_failures > 0 {
             state.injected_query_failures -= 1;
             return true;
         }
-        state.faults.next_query_fails()
+        let key = filter.comment.as_deref().unwrap_or_default();
+        state.faults.next_query_fails(key)
     }
 }
 
@@ -274,7 +275,7 @@ impl Terminal for SimulatedTerminal {
         let mut fault = {
             let mut state = self.lock();
             let injected = state.injected.pop_front();
-            injected.or_else(|| state.faults.next_order_fault())
+            injected.or_else(|| state.faults.next_order_fault(&request.comment))
         };
         if fault.is_some() {
             self.faults_injected.fetch_add(1, Ordering::Relaxed);
@@ -301,7 +302,7 @@ impl Terminal for SimulatedTerminal {
 
     fn history_deals_get(&self, filter: &HistoryFilter) -> Result<Vec<Deal>, TerminalError> {
         let mut state = self.lock();
-        if self.query_fails(&mut state) {
+        if self.query_fails(&mut state, filter) {
             return Err(TerminalError::Disconnected);
         }
         Ok(state.ledger.deals(filter))
@@ -309,7 +310,7 @@ impl Terminal for SimulatedTerminal {
 
     fn orders_get(&self, filter: &HistoryFilter) -> Result<Vec<Order>, TerminalError> {
         let mut state = self.lock();
-        if self.query_fails(&mut state) {
+        if self.query_fails(&mut state, filter) {
             return Err(TerminalError::Disconnected);
         }
         Ok(state.ledger.orders(filter))
