@@ -13,6 +13,8 @@ use crate::server::DEFAULT_BIND;
 pub const MAX_FRAME_BYTES_LIMIT: usize = 64 * 1024 * 1024;
 /// Longest `send --timeout`: a day.
 const MAX_SEND_TIMEOUT_SECS: f64 = 86_400.0;
+/// Largest `--time-scale`: every retry wait a hundred times the seed's.
+const MAX_TIME_SCALE: f64 = 100.0;
 use crate::terminal::{Fault, OrderType, SimulatorOptions};
 
 /// A ZeroMQ JSON order gateway in front of a simulated MetaTrader 5 terminal, retried with
@@ -177,42 +179,74 @@ pub struct SendArgs {
     pub timeout: Duration,
 }
 
-fn parse_order_type(name: &str) -> Result<OrderType, String> {
-    OrderType::from_name(name).ok_or_else(|| {
-        format!("unknown order type `{name}`; expected OP_BUY, OP_SELL or an ORDER_TYPE_* name")
-    })
+/// A command-line value that is out of range or unreadable.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ArgError {
+    /// Not an order type's name.
+    #[error("unknown order type `{0}`; expected OP_BUY, OP_SELL or an ORDER_TYPE_* name")]
+    OrderType(String),
+    /// Not in `[0, 1]`.
+    #[error("`{0}` is not a fraction between 0 and 1")]
+    Fraction(String),
+    /// Not in `(0, 100]`.
+    #[error("`{0}` is not a time scale in (0, {MAX_TIME_SCALE}]")]
+    TimeScale(String),
+    /// Not in `1..=MAX_FRAME_BYTES_LIMIT`.
+    #[error("`{0}` is not a frame size between 1 and {MAX_FRAME_BYTES_LIMIT} bytes")]
+    FrameLimit(String),
+    /// Not a positive number of seconds up to a day.
+    #[error("`{0}` is not a number of seconds in (0, {MAX_SEND_TIMEOUT_SECS}]")]
+    Seconds(String),
 }
 
-fn parse_fraction(text: &str) -> Result<f64, String> {
+fn parse_order_type(name: &str) -> Result<OrderType, ArgError> {
+    OrderType::from_name(name).ok_or_else(|| ArgError::OrderType(name.to_owned()))
+}
+
+fn parse_fraction(text: &str) -> Result<f64, ArgError> {
     match text.parse::<f64>() {
         Ok(value) if (0.0..=1.0).contains(&value) => Ok(value),
-        _ => Err(format!("`{text}` is not a fraction between 0 and 1")),
+        _ => Err(ArgError::Fraction(text.to_owned())),
     }
 }
 
-fn parse_frame_limit(text: &str) -> Result<usize, String> {
+fn parse_frame_limit(text: &str) -> Result<usize, ArgError> {
     match text.parse::<usize>() {
         Ok(bytes) if (1..=MAX_FRAME_BYTES_LIMIT).contains(&bytes) => Ok(bytes),
-        _ => Err(format!(
-            "`{text}` is not a frame size between 1 and {MAX_FRAME_BYTES_LIMIT} bytes"
-        )),
+        _ => Err(ArgError::FrameLimit(text.to_owned())),
     }
 }
 
-fn parse_seconds(text: &str) -> Result<Duration, String> {
+fn parse_seconds(text: &str) -> Result<Duration, ArgError> {
     match text.parse::<f64>() {
         Ok(seconds) if seconds > 0.0 && seconds <= MAX_SEND_TIMEOUT_SECS => {
             Ok(Duration::from_secs_f64(seconds))
         }
-        _ => Err(format!(
-            "`{text}` is not a number of seconds in (0, {MAX_SEND_TIMEOUT_SECS}]"
-        )),
+        _ => Err(ArgError::Seconds(text.to_owned())),
     }
 }
 
-fn parse_time_scale(text: &str) -> Result<f64, String> {
+fn parse_time_scale(text: &str) -> Result<f64, ArgError> {
     match text.parse::<f64>() {
-        Ok(value) if value > 0.0 && value <= 100.0 => Ok(value),
-        _ => Err(format!("`{text}` is not a time scale in (0, 100]")),
+        Ok(value) if value > 0.0 && value <= MAX_TIME_SCALE => Ok(value),
+        _ => Err(ArgError::TimeScale(text.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_range_values_are_refused_with_what_is_allowed() {
+        assert_eq!(parse_fraction("0.2"), Ok(0.2));
+        assert_eq!(parse_fraction("1.5"), Err(ArgError::Fraction("1.5".into())));
+        assert_eq!(parse_time_scale("0"), Err(ArgError::TimeScale("0".into())));
+        assert_eq!(parse_frame_limit("65536"), Ok(65536));
+        let too_big = parse_frame_limit("4000000000").unwrap_err();
+        assert!(too_big.to_string().contains("67108864 bytes"), "{too_big}");
+        assert_eq!(parse_seconds("2.5"), Ok(Duration::from_millis(2500)));
+        assert!(parse_seconds("-1").is_err() && parse_seconds("nan").is_err());
+        assert!(parse_order_type("OP_HODL").is_err());
     }
 }

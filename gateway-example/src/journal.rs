@@ -248,7 +248,7 @@ mod tests {
             journal.begin(id, &order(), 0).unwrap();
             let reply = Reply::failure(
                 Some(id),
-                crate::protocol::ErrorCode::INTERNAL,
+                crate::protocol::ErrorCode::Internal,
                 "x",
                 retryable,
             );

@@ -133,7 +133,7 @@ impl Gateway {
                 if let Some(suppressed) = self.unauthorized_log.check_now() {
                     tracing::warn!(%error, suppressed, "refused request: bad signature");
                 }
-                let code = ErrorCode::UNAUTHORIZED;
+                let code = ErrorCode::Unauthorized;
                 let refusal = Reply::failure(None, code, error.to_string(), false);
                 return Err(Box::new(refusal));
             }
@@ -171,6 +171,6 @@ impl Gateway {
 async fn blocking(work: impl FnOnce() -> Reply + Send + 'static, req_id: uuid::Uuid) -> Reply {
     tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
         tracing::error!(error = %e, %req_id, "request handler panicked");
-        Reply::failure(Some(req_id), ErrorCode::INTERNAL, "gateway error", true)
+        Reply::failure(Some(req_id), ErrorCode::Internal, "gateway error", true)
     })
 }

@@ -32,7 +32,7 @@ impl Gateway {
                 wait_for_reply(receiver).await.unwrap_or_else(|| {
                     Reply::failure(
                         Some(req_id),
-                        ErrorCode::OUTCOME_UNKNOWN,
+                        ErrorCode::OutcomeUnknown,
                         "the first copy of this order ended without a reply; resend the same req_id",
                         true,
                     )
@@ -60,7 +60,7 @@ impl Gateway {
             Ok(None) => {
                 return Some(Reply::failure(
                     Some(req_id),
-                    ErrorCode::UNKNOWN_SYMBOL,
+                    ErrorCode::UnknownSymbol,
                     format!("unknown symbol `{}`", order.symbol),
                     false,
                 ))
@@ -68,7 +68,7 @@ impl Gateway {
             Err(e) => {
                 return Some(Reply::failure(
                     Some(req_id),
-                    ErrorCode::TERMINAL_UNAVAILABLE,
+                    ErrorCode::TerminalUnavailable,
                     e.to_string(),
                     true,
                 ))
@@ -77,7 +77,7 @@ impl Gateway {
         if !info.volume_is_valid(order.volume) {
             return Some(Reply::failure(
                 Some(req_id),
-                ErrorCode::INVALID_VOLUME,
+                ErrorCode::InvalidVolume,
                 format!(
                     "volume {} is off the rules of {}: min {}, max {}, step {}",
                     order.volume, info.name, info.volume_min, info.volume_max, info.volume_step
@@ -94,7 +94,7 @@ impl Gateway {
             tracing::error!(error = %e, %req_id, "journal failed");
             Reply::failure(
                 Some(req_id),
-                ErrorCode::INTERNAL,
+                ErrorCode::Internal,
                 "journal unavailable",
                 true,
             )
@@ -142,7 +142,7 @@ impl Gateway {
                 Counters::bump(&self.counters.outcome_unknown);
                 return Reply::failure(
                     Some(req_id),
-                    ErrorCode::OUTCOME_UNKNOWN,
+                    ErrorCode::OutcomeUnknown,
                     "the terminal did not say whether the order executed; resend the same req_id",
                     true,
                 );
@@ -190,13 +190,13 @@ impl Gateway {
                 retcode: Some(retcode.code()),
             },
             ExecutionError::UnknownSymbol(_) => ErrorBody {
-                code: ErrorCode::UNKNOWN_SYMBOL.0.to_owned(),
+                code: ErrorCode::UnknownSymbol.as_str().to_owned(),
                 message: error.to_string(),
                 retryable: false,
                 retcode: None,
             },
             ExecutionError::Unavailable(_) | ExecutionError::Ambiguous(_) => ErrorBody {
-                code: ErrorCode::TERMINAL_UNAVAILABLE.0.to_owned(),
+                code: ErrorCode::TerminalUnavailable.as_str().to_owned(),
                 message: format!("gave up after {attempts} attempts, nothing executed: {error}"),
                 retryable: true,
                 retcode: None,
@@ -214,7 +214,7 @@ impl Gateway {
 fn conflict(req_id: Uuid) -> Reply {
     Reply::failure(
         Some(req_id),
-        ErrorCode::REQ_ID_CONFLICT,
+        ErrorCode::ReqIdConflict,
         "this req_id was already used for a different order",
         false,
     )

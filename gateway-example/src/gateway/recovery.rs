@@ -67,7 +67,7 @@ impl Gateway {
                     report.expired_unexecuted += 1;
                     Reply::failure(
                         Some(req_id),
-                        ErrorCode::EXPIRED_UNEXECUTED,
+                        ErrorCode::ExpiredUnexecuted,
                         "the gateway restarted; this order never executed and its retry window has passed",
                         false,
                     )

@@ -34,7 +34,7 @@ mod reply;
 mod req_id;
 mod request;
 
-pub use error::{ErrorCode, ProtocolError};
+pub use error::{ErrorCode, ProtocolError, UnknownErrorCode};
 pub use order::{OrderSpec, DEFAULT_DEVIATION_POINTS};
 pub use reply::{ErrorBody, Reply};
 pub use req_id::ReqId;

@@ -57,7 +57,7 @@ impl Reply {
             ok: false,
             result: None,
             error: Some(ErrorBody {
-                code: code.0.to_owned(),
+                code: code.as_str().to_owned(),
                 message: message.into(),
                 retryable,
                 retcode: None,

@@ -72,7 +72,7 @@ pub struct Request {
 /// assert!(matches!(parse_request(frame).unwrap().action, Action::OrderSend(_)));
 ///
 /// let (_, error) = parse_request(b"{not json").unwrap_err();
-/// assert_eq!(error.code(), ErrorCode::BAD_JSON);
+/// assert_eq!(error.code(), ErrorCode::BadJson);
 /// ```
 pub fn parse_request(frame: &[u8]) -> Result<Request, (Option<ReqId>, ProtocolError)> {
     let text =
@@ -187,20 +187,20 @@ mod tests {
 
     #[test]
     fn malformed_requests_get_the_right_code() {
-        assert_eq!(code("not json"), ErrorCode::BAD_JSON);
-        assert_eq!(code("[1,2]"), ErrorCode::INVALID_REQUEST);
-        assert_eq!(code(r#"{"action":"PING"}"#), ErrorCode::INVALID_REQ_ID);
+        assert_eq!(code("not json"), ErrorCode::BadJson);
+        assert_eq!(code("[1,2]"), ErrorCode::InvalidRequest);
+        assert_eq!(code(r#"{"action":"PING"}"#), ErrorCode::InvalidReqId);
         assert_eq!(
             code(r#"{"action":"PING","req_id":"nope"}"#),
-            ErrorCode::INVALID_REQ_ID
+            ErrorCode::InvalidReqId
         );
         assert_eq!(
             code(r#"{"action":"PING","req_id":7}"#),
-            ErrorCode::INVALID_REQ_ID
+            ErrorCode::InvalidReqId
         );
-        assert_eq!(code(&with(r#""action":"FLY""#)), ErrorCode::UNKNOWN_ACTION);
-        assert_eq!(code(&with(r#""action":5"#)), ErrorCode::INVALID_REQUEST);
-        assert_eq!(code(&with(r#""payload":{}"#)), ErrorCode::INVALID_REQUEST);
+        assert_eq!(code(&with(r#""action":"FLY""#)), ErrorCode::UnknownAction);
+        assert_eq!(code(&with(r#""action":5"#)), ErrorCode::InvalidRequest);
+        assert_eq!(code(&with(r#""payload":{}"#)), ErrorCode::InvalidRequest);
         for payload in [
             r#"{"symbol":"EURUSD","type":"OP_BUY","volume":"1"}"#,
             r#"{"symbol":"EURUSD","type":"OP_HOLD","volume":1}"#,
@@ -208,10 +208,10 @@ mod tests {
             r#"{"symbol":"EURUSD","type":"OP_BUY","volume":1,"sl":-1}"#,
         ] {
             let frame = with(&format!(r#""action":"ORDER_SEND","payload":{payload}"#));
-            assert_eq!(code(&frame), ErrorCode::INVALID_REQUEST, "{payload}");
+            assert_eq!(code(&frame), ErrorCode::InvalidRequest, "{payload}");
         }
         let bad_utf8 = parse_request(&[0xff, 0xfe]).unwrap_err();
-        assert_eq!(bad_utf8.1.code(), ErrorCode::BAD_JSON);
+        assert_eq!(bad_utf8.1.code(), ErrorCode::BadJson);
     }
 
     #[test]
@@ -237,7 +237,7 @@ mod tests {
         ];
         for (rest, named) in cases {
             let error = refusal(&with(rest));
-            assert_eq!(error.code(), ErrorCode::INVALID_REQUEST, "{rest}");
+            assert_eq!(error.code(), ErrorCode::InvalidRequest, "{rest}");
             assert!(error.to_string().contains(named), "{rest}: {error}");
         }
     }

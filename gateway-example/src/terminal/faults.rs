@@ -36,38 +36,56 @@ pub enum Fault {
     PartialFill,
 }
 
+/// Every fault with a fixed name, by its name on the command line (`--script`).
+const NAMED_FAULTS: [(&str, Fault); 11] = [
+    ("requote", Fault::Requote),
+    ("price-changed", Fault::PriceChanged),
+    ("price-off", Fault::PriceOff),
+    ("too-many-requests", Fault::TooManyRequests),
+    ("locked", Fault::Locked),
+    ("connection-lost", Fault::ConnectionLostBeforeSend),
+    ("executed-then-timeout", Fault::ExecutedThenTimeoutRetcode),
+    ("executed-then-error", Fault::ExecutedThenErrorRetcode),
+    ("executed-then-reply-lost", Fault::ExecutedThenReplyLost),
+    (
+        "executed-then-disconnected",
+        Fault::ExecutedThenDisconnected,
+    ),
+    ("partial-fill", Fault::PartialFill),
+];
+const LATENCY_PREFIX: &str = "latency-";
+
+/// A fault name that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FaultParseError {
+    /// `latency-` followed by something that is not a number of milliseconds.
+    #[error("`{0}`: latency needs whole milliseconds, e.g. latency-500")]
+    BadLatency(String),
+    /// Not a fault's name.
+    #[error("unknown fault `{0}`; expected one of {names}, or latency-<ms>", names = fault_names())]
+    Unknown(String),
+}
+
+fn fault_names() -> String {
+    NAMED_FAULTS.map(|(name, _)| name).join(", ")
+}
+
 impl std::str::FromStr for Fault {
-    type Err = String;
+    type Err = FaultParseError;
 
     /// Parses a fault's kebab-case name (`executed-then-reply-lost`), or `latency-<ms>`.
-    fn from_str(name: &str) -> Result<Fault, String> {
-        if let Some(ms) = name.strip_prefix("latency-") {
+    fn from_str(name: &str) -> Result<Fault, FaultParseError> {
+        if let Some(ms) = name.strip_prefix(LATENCY_PREFIX) {
             let ms = ms
                 .parse()
-                .map_err(|_| format!("`{name}`: latency needs milliseconds"))?;
+                .map_err(|_| FaultParseError::BadLatency(name.to_owned()))?;
             return Ok(Fault::Latency(Duration::from_millis(ms)));
         }
-        Ok(match name {
-            "requote" => Fault::Requote,
-            "price-changed" => Fault::PriceChanged,
-            "price-off" => Fault::PriceOff,
-            "too-many-requests" => Fault::TooManyRequests,
-            "locked" => Fault::Locked,
-            "connection-lost" => Fault::ConnectionLostBeforeSend,
-            "executed-then-timeout" => Fault::ExecutedThenTimeoutRetcode,
-            "executed-then-error" => Fault::ExecutedThenErrorRetcode,
-            "executed-then-reply-lost" => Fault::ExecutedThenReplyLost,
-            "executed-then-disconnected" => Fault::ExecutedThenDisconnected,
-            "partial-fill" => Fault::PartialFill,
-            _ => {
-                return Err(format!(
-                    "unknown fault `{name}`; expected requote, price-changed, price-off, \
-                     too-many-requests, locked, connection-lost, executed-then-timeout, \
-                     executed-then-error, executed-then-reply-lost, executed-then-disconnected, \
-                     partial-fill or latency-<ms>"
-                ))
-            }
-        })
+        NAMED_FAULTS
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|&(_, fault)| fault)
+            .ok_or_else(|| FaultParseError::Unknown(name.to_owned()))
     }
 }
 
@@ -86,9 +104,10 @@ mod tests {
             Ok(Fault::Latency(Duration::from_millis(250)))
         );
         assert!("latency-soon".parse::<Fault>().is_err());
-        assert!("meteor"
-            .parse::<Fault>()
-            .unwrap_err()
-            .contains("partial-fill"));
+        let unknown = "meteor".parse::<Fault>().unwrap_err();
+        assert!(unknown.to_string().contains("partial-fill"), "{unknown}");
+        for (name, fault) in NAMED_FAULTS {
+            assert_eq!(name.parse(), Ok(fault));
+        }
     }
 }

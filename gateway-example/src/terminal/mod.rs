@@ -4,6 +4,7 @@
 //! `orders_get` and `symbol_info`, the same four calls a Python bridge makes, so a real terminal
 //! can replace [`SimulatedTerminal`] without touching the retry or reconciliation code.
 
+mod dealing;
 mod fault_plan;
 mod faults;
 mod ledger;
@@ -15,7 +16,7 @@ mod simulator;
 mod symbol;
 
 pub use fault_plan::FaultPlan;
-pub use faults::Fault;
+pub use faults::{Fault, FaultParseError};
 pub use ledger::{Ledger, LedgerError};
 pub use order_type::OrderType;
 pub use retcode::{Retcode, RetcodeClass};

@@ -82,7 +82,7 @@ impl OrderClient {
     ) -> Result<Reply, OrderClientError> {
         let request = json!({"action": "ORDER_SEND", "req_id": req_id, "payload": order});
         let reply = self.call(&request)?;
-        if reply.error_code() == Some(ErrorCode::OUTCOME_UNKNOWN.0) {
+        if reply.error_code() == Some(ErrorCode::OutcomeUnknown.as_str()) {
             return Err(OrderClientError::OutcomeUnknown(Box::new(reply)));
         }
         Ok(reply)

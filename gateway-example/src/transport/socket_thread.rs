@@ -96,7 +96,7 @@ impl SocketThread {
         }
         let reply = Reply::failure(
             None,
-            ErrorCode::BUSY,
+            ErrorCode::Busy,
             format!(
                 "this connection already has {MAX_IN_FLIGHT_PER_PEER} requests in flight, the \
                  most allowed: read the replies before sending more"
@@ -188,7 +188,7 @@ impl Drop for ReplySlot {
             tracing::error!("request handler ended without a reply");
             self.push(&Reply::failure(
                 None,
-                ErrorCode::INTERNAL,
+                ErrorCode::Internal,
                 "gateway error",
                 true,
             ));
