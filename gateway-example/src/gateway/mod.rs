@@ -23,7 +23,9 @@ use crate::execution::{EXECUTION_POLICY, SOCKET_POLICY};
 use crate::journal::Journal;
 use crate::log_limit::LogLimiter;
 use crate::protocol::{parse_request, Action, ErrorCode, ProtocolError, Reply, Request};
-use crate::security::{SharedKey, DEFAULT_SIGNATURE_WINDOW};
+use crate::security::{
+    AuthError, SeenSignatures, SharedKey, DEFAULT_MAX_SEEN_SIGNATURES, DEFAULT_SIGNATURE_WINDOW,
+};
 use crate::terminal::Terminal;
 use in_flight::InFlight;
 
@@ -47,6 +49,9 @@ pub struct GatewayConfig {
     pub key: Option<SharedKey>,
     /// Accepted clock skew of signed requests.
     pub signature_window: Duration,
+    /// Signatures remembered within the window to refuse replays; more signed requests than
+    /// this within one window are refused until it moves on.
+    pub max_seen_signatures: usize,
     /// See [`DEFAULT_CLIENT_WINDOW`].
     pub client_window: Duration,
 }
@@ -59,6 +64,7 @@ impl Default for GatewayConfig {
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             key: None,
             signature_window: DEFAULT_SIGNATURE_WINDOW,
+            max_seen_signatures: DEFAULT_MAX_SEEN_SIGNATURES,
             client_window: DEFAULT_CLIENT_WINDOW,
         }
     }
@@ -71,6 +77,7 @@ pub struct Gateway {
     in_flight: InFlight,
     counters: Counters,
     config: GatewayConfig,
+    seen_signatures: SeenSignatures,
     unauthorized_log: LogLimiter,
     refused_log: LogLimiter,
 }
@@ -82,7 +89,10 @@ impl Gateway {
         journal: Journal,
         config: GatewayConfig,
     ) -> Arc<Gateway> {
+        let seen_signatures =
+            SeenSignatures::new(config.signature_window, config.max_seen_signatures);
         Arc::new(Gateway {
+            seen_signatures,
             terminal,
             journal,
             in_flight: InFlight::default(),
@@ -126,16 +136,8 @@ impl Gateway {
             return Err(Box::new(self.refuse(None, error)));
         }
         if let Some(key) = &self.config.key {
-            let signature = frames.get(1).map(Vec::as_slice);
-            let now = crate::clock::unix_ms();
-            if let Err(error) = key.verify(body, signature, now, self.config.signature_window) {
-                Counters::bump(&self.counters.unauthorized);
-                if let Some(suppressed) = self.unauthorized_log.check_now() {
-                    tracing::warn!(%error, suppressed, "refused request: bad signature");
-                }
-                let code = ErrorCode::Unauthorized;
-                let refusal = Reply::failure(None, code, error.to_string(), false);
-                return Err(Box::new(refusal));
+            if let Err(error) = self.authenticate(key, body, frames.get(1)) {
+                return Err(Box::new(self.refuse_unauthorized(error)));
             }
         }
         parse_request(body).map_err(|(req_id, error)| {
@@ -143,6 +145,43 @@ impl Gateway {
             refusal.req_id = req_id;
             Box::new(refusal)
         })
+    }
+
+    /// The request's signature is valid, inside the window, and not seen before.
+    fn authenticate(
+        &self,
+        key: &SharedKey,
+        body: &[u8],
+        signature: Option<&Vec<u8>>,
+    ) -> Result<(), AuthError> {
+        let now = crate::clock::unix_ms();
+        let window = self.config.signature_window;
+        let signature = key.verify(body, signature.map(Vec::as_slice), now, window)?;
+        self.seen_signatures.accept(signature, now)
+    }
+
+    fn refuse_unauthorized(&self, error: AuthError) -> Reply {
+        Counters::bump(&self.counters.unauthorized);
+        if let Some(suppressed) = self.unauthorized_log.check_now() {
+            tracing::warn!(%error, suppressed, "refused request: bad signature");
+        }
+        // Only a full set of signatures passes: the same request signed afresh may get in later.
+        let retryable = matches!(error, AuthError::TooManySignatures(_));
+        Reply::failure(None, ErrorCode::Unauthorized, error.to_string(), retryable)
+    }
+
+    /// The frames of a reply: its JSON and, when the gateway has a key, its signature bound to
+    /// the request's signature frame (`None` for a request that had none).
+    pub fn reply_frames(&self, reply: &Reply, request_signature: Option<&[u8]>) -> Vec<Vec<u8>> {
+        let body = reply.to_bytes();
+        match &self.config.key {
+            Some(key) => {
+                let request_signature = request_signature.unwrap_or_default();
+                let signature = key.sign_reply(request_signature, &body, crate::clock::unix_ms());
+                vec![body, signature]
+            }
+            None => vec![body],
+        }
     }
 
     async fn dispatch(self: Arc<Self>, request: Request) -> Reply {

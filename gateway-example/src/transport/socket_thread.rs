@@ -70,12 +70,14 @@ impl SocketThread {
             let (envelope, body) = split_envelope(frames);
             let peer = envelope.first().cloned().unwrap_or_default();
             if !self.peers.admit(&peer, MAX_IN_FLIGHT_PER_PEER) {
-                self.refuse_busy(envelope);
+                self.refuse_busy(envelope, body.get(1).map(Vec::as_slice));
                 continue;
             }
             let gateway = Arc::clone(&self.gateway);
             let slot = ReplySlot {
                 envelope: Some(envelope),
+                request_signature: body.get(1).cloned(),
+                gateway: Arc::clone(&self.gateway),
                 replies_out: Arc::clone(&self.replies_out),
             };
             self.runtime.spawn(async move {
@@ -85,7 +87,7 @@ impl SocketThread {
         }
     }
 
-    fn refuse_busy(&mut self, envelope: Vec<Vec<u8>>) {
+    fn refuse_busy(&mut self, envelope: Vec<Vec<u8>>, request_signature: Option<&[u8]>) {
         Counters::bump(&self.gateway.counters().refused_busy);
         if let Some(suppressed) = self.busy_log.check_now() {
             tracing::warn!(
@@ -104,7 +106,7 @@ impl SocketThread {
             true,
         );
         let mut frames = envelope;
-        frames.push(reply.to_bytes());
+        frames.extend(self.gateway.reply_frames(&reply, request_signature));
         self.send_to_peer(&frames);
     }
 
@@ -160,6 +162,8 @@ impl SocketThread {
 /// socket thread hears back and the client's in-flight count goes down.
 struct ReplySlot {
     envelope: Option<Vec<Vec<u8>>>,
+    request_signature: Option<Vec<u8>>,
+    gateway: Arc<Gateway>,
     replies_out: Arc<Mutex<zmq::Socket>>,
 }
 
@@ -172,7 +176,8 @@ impl ReplySlot {
         let Some(mut frames) = self.envelope.take() else {
             return;
         };
-        frames.push(reply.to_bytes());
+        let signature = self.request_signature.as_deref();
+        frames.extend(self.gateway.reply_frames(reply, signature));
         let socket = self.replies_out.lock().unwrap_or_else(|p| p.into_inner());
         // DONTWAIT: after shutdown the channel has no reader, and a worker must not hang on it.
         // A reply lost here is answered from the journal when the client resends.
