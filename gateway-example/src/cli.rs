@@ -87,6 +87,8 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 1.0, value_parser = parse_time_scale)]
     pub time_scale: f64,
     /// Where to keep the journal and the terminal's books [default: a fresh temporary folder].
+    /// An earlier run's folder with the same seed replays that run's orders from the journal:
+    /// the seed fixes their req_ids.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// Log level of retry events on stderr (off, error, warn, info, debug).
