@@ -6,6 +6,15 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::server::DEFAULT_BIND;
+
+/// Largest `--max-frame-bytes` accepted: 64 MiB. libzmq's `MAXMSGSIZE` is raised with the limit
+/// (see [`crate::transport::transport_limit_for`]), and one client's frame should not cost the
+/// gateway more memory than this.
+pub const MAX_FRAME_BYTES_LIMIT: usize = 64 * 1024 * 1024;
+/// Longest `send --timeout`: a day.
+const MAX_SEND_TIMEOUT_SECS: f64 = 86_400.0;
+/// Largest `--time-scale`: every retry wait a hundred times the seed's.
+const MAX_TIME_SCALE: f64 = 100.0;
 use crate::terminal::{Fault, OrderType, SimulatorOptions};
 
 /// A ZeroMQ JSON order gateway in front of a simulated MetaTrader 5 terminal, retried with
@@ -78,6 +87,8 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 1.0, value_parser = parse_time_scale)]
     pub time_scale: f64,
     /// Where to keep the journal and the terminal's books [default: a fresh temporary folder].
+    /// An earlier run's folder with the same seed replays that run's orders from the journal:
+    /// the seed fixes their req_ids.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// Log level of retry events on stderr (off, error, warn, info, debug).
@@ -121,8 +132,8 @@ pub struct ServeArgs {
     /// Multiplies every retry wait and budget (1.0 = the seed's numbers).
     #[arg(long, default_value_t = 1.0, value_parser = parse_time_scale)]
     pub time_scale: f64,
-    /// Largest request frame answered; larger ones get `frame_too_large`.
-    #[arg(long, default_value_t = crate::gateway::DEFAULT_MAX_FRAME_BYTES)]
+    /// Largest request frame answered, at most 64 MiB; larger ones get `frame_too_large`.
+    #[arg(long, default_value_t = crate::gateway::DEFAULT_MAX_FRAME_BYTES, value_parser = parse_frame_limit)]
     pub max_frame_bytes: usize,
     /// Log level on stderr (off, error, warn, info, debug).
     #[arg(long, default_value = "info")]
@@ -165,24 +176,79 @@ pub struct SendArgs {
     /// How long one attempt waits for the reply, in milliseconds.
     #[arg(long, default_value_t = 1000)]
     pub reply_timeout_ms: u64,
+    /// Give up after this many seconds without a final reply (resends included).
+    #[arg(long, default_value = "60", value_parser = parse_seconds)]
+    pub timeout: Duration,
 }
 
-fn parse_order_type(name: &str) -> Result<OrderType, String> {
-    OrderType::from_name(name).ok_or_else(|| {
-        format!("unknown order type `{name}`; expected OP_BUY, OP_SELL or an ORDER_TYPE_* name")
-    })
+/// A command-line value that is out of range or unreadable.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ArgError {
+    /// Not an order type's name.
+    #[error("unknown order type `{0}`; expected OP_BUY, OP_SELL or an ORDER_TYPE_* name")]
+    OrderType(String),
+    /// Not in `[0, 1]`.
+    #[error("`{0}` is not a fraction between 0 and 1")]
+    Fraction(String),
+    /// Not in `(0, 100]`.
+    #[error("`{0}` is not a time scale in (0, {MAX_TIME_SCALE}]")]
+    TimeScale(String),
+    /// Not in `1..=MAX_FRAME_BYTES_LIMIT`.
+    #[error("`{0}` is not a frame size between 1 and {MAX_FRAME_BYTES_LIMIT} bytes")]
+    FrameLimit(String),
+    /// Not a positive number of seconds up to a day.
+    #[error("`{0}` is not a number of seconds in (0, {MAX_SEND_TIMEOUT_SECS}]")]
+    Seconds(String),
 }
 
-fn parse_fraction(text: &str) -> Result<f64, String> {
+fn parse_order_type(name: &str) -> Result<OrderType, ArgError> {
+    OrderType::from_name(name).ok_or_else(|| ArgError::OrderType(name.to_owned()))
+}
+
+fn parse_fraction(text: &str) -> Result<f64, ArgError> {
     match text.parse::<f64>() {
         Ok(value) if (0.0..=1.0).contains(&value) => Ok(value),
-        _ => Err(format!("`{text}` is not a fraction between 0 and 1")),
+        _ => Err(ArgError::Fraction(text.to_owned())),
     }
 }
 
-fn parse_time_scale(text: &str) -> Result<f64, String> {
+fn parse_frame_limit(text: &str) -> Result<usize, ArgError> {
+    match text.parse::<usize>() {
+        Ok(bytes) if (1..=MAX_FRAME_BYTES_LIMIT).contains(&bytes) => Ok(bytes),
+        _ => Err(ArgError::FrameLimit(text.to_owned())),
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, ArgError> {
     match text.parse::<f64>() {
-        Ok(value) if value > 0.0 && value <= 100.0 => Ok(value),
-        _ => Err(format!("`{text}` is not a time scale in (0, 100]")),
+        Ok(seconds) if seconds > 0.0 && seconds <= MAX_SEND_TIMEOUT_SECS => {
+            Ok(Duration::from_secs_f64(seconds))
+        }
+        _ => Err(ArgError::Seconds(text.to_owned())),
+    }
+}
+
+fn parse_time_scale(text: &str) -> Result<f64, ArgError> {
+    match text.parse::<f64>() {
+        Ok(value) if value > 0.0 && value <= MAX_TIME_SCALE => Ok(value),
+        _ => Err(ArgError::TimeScale(text.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_range_values_are_refused_with_what_is_allowed() {
+        assert_eq!(parse_fraction("0.2"), Ok(0.2));
+        assert_eq!(parse_fraction("1.5"), Err(ArgError::Fraction("1.5".into())));
+        assert_eq!(parse_time_scale("0"), Err(ArgError::TimeScale("0".into())));
+        assert_eq!(parse_frame_limit("65536"), Ok(65536));
+        let too_big = parse_frame_limit("4000000000").unwrap_err();
+        assert!(too_big.to_string().contains("67108864 bytes"), "{too_big}");
+        assert_eq!(parse_seconds("2.5"), Ok(Duration::from_millis(2500)));
+        assert!(parse_seconds("-1").is_err() && parse_seconds("nan").is_err());
+        assert!(parse_order_type("OP_HODL").is_err());
     }
 }

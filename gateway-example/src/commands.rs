@@ -5,16 +5,21 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use tracing::level_filters::LevelFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use wait_or_die::{Policy, PolicyError};
 
 use crate::cli::{SendArgs, ServeArgs};
+use crate::demo::DemoError;
 use crate::execution::{scaled_policy, EXECUTION_POLICY, SOCKET_POLICY};
 use crate::gateway::GatewayConfig;
+use crate::progress::RetryProgress;
 use crate::protocol::OrderSpec;
 use crate::protocol::DEFAULT_DEVIATION_POINTS;
-use crate::security::SharedKey;
-use crate::server::{default_data_dir, start, ServerOptions, REPLY_DROP_SHARE};
+use crate::security::{AuthError, SharedKey};
+use crate::server::{default_data_dir, start, ServerOptions, StartError, REPLY_DROP_SHARE};
 use crate::transport::{
-    ClientOptions, LazyPirateClient, OrderClient, RouterOptions, OUTCOME_POLICY,
+    ClientOptions, LazyPirateClient, OrderClient, OrderClientError, RouterOptions, OUTCOME_POLICY,
 };
 
 /// Sends `tracing` events at `level` and above to stderr; an unknown level means `info`.
@@ -28,14 +33,14 @@ pub fn init_logging(level: &str) {
 
 /// Serves until the process is killed. Prints the recovery report and the bound endpoint on
 /// stdout first, so that scripts (and the crash test) know when it is ready.
-pub fn serve(args: &ServeArgs) -> Result<bool, String> {
+pub fn serve(args: &ServeArgs) -> Result<bool, CommandError> {
     init_logging(&args.log_level);
     let key = load_key(args.key_file.as_deref())?;
     let simulator = args.sim.simulator_options(0.0);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(CommandError::Runtime)?;
     let context = zmq::Context::new();
     let options = ServerOptions {
         router: RouterOptions {
@@ -53,7 +58,7 @@ pub fn serve(args: &ServeArgs) -> Result<bool, String> {
             ..GatewayConfig::default()
         },
     };
-    let running = start(&context, &options, runtime.handle().clone()).map_err(|e| e.to_string())?;
+    let running = start(&context, &options, runtime.handle().clone())?;
     let recovery = serde_json::to_string(&running.recovery).expect("reports serialize");
     println!("recovered {recovery}");
     println!("listening on {}", running.endpoint());
@@ -63,16 +68,29 @@ pub fn serve(args: &ServeArgs) -> Result<bool, String> {
     }
 }
 
-/// Sends one order and prints the reply; succeeds when the reply is `ok`.
-pub fn send(args: &SendArgs) -> Result<bool, String> {
+/// Sends one order and prints the reply; succeeds when the reply is `ok`. Every failed attempt
+/// and every wait is shown on stderr as it happens, and the whole exchange stops at
+/// `--timeout`.
+pub fn send(args: &SendArgs) -> Result<bool, CommandError> {
     let key = load_key(args.key_file.as_deref())?;
+    let _ = tracing_subscriber::registry()
+        .with(RetryProgress::new(std::io::stderr))
+        .try_init();
+    let within_timeout = |policy: Policy| policy.to_builder().timeout(args.timeout).build();
     let context = zmq::Context::new();
     let options = ClientOptions {
         reply_timeout: Duration::from_millis(args.reply_timeout_ms),
+        policy: within_timeout(SOCKET_POLICY)?,
         key,
         ..ClientOptions::new(args.connect.clone())
     };
-    let mut client = OrderClient::new(LazyPirateClient::new(&context, options), OUTCOME_POLICY);
+    eprintln!(
+        "sending to {} (giving up after {:.1} s)",
+        args.connect,
+        args.timeout.as_secs_f64()
+    );
+    let transport = LazyPirateClient::new(&context, options);
+    let mut client = OrderClient::new(transport, within_timeout(OUTCOME_POLICY)?);
     let order = OrderSpec {
         symbol: args.symbol.clone(),
         order_type: args.order_type,
@@ -83,9 +101,7 @@ pub fn send(args: &SendArgs) -> Result<bool, String> {
         deviation: DEFAULT_DEVIATION_POINTS,
     };
     let req_id = args.req_id.unwrap_or_else(uuid::Uuid::new_v4);
-    let reply = client
-        .send_order(req_id, &order)
-        .map_err(|e| e.to_string())?;
+    let reply = client.send_order(req_id, &order)?;
     println!(
         "{}",
         serde_json::to_string_pretty(&reply).expect("replies serialize")
@@ -94,8 +110,29 @@ pub fn send(args: &SendArgs) -> Result<bool, String> {
 }
 
 /// Reads the shared key from `path`, if one was given.
-fn load_key(path: Option<&std::path::Path>) -> Result<Option<SharedKey>, String> {
-    path.map(SharedKey::from_file)
-        .transpose()
-        .map_err(|e| e.to_string())
+fn load_key(path: Option<&std::path::Path>) -> Result<Option<SharedKey>, AuthError> {
+    path.map(SharedKey::from_file).transpose()
+}
+
+/// Why a subcommand could not do its job.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The shared key could not be loaded.
+    #[error("shared key: {0}")]
+    Key(#[from] AuthError),
+    /// The tokio runtime did not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// The gateway did not start.
+    #[error(transparent)]
+    Start(#[from] StartError),
+    /// `--timeout` made an invalid retry policy.
+    #[error("--timeout: {0}")]
+    Timeout(#[from] PolicyError),
+    /// The order got no final reply.
+    #[error(transparent)]
+    Send(#[from] OrderClientError),
+    /// The demo could not run.
+    #[error(transparent)]
+    Demo(#[from] DemoError),
 }

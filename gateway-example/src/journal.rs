@@ -4,7 +4,8 @@
 //! committed to disk (`redb`, fsync on commit) before the gateway moves on. So after any crash,
 //! including `kill -9`, an order is in one of three states: absent (never sent), pending (may have
 //! been sent: reconcile against the terminal before anything else) or done (answer stored: replay
-//! it). Done entries expire after a TTL that must outlast every client's retry window, or a late
+//! it, or, when it is a retryable failure that executed nothing, execute again). Done entries
+//! expire after a TTL that must outlast every client's retry window, or a late
 //! resend would execute a second time.
 
 use std::path::Path;
@@ -14,7 +15,7 @@ use redb::{Database, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::protocol::OrderSpec;
+use crate::protocol::{OrderSpec, Reply};
 use crate::store::{open_database, store_err, StoreError};
 
 const INTENTS: TableDefinition<&str, &str> = TableDefinition::new("intents");
@@ -32,12 +33,16 @@ pub const DEFAULT_JOURNAL_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 pub enum IntentState {
     /// Journaled; the terminal may or may not have executed it.
     Pending,
-    /// Answered; `reply` is the exact frame every resend gets.
+    /// Answered; `reply` is the frame a resend gets, unless `retry_on_resend`.
     Done {
         /// The reply frame as JSON text.
         reply: String,
         /// When it was answered, ms since the Unix epoch.
         finished_ms: u64,
+        /// The reply is a `retryable` failure, so nothing executed: a resend of the same
+        /// `req_id` executes again instead of getting this reply back.
+        #[serde(default)]
+        retry_on_resend: bool,
     },
 }
 
@@ -112,12 +117,13 @@ impl Journal {
         )
     }
 
-    /// Stores the final reply of `req_id`. Committed before it returns.
-    pub fn complete(&self, req_id: Uuid, reply: &str, now_ms: u64) -> Result<(), JournalError> {
+    /// Stores the reply that ends this execution of `req_id`. Committed before it returns.
+    pub fn complete(&self, req_id: Uuid, reply: &Reply, now_ms: u64) -> Result<(), JournalError> {
         let mut intent = self.get(req_id)?.ok_or(JournalError::Missing(req_id))?;
         intent.state = IntentState::Done {
-            reply: reply.to_owned(),
+            reply: reply.to_json(),
             finished_ms: now_ms,
+            retry_on_resend: reply.error.as_ref().is_some_and(|e| e.retryable),
         };
         self.put(req_id, &intent)
     }
@@ -230,6 +236,48 @@ mod tests {
         OrderSpec::market("EURUSD", OrderType::Buy, 0.01)
     }
 
+    fn done_reply(req_id: Uuid) -> Reply {
+        Reply::success(req_id, serde_json::json!({"deal": 1}))
+    }
+
+    #[test]
+    fn a_retryable_failure_is_marked_to_run_again_on_resend() {
+        let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
+        let (gave_up, refused) = (Uuid::new_v4(), Uuid::new_v4());
+        for (id, retryable) in [(gave_up, true), (refused, false)] {
+            journal.begin(id, &order(), 0).unwrap();
+            let reply = Reply::failure(
+                Some(id),
+                crate::protocol::ErrorCode::Internal,
+                "x",
+                retryable,
+            );
+            journal.complete(id, &reply, 1).unwrap();
+        }
+        let flag = |id| match journal.get(id).unwrap().unwrap().state {
+            IntentState::Done {
+                retry_on_resend, ..
+            } => retry_on_resend,
+            IntentState::Pending => panic!("completed"),
+        };
+        assert!(flag(gave_up));
+        assert!(!flag(refused));
+        assert!(journal.pending().unwrap().is_empty());
+    }
+
+    #[test]
+    fn entries_written_before_the_flag_existed_still_read() {
+        let old = r#"{"order":{"symbol":"EURUSD","type":"ORDER_TYPE_BUY","volume":0.01,"price":null,"sl":0.0,"tp":0.0,"deviation":20},"created_ms":1,"state":"done","reply":"{}","finished_ms":2}"#;
+        let intent = decode("k", old).unwrap();
+        assert!(matches!(
+            intent.state,
+            IntentState::Done {
+                retry_on_resend: false,
+                ..
+            }
+        ));
+    }
+
     #[test]
     fn pending_then_done_survives_reopening() {
         let dir = tempfile::tempdir().unwrap();
@@ -238,7 +286,7 @@ mod tests {
             let journal = Journal::open(Some(dir.path()), DEFAULT_JOURNAL_TTL).unwrap();
             journal.begin(a, &order(), 1).unwrap();
             journal.begin(b, &order(), 2).unwrap();
-            journal.complete(b, r#"{"ok":true}"#, 3).unwrap();
+            journal.complete(b, &done_reply(b), 3).unwrap();
         }
         let journal = Journal::open(Some(dir.path()), DEFAULT_JOURNAL_TTL).unwrap();
         let pending = journal.pending().unwrap();
@@ -248,8 +296,9 @@ mod tests {
         assert_eq!(
             done.state,
             IntentState::Done {
-                reply: r#"{"ok":true}"#.into(),
-                finished_ms: 3
+                reply: done_reply(b).to_json(),
+                finished_ms: 3,
+                retry_on_resend: false,
             }
         );
         assert!(journal.get(Uuid::new_v4()).unwrap().is_none());
@@ -262,8 +311,8 @@ mod tests {
         for id in [old, fresh, pending] {
             journal.begin(id, &order(), 0).unwrap();
         }
-        journal.complete(old, "{}", 1_000).unwrap();
-        journal.complete(fresh, "{}", 50_000).unwrap();
+        journal.complete(old, &done_reply(old), 1_000).unwrap();
+        journal.complete(fresh, &done_reply(fresh), 50_000).unwrap();
         assert_eq!(journal.expire(100_000).unwrap(), 1);
         assert!(journal.get(old).unwrap().is_none());
         assert!(journal.get(fresh).unwrap().is_some());
@@ -277,7 +326,7 @@ mod tests {
     fn completing_an_unknown_order_is_an_error() {
         let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
         assert!(matches!(
-            journal.complete(Uuid::new_v4(), "{}", 0),
+            journal.complete(Uuid::new_v4(), &done_reply(Uuid::nil()), 0),
             Err(JournalError::Missing(_))
         ));
     }

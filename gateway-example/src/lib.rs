@@ -15,6 +15,8 @@
 //! | [`gateway`] | request handling: idempotency, in-flight joining, recovery |
 //! | [`transport`] | the ROUTER socket thread and the Lazy Pirate client |
 //! | [`security`] | HMAC-SHA256 request signatures |
+//! | [`log_limit`] | rate-limited log lines for refused requests |
+//! | [`progress`] | retry progress lines for the `send` command |
 //! | [`server`] | assembling and starting a gateway |
 //! | [`demo`], [`cli`], [`commands`] | the binary's subcommands |
 #![deny(missing_docs)]
@@ -26,6 +28,8 @@ pub mod demo;
 pub mod execution;
 pub mod gateway;
 pub mod journal;
+pub mod log_limit;
+pub mod progress;
 pub mod protocol;
 pub mod security;
 pub mod server;

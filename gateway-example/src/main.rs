@@ -16,7 +16,7 @@ fn main() -> ExitCode {
             commands::init_logging(&args.log_level);
             demo::run(&args)
                 .map(|audit| audit.is_clean())
-                .map_err(|e| e.to_string())
+                .map_err(commands::CommandError::from)
         }
         Command::Serve(args) => commands::serve(&args),
         Command::Send(args) => commands::send(&args),

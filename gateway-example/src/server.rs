@@ -10,7 +10,9 @@ use std::sync::Arc;
 use crate::gateway::{sweep_forever, Gateway, GatewayConfig, RecoveryReport};
 use crate::journal::{Journal, JournalError, DEFAULT_JOURNAL_TTL};
 use crate::terminal::{LedgerError, SimulatedTerminal, SimulatorOptions};
-use crate::transport::{is_local_only, RouterOptions, RouterServer, TransportError};
+use crate::transport::{
+    is_local_only, transport_limit_for, RouterOptions, RouterServer, TransportError,
+};
 
 /// The default endpoint: loopback only.
 pub const DEFAULT_BIND: &str = "tcp://127.0.0.1:5555";
@@ -104,12 +106,13 @@ pub fn start(
     let journal = Journal::open(options.data_dir.as_deref(), DEFAULT_JOURNAL_TTL)?;
     let gateway = Gateway::new(terminal.clone(), journal, options.gateway.clone());
     let recovery = gateway.recover()?;
-    let server = RouterServer::start(
-        context,
-        &options.router,
-        Arc::clone(&gateway),
-        runtime.clone(),
-    )?;
+    // libzmq must let through every frame the protocol accepts, or it would drop the sender of
+    // a frame the operator allowed without a reply.
+    let mut router = options.router.clone();
+    router.max_msg_bytes = router
+        .max_msg_bytes
+        .max(transport_limit_for(options.gateway.max_frame_bytes));
+    let server = RouterServer::start(context, &router, Arc::clone(&gateway), runtime.clone())?;
     let sweeper = runtime.spawn(sweep_forever(Arc::clone(&gateway)));
     Ok(RunningGateway {
         gateway,

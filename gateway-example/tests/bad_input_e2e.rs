@@ -245,3 +245,44 @@ fn a_req_id_reused_for_another_order_is_refused() {
     assert_eq!(other.error_code(), Some("req_id_conflict"));
     assert_eq!(gateway.running.terminal.audit_deals().len(), 1);
 }
+
+#[test]
+fn fields_the_gateway_does_not_support_are_refused_by_name() {
+    let gateway = TestGateway::start(&options(None, 0.0, 15));
+    let mut client = raw_client(&gateway, Duration::from_secs(2), 2);
+    let good = json!({"symbol": "EURUSD", "type": "OP_BUY", "volume": 0.01});
+    let with = |field: &str, value: serde_json::Value| {
+        let mut payload = good.clone();
+        payload[field] = value;
+        payload
+    };
+    // `position` was meant as a close and filled as a new trade; the others executed as if absent.
+    for (field, value) in [
+        ("position", json!(123456)),
+        ("type_filling", json!("ORDER_FILLING_FOK")),
+        ("magic", json!(7)),
+        ("expiration", json!(1_900_000_000)),
+        ("stoploss", json!(1.0)),
+    ] {
+        let reply = ask(&mut client, &order(Uuid::new_v4(), with(field, value)));
+        assert_eq!(
+            reply.error_code(),
+            Some("invalid_request"),
+            "{field}: {reply:?}"
+        );
+        let message = reply.error.unwrap().message;
+        assert!(
+            message.contains(&format!("`{field}`")),
+            "{field}: {message}"
+        );
+    }
+    let top_level = json!({"action": "PING", "req_id": Uuid::new_v4(), "priority": 1});
+    let reply = ask(&mut client, top_level.to_string().as_bytes());
+    assert_eq!(reply.error_code(), Some("invalid_request"), "{reply:?}");
+    assert!(reply.error.unwrap().message.contains("`priority`"));
+    let status = json!({"action": "ORDER_STATUS", "req_id": Uuid::new_v4(),
+                        "payload": {"req_id": Uuid::new_v4(), "verbose": true}});
+    let reply = ask(&mut client, status.to_string().as_bytes());
+    assert!(reply.error.unwrap().message.contains("`verbose`"));
+    assert!(gateway.running.terminal.audit_deals().is_empty());
+}

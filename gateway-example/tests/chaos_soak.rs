@@ -48,14 +48,14 @@ fn thousands_of_orders_through_every_fault_survive_exactly_once() {
     let audit = audit(&records, &terminal.audit_deals(), &terminal.audit_orders());
     let counters = gateway.running.gateway.counters().snapshot();
     eprintln!(
-        "soak: {ORDERS} orders, {CLIENTS} clients, {:.1} s; filled {} partial {} placed {} rejected {:?} died {:?}; \
+        "soak: {ORDERS} orders, {CLIENTS} clients, {:.1} s; filled {} partial {} placed {} refused {:?} gave up {:?}; \
          terminal faults {}, {counters:?}",
         wall.as_secs_f64(),
         audit.filled,
         audit.partial,
         audit.placed,
-        audit.rejected,
-        audit.died,
+        audit.refused,
+        audit.gave_up,
         terminal.faults_injected(),
     );
     assert_eq!(records.len(), ORDERS, "a reply for every request");

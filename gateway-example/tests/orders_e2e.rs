@@ -205,3 +205,37 @@ fn a_reply_lost_with_its_socket_is_the_same_fill_on_resend() {
         "the resend got the stored reply of the first copy"
     );
 }
+
+#[test]
+fn a_req_id_comes_back_as_it_was_sent_and_each_spelling_executes_once() {
+    let gateway = TestGateway::start(&options(None, 0.0, 8));
+    let mut client = gateway.client(Duration::from_secs(2));
+    let req_id = Uuid::new_v4();
+    let spellings = [
+        req_id.hyphenated().to_string().to_uppercase(),
+        req_id.braced().to_string(),
+        req_id.simple().to_string(),
+        req_id.urn().to_string(),
+        req_id.to_string(),
+    ];
+    let order = market("EURUSD", OrderType::Buy, 0.01);
+    for spelling in &spellings {
+        let body = json!({"action": "ORDER_SEND", "req_id": spelling, "payload": order});
+        let reply = client.call(&body).unwrap();
+        assert!(reply.ok, "{spelling}: {reply:?}");
+        let echoed = serde_json::to_value(&reply).unwrap()["req_id"].clone();
+        assert_eq!(echoed, json!(spelling));
+        let ping = client
+            .call(&json!({"action": "PING", "req_id": spelling}))
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&ping).unwrap()["req_id"],
+            json!(spelling)
+        );
+    }
+    assert_eq!(
+        deals_for(&gateway, req_id).len(),
+        1,
+        "one order, five spellings"
+    );
+}

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
+use super::DemoOrder;
 use crate::execution::order_comment;
 use crate::protocol::{OrderSpec, Reply};
 use crate::terminal::{Deal, Order};
@@ -28,14 +29,15 @@ pub struct ClientRecord {
 }
 
 impl ClientRecord {
-    /// Sends `order` under a fresh req_id through `client` and records what came back, and when.
-    pub fn send(client: &mut OrderClient, order: &OrderSpec) -> ClientRecord {
-        let req_id = Uuid::new_v4();
+    /// Sends `order` under its req_id through `client` and records what came back, and when.
+    pub fn send(client: &mut OrderClient, order: &DemoOrder) -> ClientRecord {
         let sent = Instant::now();
-        let reply = client.send_order(req_id, order).map_err(|e| e.to_string());
+        let reply = client
+            .send_order(order.req_id, &order.order)
+            .map_err(|e| e.to_string());
         ClientRecord {
-            req_id,
-            order: order.clone(),
+            req_id: order.req_id,
+            order: order.order.clone(),
             reply,
             latency: sent.elapsed(),
         }
@@ -53,10 +55,12 @@ pub struct Audit {
     pub partial: usize,
     /// Placed as pending orders.
     pub placed: usize,
-    /// Refused for good, by code.
-    pub rejected: BTreeMap<String, usize>,
-    /// Gave up after every retry, nothing executed, by code.
-    pub died: BTreeMap<String, usize>,
+    /// Refused with a final answer (`retryable: false`), by code: the trade server's or the
+    /// gateway's refusal of the order itself.
+    pub refused: BTreeMap<String, usize>,
+    /// Given up after every retry with nothing executed (`retryable: true`: a resend of the same
+    /// `req_id` would try again), by code.
+    pub gave_up: BTreeMap<String, usize>,
     /// Orders whose client has no true final answer: no reply, or a reply the books contradict.
     pub lost: Vec<(Uuid, String)>,
     /// Orders with more than one deal or pending order on the books.
@@ -122,7 +126,7 @@ pub fn audit(records: &[ClientRecord], deals: &[Deal], orders: &[Order]) -> Audi
                 continue;
             }
         };
-        if reply.req_id != Some(record.req_id) {
+        if reply.req_id.as_ref().map(|id| id.uuid()) != Some(record.req_id) {
             lose(format!("reply for another req_id: {:?}", reply.req_id));
             continue;
         }
@@ -164,9 +168,9 @@ pub fn audit(records: &[ClientRecord], deals: &[Deal], orders: &[Order]) -> Audi
                 } else if error.code == "outcome_unknown" {
                     lose("outcome still unknown".into());
                 } else if error.retryable {
-                    *audit.died.entry(error.code.clone()).or_default() += 1;
+                    *audit.gave_up.entry(error.code.clone()).or_default() += 1;
                 } else {
-                    *audit.rejected.entry(error.code.clone()).or_default() += 1;
+                    *audit.refused.entry(error.code.clone()).or_default() += 1;
                 }
             }
             _ => lose("reply with neither result nor error".into()),

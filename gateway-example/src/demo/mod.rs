@@ -6,7 +6,7 @@ mod report;
 mod workload;
 
 pub use audit::{audit, Audit, ClientRecord};
-pub use workload::orders;
+pub use workload::{orders, DemoOrder};
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;

@@ -48,9 +48,25 @@ fn millis(d: Duration) -> String {
     }
 }
 
+/// Width of the report's prose lines, in characters.
+const NOTE_WIDTH: usize = 92;
+/// What the two kinds of unsuccessful order mean.
+const REFUSED_AND_GAVE_UP: &str = "refused: the trade server or the gateway answered no, \
+retryable: false; gave up: retryable: true, a resend of the same req_id would try again";
+/// What the retry table's two kinds of unsuccessful call mean.
+const SITE_COLUMNS: &str = "gave up: the retries or the time budget ran out; final error: \
+stopped at once on an error the site does not retry, which for gateway.place_order is the trade \
+server's refusal of an order: an answer, not a failure";
+/// What a seeded run repeats and what it does not, printed with every report.
+const WHAT_VARIES: &str = "The seed fixes the orders, their req_ids and each order's terminal \
+faults, so the outcome counts repeat run after run. What varies from run to run: wall time and \
+latencies (thread scheduling, retry jitter), which replies the socket drops (drawn in arrival \
+order), how often a client resends while its order is still executing, and so the duplicates \
+prevented by the journal and the in-flight table, and the prices filled (the market ticks in \
+arrival order).";
+
 /// The report as text.
 pub fn render(audit: &Audit, facts: &RunFacts) -> String {
-    let c = &facts.counters;
     let mut out = String::new();
     let w = &mut out;
     let _ = writeln!(w, "\nwait-or-die gateway demo");
@@ -64,75 +80,11 @@ pub fn render(audit: &Audit, facts: &RunFacts) -> String {
         facts.time_scale,
         facts.wall.as_secs_f64()
     );
-    let _ = writeln!(w, "  orders sent            {:>6}", audit.sent);
-    let _ = writeln!(w, "    filled               {:>6}", audit.filled);
-    let _ = writeln!(
-        w,
-        "    partially filled     {:>6}   (IOC: the rest cancelled, never resent)",
-        audit.partial
-    );
-    let _ = writeln!(w, "    placed (pending)     {:>6}", audit.placed);
-    let _ = writeln!(
-        w,
-        "    rejected             {:>6}   {}",
-        total(&audit.rejected),
-        breakdown(&audit.rejected)
-    );
-    let _ = writeln!(
-        w,
-        "    died (gave up)       {:>6}   {}",
-        total(&audit.died),
-        breakdown(&audit.died)
-    );
-    let _ = writeln!(w, "    lost                 {:>6}", audit.lost.len());
-    let _ = writeln!(w, "  duplicated             {:>6}", audit.duplicated.len());
-    let _ = writeln!(
-        w,
-        "  duplicates prevented   {:>6}   replayed from journal {}, joined in flight {}, found executed by reconciliation {}",
-        c.duplicates_prevented(),
-        c.replayed_from_journal,
-        c.joined_in_flight,
-        c.reconciled_found
-    );
-    let _ = writeln!(
-        w,
-        "  fills per req_id       max {}   ({} req_ids with more than one)",
-        audit.max_fills_per_req_id,
-        audit.duplicated.len()
-    );
-    let _ = writeln!(w, "  deals nobody ordered   {:>6}", audit.unexplained);
-    let _ = writeln!(
-        w,
-        "  latency                p50 {}, p99 {}, max {}",
-        millis(audit.latency(0.5)),
-        millis(audit.latency(0.99)),
-        millis(audit.latency(1.0))
-    );
-    let _ = writeln!(
-        w,
-        "  faults injected        terminal {}, replies dropped {}, replies to reconnected clients {}",
-        facts.terminal_faults, c.replies_dropped, c.replies_unroutable
-    );
-    let _ = writeln!(w, "\n  retries by site (wait_or_die::stats)");
-    let _ = writeln!(
-        w,
-        "    {:<24} {:>7} {:>8} {:>8} {:>9} {:>6} {:>9}",
-        "site", "calls", "attempts", "retries", "recovered", "died", "waited"
-    );
-    let mut sites: Vec<_> = stats::sites().map(|s| s.snapshot()).collect();
-    sites.sort_by_key(|s| s.name);
-    for s in sites.iter().filter(|s| s.calls > 0) {
-        let _ = writeln!(
-            w,
-            "    {:<24} {:>7} {:>8} {:>8} {:>9} {:>6} {:>9}",
-            s.name,
-            s.calls,
-            s.attempts,
-            s.retries,
-            s.recovered,
-            s.died(),
-            millis(s.waited)
-        );
+    outcomes(w, audit);
+    delivery(w, audit, facts);
+    retries_by_site(w);
+    for line in wrap(WHAT_VARIES, NOTE_WIDTH) {
+        let _ = writeln!(w, "  {line}");
     }
     for (req_id, why) in audit.lost.iter().take(10) {
         let _ = writeln!(w, "  LOST {req_id}: {why}");
@@ -147,4 +99,139 @@ pub fn render(audit: &Audit, facts: &RunFacts) -> String {
     };
     let _ = writeln!(w, "\n  {verdict}");
     out
+}
+
+/// What became of the orders, by the answer each client got.
+fn outcomes(w: &mut String, audit: &Audit) {
+    let _ = writeln!(w, "  orders sent                  {:>6}", audit.sent);
+    let _ = writeln!(w, "    filled                     {:>6}", audit.filled);
+    let _ = writeln!(
+        w,
+        "    partially filled           {:>6}   (IOC: the rest cancelled, never resent)",
+        audit.partial
+    );
+    let _ = writeln!(w, "    placed (pending)           {:>6}", audit.placed);
+    for (what, counts) in [
+        ("refused, final", &audit.refused),
+        ("gave up, nothing executed", &audit.gave_up),
+    ] {
+        let line = format!(
+            "    {what:<26} {:>6}   {}",
+            total(counts),
+            breakdown(counts)
+        );
+        let _ = writeln!(w, "{}", line.trim_end());
+    }
+    let _ = writeln!(w, "    lost                       {:>6}", audit.lost.len());
+    note(w, REFUSED_AND_GAVE_UP);
+}
+
+/// Whether each order executed once, and what it took.
+fn delivery(w: &mut String, audit: &Audit, facts: &RunFacts) {
+    let c = &facts.counters;
+    let _ = writeln!(
+        w,
+        "  duplicated                   {:>6}",
+        audit.duplicated.len()
+    );
+    let _ = writeln!(
+        w,
+        "  duplicates prevented         {:>6}   replayed from journal {}, joined in flight {}, found executed by reconciliation {}",
+        c.duplicates_prevented(),
+        c.replayed_from_journal,
+        c.joined_in_flight,
+        c.reconciled_found
+    );
+    let _ = writeln!(
+        w,
+        "  fills per req_id             max {}   ({} req_ids with more than one)",
+        audit.max_fills_per_req_id,
+        audit.duplicated.len()
+    );
+    let _ = writeln!(w, "  deals nobody ordered         {:>6}", audit.unexplained);
+    let _ = writeln!(
+        w,
+        "  latency                      p50 {}, p99 {}, max {}",
+        millis(audit.latency(0.5)),
+        millis(audit.latency(0.99)),
+        millis(audit.latency(1.0))
+    );
+    let _ = writeln!(
+        w,
+        "  faults injected              terminal {}, replies dropped {}",
+        facts.terminal_faults, c.replies_dropped
+    );
+    let _ = writeln!(
+        w,
+        "  replies not delivered        {} to clients that had reconnected (answered again on their resend), {} to clients not reading",
+        c.replies_unroutable, c.replies_peer_full
+    );
+}
+
+/// The engine's counters of every retried call site.
+fn retries_by_site(w: &mut String) {
+    let _ = writeln!(w, "\n  retries by site (wait_or_die::stats)");
+    let _ = writeln!(
+        w,
+        "    {:<24} {:>7} {:>8} {:>8} {:>9} {:>8} {:>11} {:>9}",
+        "site", "calls", "attempts", "retries", "recovered", "gave up", "final error", "waited"
+    );
+    let mut sites: Vec<_> = stats::sites().map(|s| s.snapshot()).collect();
+    sites.sort_by_key(|s| s.name);
+    for s in sites.iter().filter(|s| s.calls > 0) {
+        let gave_up = s.died_exhausted + s.died_deadline + s.died_attempt_timeout;
+        let _ = writeln!(
+            w,
+            "    {:<24} {:>7} {:>8} {:>8} {:>9} {:>8} {:>11} {:>9}",
+            s.name,
+            s.calls,
+            s.attempts,
+            s.retries,
+            s.recovered,
+            gave_up,
+            s.died_permanent,
+            millis(s.waited)
+        );
+    }
+    note(w, SITE_COLUMNS);
+    let _ = writeln!(w);
+}
+
+/// A note under a table: wrapped, indented, in parentheses.
+fn note(w: &mut String, text: &str) {
+    for line in wrap(&format!("({text})"), NOTE_WIDTH) {
+        let _ = writeln!(w, "     {line}");
+    }
+}
+
+/// `text` in lines of at most `width` characters, split at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let line = lines.last_mut().expect("never empty");
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(word.to_owned());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_keeps_every_word_within_the_width() {
+        let lines = wrap(WHAT_VARIES, 40);
+        assert!(lines.iter().all(|l| l.len() <= 40), "{lines:?}");
+        assert_eq!(
+            lines.join(" "),
+            WHAT_VARIES.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+    }
 }

@@ -1,15 +1,46 @@
 //! The demo's orders: mostly good market orders across four symbols, some pending orders, and a
 //! few that the trade server must refuse, so the report shows every kind of outcome.
+//!
+//! Orders and their `req_id`s both come from the seed: the simulated terminal draws each order's
+//! faults from its tag, so the same seed gives the same orders the same faults in every run.
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
+use uuid::Uuid;
 
 use crate::protocol::OrderSpec;
 use crate::terminal::OrderType;
 
-/// `count` orders drawn from `seed`.
-pub fn orders(count: usize, seed: u64) -> Vec<OrderSpec> {
-    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed_0de5_u64);
-    (0..count).map(|_| one(&mut rng)).collect()
+/// Mixed into the seed for the orders' contents.
+const ORDER_STREAM: u64 = 0x5eed_0de5;
+/// Mixed into the seed for the orders' `req_id`s.
+const REQ_ID_STREAM: u64 = 0x0d1d_5eed;
+
+/// One order of a run and the `req_id` it is sent under.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoOrder {
+    /// The order's idempotency key.
+    pub req_id: Uuid,
+    /// The order.
+    pub order: OrderSpec,
+}
+
+/// `count` orders and their `req_id`s, drawn from `seed`.
+///
+/// ```
+/// use gateway_example::demo::orders;
+///
+/// assert_eq!(orders(3, 42), orders(3, 42));
+/// assert_ne!(orders(3, 42)[0].req_id, orders(3, 43)[0].req_id);
+/// ```
+pub fn orders(count: usize, seed: u64) -> Vec<DemoOrder> {
+    let mut contents = StdRng::seed_from_u64(seed ^ ORDER_STREAM);
+    let mut ids = StdRng::seed_from_u64(seed ^ REQ_ID_STREAM);
+    (0..count)
+        .map(|_| DemoOrder {
+            req_id: uuid::Builder::from_random_bytes(ids.random()).into_uuid(),
+            order: one(&mut contents),
+        })
+        .collect()
 }
 
 fn one(rng: &mut StdRng) -> OrderSpec {
@@ -49,10 +80,13 @@ mod tests {
 
     #[test]
     fn same_seed_same_orders_with_every_kind() {
-        let a = orders(500, 42);
-        assert_eq!(a, orders(500, 42));
+        let all = orders(500, 42);
+        assert_eq!(all, orders(500, 42));
+        let a: Vec<&OrderSpec> = all.iter().map(|o| &o.order).collect();
         assert!(a.iter().any(|o| o.symbol == "US30"));
         assert!(a.iter().any(|o| o.order_type == OrderType::BuyLimit));
         assert!(a.iter().any(|o| o.volume == 90.0));
+        let ids: std::collections::HashSet<Uuid> = all.iter().map(|o| o.req_id).collect();
+        assert_eq!(ids.len(), 500);
     }
 }

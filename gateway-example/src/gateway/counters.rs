@@ -33,12 +33,15 @@ counters! {
     orders_rejected: "Orders the trade server refused for good (or that gave up after retries).",
     outcome_unknown: "Orders answered `outcome_unknown` (still pending in the journal).",
     replayed_from_journal: "Resends answered from the journal without executing again.",
+    retried_after_failure: "Resends of an order whose last reply was a retryable failure, so executed again.",
     joined_in_flight: "Resends that arrived while the first copy was executing and shared its reply.",
     reconciled_found: "Ambiguous sends found executed in the terminal's history (a resend avoided).",
     bad_requests: "Requests refused before execution (bad JSON, bad fields, unknown symbol...).",
     unauthorized: "Requests refused for a missing, forged or stale signature.",
     replies_dropped: "Replies dropped on purpose by transport fault injection.",
     replies_unroutable: "Replies whose client had gone (a Lazy Pirate client that reconnected).",
+    replies_peer_full: "Replies dropped because their client's queue was full (it sends without reading).",
+    refused_busy: "Requests refused at the socket because their client already had too many in flight.",
 }
 
 impl Counters {

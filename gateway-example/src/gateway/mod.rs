@@ -21,8 +21,11 @@ pub use recovery::{sweep_forever, RecoveryReport};
 
 use crate::execution::{EXECUTION_POLICY, SOCKET_POLICY};
 use crate::journal::Journal;
-use crate::protocol::{parse_request, ErrorCode, ProtocolError, Reply, Request};
-use crate::security::{SharedKey, DEFAULT_SIGNATURE_WINDOW};
+use crate::log_limit::LogLimiter;
+use crate::protocol::{parse_request, Action, ErrorCode, ProtocolError, Reply, Request};
+use crate::security::{
+    AuthError, SeenSignatures, SharedKey, DEFAULT_MAX_SEEN_SIGNATURES, DEFAULT_SIGNATURE_WINDOW,
+};
 use crate::terminal::Terminal;
 use in_flight::InFlight;
 
@@ -46,6 +49,9 @@ pub struct GatewayConfig {
     pub key: Option<SharedKey>,
     /// Accepted clock skew of signed requests.
     pub signature_window: Duration,
+    /// Signatures remembered within the window to refuse replays; more signed requests than
+    /// this within one window are refused until it moves on.
+    pub max_seen_signatures: usize,
     /// See [`DEFAULT_CLIENT_WINDOW`].
     pub client_window: Duration,
 }
@@ -58,6 +64,7 @@ impl Default for GatewayConfig {
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             key: None,
             signature_window: DEFAULT_SIGNATURE_WINDOW,
+            max_seen_signatures: DEFAULT_MAX_SEEN_SIGNATURES,
             client_window: DEFAULT_CLIENT_WINDOW,
         }
     }
@@ -70,6 +77,9 @@ pub struct Gateway {
     in_flight: InFlight,
     counters: Counters,
     config: GatewayConfig,
+    seen_signatures: SeenSignatures,
+    unauthorized_log: LogLimiter,
+    refused_log: LogLimiter,
 }
 
 impl Gateway {
@@ -79,12 +89,17 @@ impl Gateway {
         journal: Journal,
         config: GatewayConfig,
     ) -> Arc<Gateway> {
+        let seen_signatures =
+            SeenSignatures::new(config.signature_window, config.max_seen_signatures);
         Arc::new(Gateway {
+            seen_signatures,
             terminal,
             journal,
             in_flight: InFlight::default(),
             counters: Counters::default(),
             config,
+            unauthorized_log: LogLimiter::default(),
+            refused_log: LogLimiter::default(),
         })
     }
 
@@ -93,49 +108,100 @@ impl Gateway {
         &self.counters
     }
 
-    /// The one reply to one request (its frames after the routing envelope).
+    /// The one reply to one request (its frames after the routing envelope). It carries the
+    /// request's `req_id` as the request spelled it.
     pub async fn handle(self: Arc<Self>, frames: Vec<Vec<u8>>) -> Reply {
         Counters::bump(&self.counters.requests);
+        let request = match self.admit(&frames) {
+            Ok(request) => request,
+            Err(refusal) => return *refusal,
+        };
+        let req_id = request.req_id.clone();
+        let mut reply = self.dispatch(request).await;
+        reply.req_id = Some(req_id);
+        reply
+    }
+
+    /// The checks before any work: size, signature, then the request's shape.
+    fn admit(&self, frames: &[Vec<u8>]) -> Result<Request, Box<Reply>> {
         let Some(body) = frames.first() else {
-            return self.refuse(None, ProtocolError::Invalid("empty message".into()));
+            let empty = ProtocolError::Invalid("empty message".into());
+            return Err(Box::new(self.refuse(None, empty)));
         };
         if body.len() > self.config.max_frame_bytes {
             let error = ProtocolError::FrameTooLarge {
                 size: body.len(),
                 limit: self.config.max_frame_bytes,
             };
-            return self.refuse(None, error);
+            return Err(Box::new(self.refuse(None, error)));
         }
         if let Some(key) = &self.config.key {
-            let signature = frames.get(1).map(Vec::as_slice);
-            let now = crate::clock::unix_ms();
-            if let Err(error) = key.verify(body, signature, now, self.config.signature_window) {
-                Counters::bump(&self.counters.unauthorized);
-                tracing::warn!(%error, bytes = body.len(), "refused request: bad signature");
-                return Reply::failure(None, ErrorCode::UNAUTHORIZED, error.to_string(), false);
+            if let Err(error) = self.authenticate(key, body, frames.get(1)) {
+                return Err(Box::new(self.refuse_unauthorized(error)));
             }
         }
-        let request = match parse_request(body) {
-            Ok(request) => request,
-            Err((req_id, error)) => return self.refuse(req_id, error),
-        };
-        match request {
-            Request::Ping { req_id } => queries::ping(req_id),
-            Request::SymbolInfo { req_id, symbol } => self.symbol_info(req_id, &symbol),
-            Request::OrderStatus {
-                req_id,
-                order_req_id,
-            } => {
-                let gateway = Arc::clone(&self);
-                blocking(move || gateway.order_status(req_id, order_req_id), req_id).await
+        parse_request(body).map_err(|(req_id, error)| {
+            let mut refusal = self.refuse(None, error);
+            refusal.req_id = req_id;
+            Box::new(refusal)
+        })
+    }
+
+    /// The request's signature is valid, inside the window, and not seen before.
+    fn authenticate(
+        &self,
+        key: &SharedKey,
+        body: &[u8],
+        signature: Option<&Vec<u8>>,
+    ) -> Result<(), AuthError> {
+        let now = crate::clock::unix_ms();
+        let window = self.config.signature_window;
+        let signature = key.verify(body, signature.map(Vec::as_slice), now, window)?;
+        self.seen_signatures.accept(signature, now)
+    }
+
+    fn refuse_unauthorized(&self, error: AuthError) -> Reply {
+        Counters::bump(&self.counters.unauthorized);
+        if let Some(suppressed) = self.unauthorized_log.check_now() {
+            tracing::warn!(%error, suppressed, "refused request: bad signature");
+        }
+        // Only a full set of signatures passes: the same request signed afresh may get in later.
+        let retryable = matches!(error, AuthError::TooManySignatures(_));
+        Reply::failure(None, ErrorCode::Unauthorized, error.to_string(), retryable)
+    }
+
+    /// The frames of a reply: its JSON and, when the gateway has a key, its signature bound to
+    /// the request's signature frame (`None` for a request that had none).
+    pub fn reply_frames(&self, reply: &Reply, request_signature: Option<&[u8]>) -> Vec<Vec<u8>> {
+        let body = reply.to_bytes();
+        match &self.config.key {
+            Some(key) => {
+                let request_signature = request_signature.unwrap_or_default();
+                let signature = key.sign_reply(request_signature, &body, crate::clock::unix_ms());
+                vec![body, signature]
             }
-            Request::OrderSend { req_id, order } => self.order_send(req_id, order).await,
+            None => vec![body],
+        }
+    }
+
+    async fn dispatch(self: Arc<Self>, request: Request) -> Reply {
+        let req_id = request.req_id.uuid();
+        match request.action {
+            Action::Ping => queries::ping(req_id),
+            Action::SymbolInfo(query) => self.symbol_info(req_id, &query.symbol),
+            Action::OrderStatus(query) => {
+                let gateway = Arc::clone(&self);
+                blocking(move || gateway.order_status(req_id, query.req_id), req_id).await
+            }
+            Action::OrderSend(order) => self.order_send(req_id, order).await,
         }
     }
 
     fn refuse(&self, req_id: Option<uuid::Uuid>, error: ProtocolError) -> Reply {
         Counters::bump(&self.counters.bad_requests);
-        tracing::debug!(%error, "refused request");
+        if let Some(suppressed) = self.refused_log.check_now() {
+            tracing::debug!(%error, suppressed, "refused request");
+        }
         Reply::failure(req_id, error.code(), error.to_string(), false)
     }
 }
@@ -144,6 +210,6 @@ impl Gateway {
 async fn blocking(work: impl FnOnce() -> Reply + Send + 'static, req_id: uuid::Uuid) -> Reply {
     tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
         tracing::error!(error = %e, %req_id, "request handler panicked");
-        Reply::failure(Some(req_id), ErrorCode::INTERNAL, "gateway error", true)
+        Reply::failure(Some(req_id), ErrorCode::Internal, "gateway error", true)
     })
 }

@@ -1,8 +1,8 @@
 //! `ORDER_SEND`: at most one execution per `req_id`, one reply per request.
 //!
 //! The order of steps is the whole point: claim the `req_id` in memory (a concurrent resend joins
-//! instead of racing), read the journal (a finished order is replayed, a pending one is resumed
-//! with reconciliation), journal the intent, then call the terminal, then journal the reply, then
+//! instead of racing), read the journal (a finished order is replayed, a pending one, or one that
+//! ended in a retryable failure, is resumed with reconciliation), journal the intent, then call the terminal, then journal the reply, then
 //! answer. A crash between any two steps leaves a state that [`Gateway::recover`] or the next
 //! resend resolves without a second execution.
 
@@ -32,7 +32,7 @@ impl Gateway {
                 wait_for_reply(receiver).await.unwrap_or_else(|| {
                     Reply::failure(
                         Some(req_id),
-                        ErrorCode::OUTCOME_UNKNOWN,
+                        ErrorCode::OutcomeUnknown,
                         "the first copy of this order ended without a reply; resend the same req_id",
                         true,
                     )
@@ -60,7 +60,7 @@ impl Gateway {
             Ok(None) => {
                 return Some(Reply::failure(
                     Some(req_id),
-                    ErrorCode::UNKNOWN_SYMBOL,
+                    ErrorCode::UnknownSymbol,
                     format!("unknown symbol `{}`", order.symbol),
                     false,
                 ))
@@ -68,7 +68,7 @@ impl Gateway {
             Err(e) => {
                 return Some(Reply::failure(
                     Some(req_id),
-                    ErrorCode::TERMINAL_UNAVAILABLE,
+                    ErrorCode::TerminalUnavailable,
                     e.to_string(),
                     true,
                 ))
@@ -77,7 +77,7 @@ impl Gateway {
         if !info.volume_is_valid(order.volume) {
             return Some(Reply::failure(
                 Some(req_id),
-                ErrorCode::INVALID_VOLUME,
+                ErrorCode::InvalidVolume,
                 format!(
                     "volume {} is off the rules of {}: min {}, max {}, step {}",
                     order.volume, info.name, info.volume_min, info.volume_max, info.volume_step
@@ -94,7 +94,7 @@ impl Gateway {
             tracing::error!(error = %e, %req_id, "journal failed");
             Reply::failure(
                 Some(req_id),
-                ErrorCode::INTERNAL,
+                ErrorCode::Internal,
                 "journal unavailable",
                 true,
             )
@@ -103,6 +103,18 @@ impl Gateway {
             Err(e) => return internal(&e),
             Ok(Some(intent)) if intent.order != order => return conflict(req_id),
             Ok(Some(intent)) => match intent.state {
+                // A retryable failure executed nothing: the resend tries again. It still looks
+                // the order up before sending, as after any earlier send.
+                IntentState::Done {
+                    retry_on_resend: true,
+                    ..
+                } => {
+                    if let Err(e) = self.journal.begin(req_id, &order, unix_ms()) {
+                        return internal(&e);
+                    }
+                    Counters::bump(&self.counters.retried_after_failure);
+                    Progress::resumed()
+                }
                 IntentState::Done { reply, .. } => {
                     Counters::bump(&self.counters.replayed_from_journal);
                     return serde_json::from_str(&reply).unwrap_or_else(|e| internal(&e));
@@ -130,13 +142,13 @@ impl Gateway {
                 Counters::bump(&self.counters.outcome_unknown);
                 return Reply::failure(
                     Some(req_id),
-                    ErrorCode::OUTCOME_UNKNOWN,
+                    ErrorCode::OutcomeUnknown,
                     "the terminal did not say whether the order executed; resend the same req_id",
                     true,
                 );
             }
         };
-        match self.journal.complete(req_id, &reply.to_json(), unix_ms()) {
+        match self.journal.complete(req_id, &reply, unix_ms()) {
             Ok(()) => reply,
             Err(e) => internal(&e),
         }
@@ -178,20 +190,20 @@ impl Gateway {
                 retcode: Some(retcode.code()),
             },
             ExecutionError::UnknownSymbol(_) => ErrorBody {
-                code: ErrorCode::UNKNOWN_SYMBOL.0.to_owned(),
+                code: ErrorCode::UnknownSymbol.as_str().to_owned(),
                 message: error.to_string(),
                 retryable: false,
                 retcode: None,
             },
             ExecutionError::Unavailable(_) | ExecutionError::Ambiguous(_) => ErrorBody {
-                code: ErrorCode::TERMINAL_UNAVAILABLE.0.to_owned(),
+                code: ErrorCode::TerminalUnavailable.as_str().to_owned(),
                 message: format!("gave up after {attempts} attempts, nothing executed: {error}"),
                 retryable: true,
                 retcode: None,
             },
         };
         Some(Reply {
-            req_id: Some(req_id),
+            req_id: Some(req_id.into()),
             ok: false,
             result: None,
             error: Some(body),
@@ -202,7 +214,7 @@ impl Gateway {
 fn conflict(req_id: Uuid) -> Reply {
     Reply::failure(
         Some(req_id),
-        ErrorCode::REQ_ID_CONFLICT,
+        ErrorCode::ReqIdConflict,
         "this req_id was already used for a different order",
         false,
     )

@@ -19,13 +19,13 @@ impl Gateway {
             Ok(Some(info)) => Reply::success(req_id, json!(info)),
             Ok(None) => Reply::failure(
                 Some(req_id),
-                ErrorCode::UNKNOWN_SYMBOL,
+                ErrorCode::UnknownSymbol,
                 format!("unknown symbol `{symbol}`"),
                 false,
             ),
             Err(e) => Reply::failure(
                 Some(req_id),
-                ErrorCode::TERMINAL_UNAVAILABLE,
+                ErrorCode::TerminalUnavailable,
                 e.to_string(),
                 true,
             ),
@@ -44,7 +44,7 @@ impl Gateway {
                 ),
             },
             Err(e) => {
-                return Reply::failure(Some(req_id), ErrorCode::INTERNAL, e.to_string(), true);
+                return Reply::failure(Some(req_id), ErrorCode::Internal, e.to_string(), true);
             }
         };
         let filter = order_filter(order_req_id);
@@ -64,7 +64,7 @@ impl Gateway {
             ),
             Err(e) => Reply::failure(
                 Some(req_id),
-                ErrorCode::TERMINAL_UNAVAILABLE,
+                ErrorCode::TerminalUnavailable,
                 e.to_string(),
                 true,
             ),

@@ -67,7 +67,7 @@ impl Gateway {
                     report.expired_unexecuted += 1;
                     Reply::failure(
                         Some(req_id),
-                        ErrorCode::EXPIRED_UNEXECUTED,
+                        ErrorCode::ExpiredUnexecuted,
                         "the gateway restarted; this order never executed and its retry window has passed",
                         false,
                     )
@@ -79,7 +79,7 @@ impl Gateway {
                     continue;
                 }
             };
-            self.journal.complete(req_id, &reply.to_json(), now)?;
+            self.journal.complete(req_id, &reply, now)?;
             owner.finish(&reply);
         }
         report.ttl_removed = self.journal.expire(unix_ms())?;

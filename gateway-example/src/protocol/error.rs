@@ -1,36 +1,75 @@
 //! Error codes of the wire protocol and the errors found while reading a request.
 
-/// A stable, machine-readable error code sent in `error.code`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ErrorCode(pub &'static str);
+/// Declares the error codes once: the enum, its wire names and its list come from one table.
+macro_rules! error_codes {
+    ($($variant:ident => $wire:literal: $doc:literal,)*) => {
+        /// A stable, machine-readable error code of the gateway, sent in `error.code` (the trade
+        /// server's own refusals are sent as their `TRADE_RETCODE_*` names instead).
+        ///
+        /// ```
+        /// use gateway_example::protocol::ErrorCode;
+        ///
+        /// assert_eq!(ErrorCode::InvalidRequest.as_str(), "invalid_request");
+        /// assert_eq!("busy".parse(), Ok(ErrorCode::Busy));
+        /// ```
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $(#[doc = $doc] $variant,)*
+        }
 
-impl ErrorCode {
-    /// The frame is not UTF-8 JSON.
-    pub const BAD_JSON: ErrorCode = ErrorCode("bad_json");
-    /// The JSON is not a request object, or a field has the wrong type or value.
-    pub const INVALID_REQUEST: ErrorCode = ErrorCode("invalid_request");
-    /// `req_id` is missing or not a UUID.
-    pub const INVALID_REQ_ID: ErrorCode = ErrorCode("invalid_req_id");
-    /// `action` is not one the gateway knows.
-    pub const UNKNOWN_ACTION: ErrorCode = ErrorCode("unknown_action");
-    /// The symbol is not traded here.
-    pub const UNKNOWN_SYMBOL: ErrorCode = ErrorCode("unknown_symbol");
-    /// The volume is off the symbol's min/max/step.
-    pub const INVALID_VOLUME: ErrorCode = ErrorCode("invalid_volume");
-    /// The frame is larger than the gateway accepts.
-    pub const FRAME_TOO_LARGE: ErrorCode = ErrorCode("frame_too_large");
-    /// The request is unsigned, forged, or outside the timestamp window.
-    pub const UNAUTHORIZED: ErrorCode = ErrorCode("unauthorized");
-    /// The `req_id` was already used for a different order.
-    pub const REQ_ID_CONFLICT: ErrorCode = ErrorCode("req_id_conflict");
-    /// The gateway cannot tell yet whether the order executed: resend the same `req_id`.
-    pub const OUTCOME_UNKNOWN: ErrorCode = ErrorCode("outcome_unknown");
-    /// The gateway restarted and the order, never executed, is past the clients' retry window.
-    pub const EXPIRED_UNEXECUTED: ErrorCode = ErrorCode("expired_unexecuted");
-    /// The terminal could not be reached before anything was sent.
-    pub const TERMINAL_UNAVAILABLE: ErrorCode = ErrorCode("terminal_unavailable");
-    /// The gateway failed internally (its journal, most likely).
-    pub const INTERNAL: ErrorCode = ErrorCode("internal");
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The code as sent on the wire.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $wire,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    BadJson => "bad_json": "The frame is not UTF-8 JSON.",
+    InvalidRequest => "invalid_request": "The JSON is not a request object, a field has the wrong type or value, or a field is unknown.",
+    InvalidReqId => "invalid_req_id": "`req_id` is missing or not a UUID.",
+    UnknownAction => "unknown_action": "`action` is not one the gateway knows.",
+    UnknownSymbol => "unknown_symbol": "The symbol is not traded here.",
+    InvalidVolume => "invalid_volume": "The volume is off the symbol's min/max/step.",
+    FrameTooLarge => "frame_too_large": "The frame is larger than the gateway accepts.",
+    Unauthorized => "unauthorized": "The request is unsigned, forged, replayed, or outside the timestamp window.",
+    ReqIdConflict => "req_id_conflict": "The `req_id` was already used for a different order.",
+    OutcomeUnknown => "outcome_unknown": "The gateway cannot tell yet whether the order executed: resend the same `req_id`.",
+    ExpiredUnexecuted => "expired_unexecuted": "The gateway restarted and the order, never executed, is past the clients' retry window.",
+    TerminalUnavailable => "terminal_unavailable": "The terminal could not be reached, and nothing executed.",
+    Internal => "internal": "The gateway failed internally (its journal, most likely).",
+    Busy => "busy": "The connection has too many requests in flight: read the replies, then send again.",
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A code that is not one of the gateway's [`ErrorCode`]s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown error code `{0}`")]
+pub struct UnknownErrorCode(pub String);
+
+impl std::str::FromStr for ErrorCode {
+    type Err = UnknownErrorCode;
+
+    fn from_str(text: &str) -> Result<ErrorCode, UnknownErrorCode> {
+        ErrorCode::ALL
+            .iter()
+            .copied()
+            .find(|code| code.as_str() == text)
+            .ok_or_else(|| UnknownErrorCode(text.to_owned()))
+    }
 }
 
 /// Why a request frame could not be turned into a [`Request`](super::Request).
@@ -45,8 +84,8 @@ pub enum ProtocolError {
     /// `req_id` missing or malformed.
     #[error("req_id must be a UUID string: {0}")]
     BadReqId(String),
-    /// Unknown `action`.
-    #[error("unknown action `{0}`; expected one of PING, ORDER_SEND, ORDER_STATUS, SYMBOL_INFO")]
+    /// Unknown `action`; the message names it and the actions allowed.
+    #[error("{0}")]
     UnknownAction(String),
     /// Frame over the size limit.
     #[error("frame of {size} bytes exceeds the limit of {limit} bytes")]
@@ -62,11 +101,25 @@ impl ProtocolError {
     /// The wire code for this error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            ProtocolError::BadJson(_) => ErrorCode::BAD_JSON,
-            ProtocolError::Invalid(_) => ErrorCode::INVALID_REQUEST,
-            ProtocolError::BadReqId(_) => ErrorCode::INVALID_REQ_ID,
-            ProtocolError::UnknownAction(_) => ErrorCode::UNKNOWN_ACTION,
-            ProtocolError::FrameTooLarge { .. } => ErrorCode::FRAME_TOO_LARGE,
+            ProtocolError::BadJson(_) => ErrorCode::BadJson,
+            ProtocolError::Invalid(_) => ErrorCode::InvalidRequest,
+            ProtocolError::BadReqId(_) => ErrorCode::InvalidReqId,
+            ProtocolError::UnknownAction(_) => ErrorCode::UnknownAction,
+            ProtocolError::FrameTooLarge { .. } => ErrorCode::FrameTooLarge,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_reads_back_from_its_wire_name() {
+        for &code in ErrorCode::ALL {
+            assert_eq!(code.as_str().parse(), Ok(code));
+            assert_eq!(code.to_string(), code.as_str());
+        }
+        assert!("TRADE_RETCODE_DONE".parse::<ErrorCode>().is_err());
     }
 }

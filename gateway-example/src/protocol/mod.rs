@@ -8,20 +8,34 @@
 //!
 //! Actions: `PING`, `ORDER_SEND`, `ORDER_STATUS` (payload `{"req_id": "<uuid of the order>"}`) and
 //! `SYMBOL_INFO` (payload `{"symbol": "EURUSD"}`). Order types may be MT4 (`OP_BUY`) or MT5
-//! (`ORDER_TYPE_BUY`) names.
+//! (`ORDER_TYPE_BUY`) names. `req_id` may be any spelling of a UUID (upper case, braces, no
+//! hyphens, `urn:uuid:`); the reply echoes it as sent, and every spelling of one UUID is the same
+//! order. A field the gateway does not know, at any level, is refused with
+//! `invalid_request` naming it.
 //!
-//! `retryable: true` means the condition was transient. After `outcome_unknown` or `internal`
-//! the client resends the *same* `req_id`: the gateway looks the order up before it executes
-//! anything. Every other reply to an `ORDER_SEND` is final and stored: resending that `req_id`
-//! returns the same reply, so a new attempt at a refused order needs a new `req_id`.
+//! `retryable` says what sending the same request again does:
+//!
+//! - `true`: nothing was executed and the condition may pass. Resend the same `req_id` with the
+//!   same order and the gateway tries again; it looks the order up in the terminal first, so it
+//!   never executes twice. This is `outcome_unknown`, `internal`, `busy`, `terminal_unavailable`,
+//!   and a transient trade-server retcode (`TRADE_RETCODE_REQUOTE`...) after the gateway's own
+//!   retries gave up.
+//! - `false`: the answer is final. An order the trade server refused (or that expired unexecuted)
+//!   is stored with its `req_id`, and every resend gets the same reply for the journal's 24 h; a
+//!   request refused before execution (bad input, bad signature) is refused again. To try a
+//!   changed order, use a new `req_id`.
 //!
 //! When the gateway has a shared key, a request is two frames: the JSON, then its signature
 //! (see [`crate::security`]).
 
 mod error;
+mod order;
 mod reply;
+mod req_id;
 mod request;
 
-pub use error::{ErrorCode, ProtocolError};
+pub use error::{ErrorCode, ProtocolError, UnknownErrorCode};
+pub use order::{OrderSpec, DEFAULT_DEVIATION_POINTS};
 pub use reply::{ErrorBody, Reply};
-pub use request::{parse_request, OrderSpec, Request, DEFAULT_DEVIATION_POINTS};
+pub use req_id::ReqId;
+pub use request::{parse_request, Action, Request, StatusQuery, SymbolQuery};

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::ErrorCode;
+use super::{ErrorCode, ReqId};
 
 /// The `error` object of a failed request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,8 +22,8 @@ pub struct ErrorBody {
 /// A reply frame: `ok` with a `result`, or not `ok` with an `error`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reply {
-    /// The request's id; `null` when the request had none that could be read.
-    pub req_id: Option<Uuid>,
+    /// The request's id as the request spelled it; `null` when it had none that could be read.
+    pub req_id: Option<ReqId>,
     /// Whether the request succeeded.
     pub ok: bool,
     /// The result of a successful request.
@@ -38,7 +38,7 @@ impl Reply {
     /// A successful reply.
     pub fn success(req_id: Uuid, result: serde_json::Value) -> Reply {
         Reply {
-            req_id: Some(req_id),
+            req_id: Some(req_id.into()),
             ok: true,
             result: Some(result),
             error: None,
@@ -53,11 +53,11 @@ impl Reply {
         retryable: bool,
     ) -> Reply {
         Reply {
-            req_id,
+            req_id: req_id.map(ReqId::from),
             ok: false,
             result: None,
             error: Some(ErrorBody {
-                code: code.0.to_owned(),
+                code: code.as_str().to_owned(),
                 message: message.into(),
                 retryable,
                 retcode: None,

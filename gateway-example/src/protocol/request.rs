@@ -1,135 +1,80 @@
 //! Reading a request frame into a typed [`Request`], rejecting every malformed input with the
 //! error code the client needs.
+//!
+//! A frame is a JSON object with exactly the fields `req_id`, `action` and `payload` (absent for
+//! `PING`). `req_id` is read first, so that any later refusal can carry it; `action` and `payload`
+//! are then read into [`Action`], a serde-tagged enum with one variant per action and
+//! `deny_unknown_fields` at every level: a field the gateway does not support is refused by
+//! name, never ignored.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::ProtocolError;
-use crate::terminal::OrderType;
+use super::{OrderSpec, ProtocolError, ReqId};
 
-/// Slippage accepted when the client gives none, in points.
-pub const DEFAULT_DEVIATION_POINTS: u32 = 20;
+/// The fields of a request besides `req_id`: the tag and the content of [`Action`] (a test checks
+/// that they match its serde attributes).
+const ACTION_FIELDS: [&str; 2] = ["action", "payload"];
+
+/// What a request asks for: the `action` and its `payload`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "action",
+    content = "payload",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    deny_unknown_fields
+)]
+pub enum Action {
+    /// Liveness check; no payload.
+    Ping,
+    /// Place an order, at most once per `req_id`.
+    OrderSend(OrderSpec),
+    /// What happened to an earlier order.
+    OrderStatus(StatusQuery),
+    /// A symbol's rules and quote.
+    SymbolInfo(SymbolQuery),
+}
+
+/// The `payload` of `ORDER_STATUS`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusQuery {
+    /// `req_id` of the order asked about.
+    pub req_id: Uuid,
+}
+
+/// The `payload` of `SYMBOL_INFO`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SymbolQuery {
+    /// Symbol asked about.
+    pub symbol: String,
+}
 
 /// A parsed request.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Request {
-    /// Liveness check.
-    Ping {
-        /// Request id.
-        req_id: Uuid,
-    },
-    /// Place an order, at most once per `req_id`.
-    OrderSend {
-        /// Request id, the order's idempotency key.
-        req_id: Uuid,
-        /// The order.
-        order: OrderSpec,
-    },
-    /// What happened to an earlier order.
-    OrderStatus {
-        /// Request id of this query.
-        req_id: Uuid,
-        /// `req_id` of the order asked about.
-        order_req_id: Uuid,
-    },
-    /// A symbol's rules and quote.
-    SymbolInfo {
-        /// Request id.
-        req_id: Uuid,
-        /// Symbol asked about.
-        symbol: String,
-    },
-}
-
-impl Request {
-    /// The request's id.
-    pub fn req_id(&self) -> Uuid {
-        match self {
-            Request::Ping { req_id }
-            | Request::OrderSend { req_id, .. }
-            | Request::OrderStatus { req_id, .. }
-            | Request::SymbolInfo { req_id, .. } => *req_id,
-        }
-    }
-}
-
-/// An order as the client asked for it: the `payload` of `ORDER_SEND`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OrderSpec {
-    /// Symbol, e.g. `EURUSD`.
-    pub symbol: String,
-    /// `OP_BUY`, `ORDER_TYPE_SELL_LIMIT`...
-    #[serde(rename = "type")]
-    pub order_type: OrderType,
-    /// Lots.
-    pub volume: f64,
-    /// Trigger price; required for pending orders, ignored for market orders (which take the
-    /// current price on each attempt).
-    #[serde(default)]
-    pub price: Option<f64>,
-    /// Stop loss, 0 for none.
-    #[serde(default)]
-    pub sl: f64,
-    /// Take profit, 0 for none.
-    #[serde(default)]
-    pub tp: f64,
-    /// Slippage accepted, in points.
-    #[serde(default = "default_deviation")]
-    pub deviation: u32,
-}
-
-fn default_deviation() -> u32 {
-    DEFAULT_DEVIATION_POINTS
-}
-
-impl OrderSpec {
-    /// A market order with no stops and the default deviation.
-    ///
-    /// ```
-    /// use gateway_example::protocol::OrderSpec;
-    /// use gateway_example::terminal::OrderType;
-    ///
-    /// let buy = OrderSpec::market("EURUSD", OrderType::Buy, 0.01);
-    /// assert_eq!((buy.price, buy.sl, buy.tp), (None, 0.0, 0.0));
-    /// ```
-    pub fn market(symbol: &str, order_type: OrderType, volume: f64) -> OrderSpec {
-        OrderSpec {
-            symbol: symbol.into(),
-            order_type,
-            volume,
-            price: None,
-            sl: 0.0,
-            tp: 0.0,
-            deviation: DEFAULT_DEVIATION_POINTS,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct StatusPayload {
-    req_id: String,
-}
-
-#[derive(Deserialize)]
-struct SymbolPayload {
-    symbol: String,
+pub struct Request {
+    /// Request id; for `ORDER_SEND`, its UUID is the order's idempotency key.
+    pub req_id: ReqId,
+    /// What is asked.
+    pub action: Action,
 }
 
 /// Parses one request frame. The `req_id` of a request that fails later checks is returned with
 /// the error so the reply can carry it.
 ///
 /// ```
-/// use gateway_example::protocol::{parse_request, ErrorCode, Request};
+/// use gateway_example::protocol::{parse_request, Action, ErrorCode};
 ///
 /// let frame = br#"{"action": "ORDER_SEND", "req_id": "550e8400-e29b-41d4-a716-446655440000",
 ///                  "payload": {"symbol": "EURUSD", "type": "OP_BUY", "volume": 0.01}}"#;
-/// assert!(matches!(parse_request(frame), Ok(Request::OrderSend { .. })));
+/// assert!(matches!(parse_request(frame).unwrap().action, Action::OrderSend(_)));
 ///
 /// let (_, error) = parse_request(b"{not json").unwrap_err();
-/// assert_eq!(error.code(), ErrorCode::BAD_JSON);
+/// assert_eq!(error.code(), ErrorCode::BadJson);
 /// ```
-pub fn parse_request(frame: &[u8]) -> Result<Request, (Option<Uuid>, ProtocolError)> {
+pub fn parse_request(frame: &[u8]) -> Result<Request, (Option<ReqId>, ProtocolError)> {
     let text =
         std::str::from_utf8(frame).map_err(|e| (None, ProtocolError::BadJson(e.to_string())))?;
     let value: Value =
@@ -140,136 +85,179 @@ pub fn parse_request(frame: &[u8]) -> Result<Request, (Option<Uuid>, ProtocolErr
             ProtocolError::Invalid("request must be a JSON object".into()),
         ));
     };
-    let req_id = match object.get("req_id") {
-        Some(Value::String(s)) => {
-            Uuid::parse_str(s).map_err(|e| (None, ProtocolError::BadReqId(e.to_string())))?
-        }
-        Some(other) => {
-            return Err((None, ProtocolError::BadReqId(format!("got {other}"))));
-        }
-        None => return Err((None, ProtocolError::BadReqId("missing".into()))),
-    };
-    let fail = |e: ProtocolError| (Some(req_id), e);
-    let action = match object.get("action") {
-        Some(Value::String(s)) => s.clone(),
-        Some(_) => {
-            return Err(fail(ProtocolError::Invalid(
-                "action must be a string".into(),
-            )))
-        }
-        None => return Err(fail(ProtocolError::Invalid("action is missing".into()))),
-    };
-    let payload = object.remove("payload").unwrap_or(Value::Null);
-    let typed = |what: &str| {
-        let what = what.to_owned();
-        move |e: serde_json::Error| fail(ProtocolError::Invalid(format!("{what}: {e}")))
-    };
-    match action.as_str() {
-        "PING" => Ok(Request::Ping { req_id }),
-        "ORDER_SEND" => {
-            let order: OrderSpec =
-                serde_json::from_value(payload).map_err(typed("ORDER_SEND payload"))?;
-            if !order.order_type.is_market() && order.price.is_none_or(|p| p <= 0.0) {
-                return Err(fail(ProtocolError::Invalid(
-                    "pending orders need a positive `price`".into(),
-                )));
-            }
-            if order.sl < 0.0 || order.tp < 0.0 || !order.sl.is_finite() || !order.tp.is_finite() {
-                return Err(fail(ProtocolError::Invalid(
-                    "sl and tp must be 0 or positive".into(),
-                )));
-            }
-            Ok(Request::OrderSend { req_id, order })
-        }
-        "ORDER_STATUS" => {
-            let status: StatusPayload =
-                serde_json::from_value(payload).map_err(typed("ORDER_STATUS payload"))?;
-            let order_req_id = Uuid::parse_str(&status.req_id)
-                .map_err(|e| fail(ProtocolError::BadReqId(format!("payload.req_id: {e}"))))?;
-            Ok(Request::OrderStatus {
-                req_id,
-                order_req_id,
-            })
-        }
-        "SYMBOL_INFO" => {
-            let symbol: SymbolPayload =
-                serde_json::from_value(payload).map_err(typed("SYMBOL_INFO payload"))?;
-            Ok(Request::SymbolInfo {
-                req_id,
-                symbol: symbol.symbol,
-            })
-        }
-        other => Err(fail(ProtocolError::UnknownAction(other.to_owned()))),
+    let req_id = take_req_id(&mut object).map_err(|e| (None, e))?;
+    let action = read_action(object).map_err(|e| (Some(req_id.clone()), e))?;
+    if let Action::OrderSend(order) = &action {
+        order.validate().map_err(|e| (Some(req_id.clone()), e))?;
     }
+    Ok(Request { req_id, action })
+}
+
+fn take_req_id(object: &mut Map<String, Value>) -> Result<ReqId, ProtocolError> {
+    match object.remove("req_id") {
+        Some(Value::String(text)) => text
+            .parse()
+            .map_err(|e: uuid::Error| ProtocolError::BadReqId(e.to_string())),
+        Some(other) => Err(ProtocolError::BadReqId(format!("got {other}"))),
+        None => Err(ProtocolError::BadReqId("missing".into())),
+    }
+}
+
+/// `action` and `payload` (what is left of the frame once `req_id` is taken) as an [`Action`].
+fn read_action(rest: Map<String, Value>) -> Result<Action, ProtocolError> {
+    // serde's own message for an unknown field next to a tag does not name it as such.
+    if let Some(unknown) = rest.keys().find(|k| !ACTION_FIELDS.contains(&k.as_str())) {
+        return Err(ProtocolError::Invalid(format!(
+            "unknown field `{unknown}`, expected `req_id`, `{}` or `{}`",
+            ACTION_FIELDS[0], ACTION_FIELDS[1]
+        )));
+    }
+    match rest.get("action") {
+        Some(Value::String(_)) => {}
+        Some(_) => return Err(ProtocolError::Invalid("`action` must be a string".into())),
+        None => return Err(ProtocolError::Invalid("`action` is missing".into())),
+    }
+    serde_json::from_value(Value::Object(rest)).map_err(|error| {
+        let message = error.to_string();
+        // serde names the variants it expected: the enum above is the one list of actions.
+        if message.starts_with("unknown variant") {
+            ProtocolError::UnknownAction(message)
+        } else {
+            ProtocolError::Invalid(message)
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::ErrorCode;
+    use crate::protocol::{ErrorCode, DEFAULT_DEVIATION_POINTS};
+    use crate::terminal::OrderType;
 
     const ID: &str = "550e8400-e29b-41d4-a716-446655440000";
 
+    fn refusal(frame: &str) -> ProtocolError {
+        parse_request(frame.as_bytes()).unwrap_err().1
+    }
+
     fn code(frame: &str) -> ErrorCode {
-        parse_request(frame.as_bytes()).unwrap_err().1.code()
+        refusal(frame).code()
+    }
+
+    fn with(rest: &str) -> String {
+        format!(r#"{{"req_id":"{ID}",{rest}}}"#)
     }
 
     #[test]
     fn the_seed_request_parses() {
-        let frame = format!(
-            r#"{{"action":"ORDER_SEND","req_id":"{ID}","payload":{{"symbol":"EURUSD","type":"OP_BUY","volume":0.01}}}}"#
+        let frame = with(
+            r#""action":"ORDER_SEND","payload":{"symbol":"EURUSD","type":"OP_BUY","volume":0.01}"#,
         );
-        let Request::OrderSend { req_id, order } = parse_request(frame.as_bytes()).unwrap() else {
+        let request = parse_request(frame.as_bytes()).unwrap();
+        assert_eq!(request.req_id.to_string(), ID);
+        let Action::OrderSend(order) = request.action else {
             panic!("not an order");
         };
-        assert_eq!(req_id.to_string(), ID);
         assert_eq!(order.order_type, OrderType::Buy);
         assert_eq!(order.volume, 0.01);
         assert_eq!(order.deviation, DEFAULT_DEVIATION_POINTS);
     }
 
     #[test]
+    fn every_action_parses_with_its_payload() {
+        let ping = parse_request(with(r#""action":"PING""#).as_bytes()).unwrap();
+        assert_eq!(ping.action, Action::Ping);
+        let ping_null = parse_request(with(r#""action":"PING","payload":null"#).as_bytes());
+        assert_eq!(ping_null.unwrap().action, Action::Ping);
+        let status = with(&format!(
+            r#""action":"ORDER_STATUS","payload":{{"req_id":"{ID}"}}"#
+        ));
+        let Action::OrderStatus(query) = parse_request(status.as_bytes()).unwrap().action else {
+            panic!("not a status query");
+        };
+        assert_eq!(query.req_id.to_string(), ID);
+        let info = with(r#""action":"SYMBOL_INFO","payload":{"symbol":"XAUUSD"}"#);
+        assert_eq!(
+            parse_request(info.as_bytes()).unwrap().action,
+            Action::SymbolInfo(SymbolQuery {
+                symbol: "XAUUSD".into()
+            })
+        );
+    }
+
+    #[test]
     fn malformed_requests_get_the_right_code() {
-        assert_eq!(code("not json"), ErrorCode::BAD_JSON);
-        assert_eq!(code("[1,2]"), ErrorCode::INVALID_REQUEST);
-        assert_eq!(code(r#"{"action":"PING"}"#), ErrorCode::INVALID_REQ_ID);
+        assert_eq!(code("not json"), ErrorCode::BadJson);
+        assert_eq!(code("[1,2]"), ErrorCode::InvalidRequest);
+        assert_eq!(code(r#"{"action":"PING"}"#), ErrorCode::InvalidReqId);
         assert_eq!(
             code(r#"{"action":"PING","req_id":"nope"}"#),
-            ErrorCode::INVALID_REQ_ID
+            ErrorCode::InvalidReqId
         );
         assert_eq!(
             code(r#"{"action":"PING","req_id":7}"#),
-            ErrorCode::INVALID_REQ_ID
+            ErrorCode::InvalidReqId
         );
-        let with = |rest: &str| format!(r#"{{"req_id":"{ID}",{rest}}}"#);
-        assert_eq!(code(&with(r#""action":"FLY""#)), ErrorCode::UNKNOWN_ACTION);
-        assert_eq!(code(&with(r#""action":5"#)), ErrorCode::INVALID_REQUEST);
-        assert_eq!(
-            code(&with(
-                r#""action":"ORDER_SEND","payload":{"symbol":"EURUSD","type":"OP_BUY","volume":"1"}"#
-            )),
-            ErrorCode::INVALID_REQUEST
-        );
-        assert_eq!(
-            code(&with(
-                r#""action":"ORDER_SEND","payload":{"symbol":"EURUSD","type":"OP_HOLD","volume":1}"#
-            )),
-            ErrorCode::INVALID_REQUEST
-        );
-        assert_eq!(
-            code(&with(
-                r#""action":"ORDER_SEND","payload":{"symbol":"EURUSD","type":"OP_BUYLIMIT","volume":1}"#
-            )),
-            ErrorCode::INVALID_REQUEST
-        );
+        assert_eq!(code(&with(r#""action":"FLY""#)), ErrorCode::UnknownAction);
+        assert_eq!(code(&with(r#""action":5"#)), ErrorCode::InvalidRequest);
+        assert_eq!(code(&with(r#""payload":{}"#)), ErrorCode::InvalidRequest);
+        for payload in [
+            r#"{"symbol":"EURUSD","type":"OP_BUY","volume":"1"}"#,
+            r#"{"symbol":"EURUSD","type":"OP_HOLD","volume":1}"#,
+            r#"{"symbol":"EURUSD","type":"OP_BUYLIMIT","volume":1}"#,
+            r#"{"symbol":"EURUSD","type":"OP_BUY","volume":1,"sl":-1}"#,
+        ] {
+            let frame = with(&format!(r#""action":"ORDER_SEND","payload":{payload}"#));
+            assert_eq!(code(&frame), ErrorCode::InvalidRequest, "{payload}");
+        }
         let bad_utf8 = parse_request(&[0xff, 0xfe]).unwrap_err();
-        assert_eq!(bad_utf8.1.code(), ErrorCode::BAD_JSON);
+        assert_eq!(bad_utf8.1.code(), ErrorCode::BadJson);
+    }
+
+    #[test]
+    fn an_unknown_action_is_named_with_the_ones_allowed() {
+        let message = refusal(&with(r#""action":"FLY""#)).to_string();
+        assert!(message.contains("`FLY`"), "{message}");
+        assert!(message.contains("`ORDER_SEND`"), "{message}");
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_by_name_at_every_level() {
+        let cases = [
+            (r#""action":"PING","priority":1"#, "`priority`"),
+            (r#""action":"PING","payload":{"x":1}"#, "Ping"),
+            (
+                r#""action":"SYMBOL_INFO","payload":{"symbol":"EURUSD","digits":5}"#,
+                "`digits`",
+            ),
+            (
+                r#""action":"ORDER_SEND","payload":{"symbol":"EURUSD","type":"OP_BUY","volume":1,"position":9}"#,
+                "`position`",
+            ),
+        ];
+        for (rest, named) in cases {
+            let error = refusal(&with(rest));
+            assert_eq!(error.code(), ErrorCode::InvalidRequest, "{rest}");
+            assert!(error.to_string().contains(named), "{rest}: {error}");
+        }
+    }
+
+    #[test]
+    fn the_action_fields_are_the_enums_tag_and_content() {
+        let order = Action::OrderSend(OrderSpec::market("EURUSD", OrderType::Buy, 0.01));
+        let Value::Object(fields) = serde_json::to_value(order).unwrap() else {
+            panic!("an action serializes to an object");
+        };
+        let names: Vec<&str> = fields.keys().map(String::as_str).collect();
+        assert_eq!(names, ACTION_FIELDS);
     }
 
     #[test]
     fn later_errors_keep_the_req_id() {
-        let frame = format!(r#"{{"req_id":"{ID}","action":"NOPE"}}"#);
-        let (req_id, _) = parse_request(frame.as_bytes()).unwrap_err();
+        let (req_id, _) = parse_request(with(r#""action":"NOPE""#).as_bytes()).unwrap_err();
+        assert_eq!(req_id.unwrap().to_string(), ID);
+        let unknown_field = with(r#""action":"PING","extra":true"#);
+        let (req_id, _) = parse_request(unknown_field.as_bytes()).unwrap_err();
         assert_eq!(req_id.unwrap().to_string(), ID);
     }
 }

@@ -1,12 +1,10 @@
-//! Seeded fault injection: which calls to the simulated terminal misbehave, and how.
+//! The ways a call to the simulated terminal can go wrong.
 //!
-//! The same seed gives the same faults in the same order of calls, so a failing demo run can be
-//! replayed. Tests that need one particular fault queue it with
-//! [`SimulatedTerminal::inject`](super::SimulatedTerminal::inject) instead of relying on chance.
+//! Which calls draw which fault is the [`FaultPlan`](super::FaultPlan)'s job. Tests that need one
+//! particular fault queue it with [`SimulatedTerminal::inject`](super::SimulatedTerminal::inject)
+//! instead of relying on chance, and `--script` does the same from the command line.
 
 use std::time::Duration;
-
-use rand::{rngs::StdRng, Rng, SeedableRng};
 
 /// One way a call to the terminal can go wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,132 +36,62 @@ pub enum Fault {
     PartialFill,
 }
 
+/// Every fault with a fixed name, by its name on the command line (`--script`).
+const NAMED_FAULTS: [(&str, Fault); 11] = [
+    ("requote", Fault::Requote),
+    ("price-changed", Fault::PriceChanged),
+    ("price-off", Fault::PriceOff),
+    ("too-many-requests", Fault::TooManyRequests),
+    ("locked", Fault::Locked),
+    ("connection-lost", Fault::ConnectionLostBeforeSend),
+    ("executed-then-timeout", Fault::ExecutedThenTimeoutRetcode),
+    ("executed-then-error", Fault::ExecutedThenErrorRetcode),
+    ("executed-then-reply-lost", Fault::ExecutedThenReplyLost),
+    (
+        "executed-then-disconnected",
+        Fault::ExecutedThenDisconnected,
+    ),
+    ("partial-fill", Fault::PartialFill),
+];
+const LATENCY_PREFIX: &str = "latency-";
+
+/// A fault name that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FaultParseError {
+    /// `latency-` followed by something that is not a number of milliseconds.
+    #[error("`{0}`: latency needs whole milliseconds, e.g. latency-500")]
+    BadLatency(String),
+    /// Not a fault's name.
+    #[error("unknown fault `{0}`; expected one of {names}, or latency-<ms>", names = fault_names())]
+    Unknown(String),
+}
+
+fn fault_names() -> String {
+    NAMED_FAULTS.map(|(name, _)| name).join(", ")
+}
+
 impl std::str::FromStr for Fault {
-    type Err = String;
+    type Err = FaultParseError;
 
     /// Parses a fault's kebab-case name (`executed-then-reply-lost`), or `latency-<ms>`.
-    fn from_str(name: &str) -> Result<Fault, String> {
-        if let Some(ms) = name.strip_prefix("latency-") {
+    fn from_str(name: &str) -> Result<Fault, FaultParseError> {
+        if let Some(ms) = name.strip_prefix(LATENCY_PREFIX) {
             let ms = ms
                 .parse()
-                .map_err(|_| format!("`{name}`: latency needs milliseconds"))?;
+                .map_err(|_| FaultParseError::BadLatency(name.to_owned()))?;
             return Ok(Fault::Latency(Duration::from_millis(ms)));
         }
-        Ok(match name {
-            "requote" => Fault::Requote,
-            "price-changed" => Fault::PriceChanged,
-            "price-off" => Fault::PriceOff,
-            "too-many-requests" => Fault::TooManyRequests,
-            "locked" => Fault::Locked,
-            "connection-lost" => Fault::ConnectionLostBeforeSend,
-            "executed-then-timeout" => Fault::ExecutedThenTimeoutRetcode,
-            "executed-then-error" => Fault::ExecutedThenErrorRetcode,
-            "executed-then-reply-lost" => Fault::ExecutedThenReplyLost,
-            "executed-then-disconnected" => Fault::ExecutedThenDisconnected,
-            "partial-fill" => Fault::PartialFill,
-            _ => {
-                return Err(format!(
-                    "unknown fault `{name}`; expected requote, price-changed, price-off, \
-                     too-many-requests, locked, connection-lost, executed-then-timeout, \
-                     executed-then-error, executed-then-reply-lost, executed-then-disconnected, \
-                     partial-fill or latency-<ms>"
-                ))
-            }
-        })
-    }
-}
-
-/// Every fault kind that `order_send` can draw, the ambiguous ones included.
-const ORDER_FAULTS: [Fault; 11] = [
-    Fault::Requote,
-    Fault::PriceChanged,
-    Fault::PriceOff,
-    Fault::TooManyRequests,
-    Fault::Locked,
-    Fault::ConnectionLostBeforeSend,
-    Fault::ExecutedThenTimeoutRetcode,
-    Fault::ExecutedThenErrorRetcode,
-    Fault::ExecutedThenReplyLost,
-    Fault::ExecutedThenDisconnected,
-    Fault::PartialFill,
-];
-
-/// How often and how the simulated terminal fails, from a seed.
-#[derive(Debug)]
-pub struct FaultPlan {
-    rate: f64,
-    max_latency: Duration,
-    rng: StdRng,
-}
-
-impl FaultPlan {
-    /// A plan that fails this fraction of calls (0.0 to 1.0), drawing from `seed`.
-    pub fn new(rate: f64, seed: u64, max_latency: Duration) -> FaultPlan {
-        FaultPlan {
-            rate: rate.clamp(0.0, 1.0),
-            max_latency,
-            rng: StdRng::seed_from_u64(seed),
-        }
-    }
-
-    /// A plan that never fails.
-    pub fn none() -> FaultPlan {
-        FaultPlan::new(0.0, 0, Duration::ZERO)
-    }
-
-    /// The fault for the next `order_send`, if any. Latency is drawn as a fault of its own so a
-    /// slow call can also be a failed one only through separate draws.
-    pub fn next_order_fault(&mut self) -> Option<Fault> {
-        if self.rate == 0.0 || !self.rng.random_bool(self.rate) {
-            return None;
-        }
-        // One draw in twelve is plain latency; the rest pick a failure kind evenly.
-        let pick = self.rng.random_range(0..=ORDER_FAULTS.len());
-        if pick == ORDER_FAULTS.len() {
-            let max_ms = self.max_latency.as_millis().max(1) as u64;
-            return Some(Fault::Latency(Duration::from_millis(
-                self.rng.random_range(1..=max_ms),
-            )));
-        }
-        Some(ORDER_FAULTS[pick])
-    }
-
-    /// Whether the next history query loses its connection. Rarer than order faults: a lookup
-    /// is a cheap read, but reconciliation must survive it failing too.
-    pub fn next_query_fails(&mut self) -> bool {
-        self.rate > 0.0 && self.rng.random_bool(self.rate / 4.0)
+        NAMED_FAULTS
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|&(_, fault)| fault)
+            .ok_or_else(|| FaultParseError::Unknown(name.to_owned()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn same_seed_same_faults() {
-        let draw = |seed| {
-            let mut plan = FaultPlan::new(0.3, seed, Duration::from_millis(20));
-            (0..200)
-                .map(|_| plan.next_order_fault())
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(draw(42), draw(42));
-        assert_ne!(draw(42), draw(43));
-    }
-
-    #[test]
-    fn rate_is_roughly_honoured_and_every_kind_appears() {
-        let mut plan = FaultPlan::new(0.2, 7, Duration::from_millis(5));
-        let faults: Vec<_> = (0..20_000)
-            .filter_map(|_| plan.next_order_fault())
-            .collect();
-        let rate = faults.len() as f64 / 20_000.0;
-        assert!((0.18..0.22).contains(&rate), "fault rate {rate}");
-        for kind in ORDER_FAULTS {
-            assert!(faults.contains(&kind), "{kind:?} never drawn");
-        }
-        assert!(faults.iter().any(|f| matches!(f, Fault::Latency(_))));
-    }
 
     #[test]
     fn faults_parse_from_their_names() {
@@ -176,15 +104,10 @@ mod tests {
             Ok(Fault::Latency(Duration::from_millis(250)))
         );
         assert!("latency-soon".parse::<Fault>().is_err());
-        assert!("meteor"
-            .parse::<Fault>()
-            .unwrap_err()
-            .contains("partial-fill"));
-    }
-
-    #[test]
-    fn zero_rate_never_fails() {
-        let mut plan = FaultPlan::none();
-        assert!((0..1000).all(|_| plan.next_order_fault().is_none() && !plan.next_query_fails()));
+        let unknown = "meteor".parse::<Fault>().unwrap_err();
+        assert!(unknown.to_string().contains("partial-fill"), "{unknown}");
+        for (name, fault) in NAMED_FAULTS {
+            assert_eq!(name.parse(), Ok(fault));
+        }
     }
 }

@@ -4,6 +4,8 @@
 //! `orders_get` and `symbol_info`, the same four calls a Python bridge makes, so a real terminal
 //! can replace [`SimulatedTerminal`] without touching the retry or reconciliation code.
 
+mod dealing;
+mod fault_plan;
 mod faults;
 mod ledger;
 mod order_type;
@@ -13,7 +15,8 @@ mod rules;
 mod simulator;
 mod symbol;
 
-pub use faults::{Fault, FaultPlan};
+pub use fault_plan::FaultPlan;
+pub use faults::{Fault, FaultParseError};
 pub use ledger::{Ledger, LedgerError};
 pub use order_type::OrderType;
 pub use retcode::{Retcode, RetcodeClass};

@@ -13,6 +13,8 @@ use super::SymbolInfo;
 const SPREAD_POINTS: f64 = 12.0;
 /// Largest move of the mid per tick, in points.
 const MAX_STEP_POINTS: i32 = 3;
+/// The mid never falls below this many points, so a long random walk cannot reach zero.
+const MIN_MID_POINTS: f64 = 100.0;
 
 /// Current mid prices of every symbol.
 pub(crate) struct Market {
@@ -33,7 +35,7 @@ impl Market {
     pub(crate) fn tick(&mut self, symbol: &SymbolInfo) -> (f64, f64) {
         let step = f64::from(self.rng.random_range(-MAX_STEP_POINTS..=MAX_STEP_POINTS));
         let mid = self.mids.entry(symbol.name.clone()).or_insert(symbol.bid);
-        *mid = (*mid + step * symbol.point).max(symbol.point * 100.0);
+        *mid = (*mid + step * symbol.point).max(symbol.point * MIN_MID_POINTS);
         self.quote(symbol)
     }
 

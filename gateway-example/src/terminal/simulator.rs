@@ -11,15 +11,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use crate::clock::unix_ms;
-
-use super::faults::{Fault, FaultPlan};
+use super::dealing::{answer, book, check, refused_before_the_server, Quote};
 use super::ledger::{Ledger, LedgerError};
 use super::price::Market;
-use super::rules::{margin, pending_price_is_valid, stops_are_valid, FREE_MARGIN};
-use super::symbol::{default_symbols, SymbolInfo, TradeMode};
+use super::symbol::{default_symbols, SymbolInfo};
 use super::{
-    Deal, HistoryFilter, Order, Retcode, Terminal, TerminalError, TradeRequest, TradeResult,
+    Deal, Fault, FaultPlan, HistoryFilter, Order, Retcode, Terminal, TerminalError, TradeRequest,
+    TradeResult,
 };
 
 /// MT5 silently cuts order comments to this many characters.
@@ -124,6 +122,7 @@ impl SimulatedTerminal {
         self.symbols.iter().find(|s| s.name == symbol)
     }
 
+    /// One `order_send` on the trade server: check, book, answer (see [`super::dealing`]).
     fn execute(
         &self,
         state: &mut State,
@@ -132,140 +131,25 @@ impl SimulatedTerminal {
         fault: Option<Fault>,
     ) -> Result<TradeResult, TerminalError> {
         let (bid, ask) = state.market.tick(rules);
-        let refused = |retcode| {
-            Ok(TradeResult {
-                retcode,
-                deal: 0,
-                order: 0,
-                volume: 0.0,
-                price: 0.0,
-                bid,
-                ask,
-            })
+        let quote = Quote { bid, ask };
+        if let Some(retcode) = refused_before_the_server(fault) {
+            return Ok(quote.refused(retcode));
+        }
+        let price = match check(rules, request, quote) {
+            Ok(price) => price,
+            Err(retcode) => return Ok(quote.refused(retcode)),
         };
-        // Link and dealer faults strike before the server looks at the order.
-        match fault {
-            Some(Fault::Requote) => return refused(Retcode::REQUOTE),
-            Some(Fault::PriceChanged) => return refused(Retcode::PRICE_CHANGED),
-            Some(Fault::PriceOff) => return refused(Retcode::PRICE_OFF),
-            Some(Fault::TooManyRequests) => return refused(Retcode::TOO_MANY_REQUESTS),
-            Some(Fault::Locked) => return refused(Retcode::LOCKED),
-            Some(Fault::ConnectionLostBeforeSend) => return refused(Retcode::CONNECTION),
-            _ => {}
-        }
-        if rules.trade_mode == TradeMode::Closed {
-            return refused(Retcode::MARKET_CLOSED);
-        }
-        if !rules.volume_is_valid(request.volume) {
-            return refused(Retcode::INVALID_VOLUME);
-        }
-        let market_price = if request.order_type.is_buy() {
-            ask
-        } else {
-            bid
-        };
-        let exec_price = if request.order_type.is_market() {
-            let slippage = (request.price - market_price).abs() / rules.point;
-            if slippage > f64::from(request.deviation) + 0.5 {
-                return refused(Retcode::REQUOTE);
-            }
-            market_price
-        } else {
-            if !pending_price_is_valid(request, bid, ask) {
-                return refused(Retcode::INVALID_PRICE);
-            }
-            request.price
-        };
-        if !stops_are_valid(rules, request, exec_price) {
-            return refused(Retcode::INVALID_STOPS);
-        }
-        if margin(rules, request.volume, exec_price) > FREE_MARGIN {
-            return refused(Retcode::NO_MONEY);
-        }
-
-        let comment: String = request.comment.chars().take(MAX_COMMENT_CHARS).collect();
-        let now = unix_ms();
-        let order_ticket = state.ledger.next_ticket();
-        let storage = |e: LedgerError| TerminalError::Storage(e.to_string());
-        let mut result = if request.order_type.is_market() {
-            let mut volume = request.volume;
-            let mut retcode = Retcode::DONE;
-            if fault == Some(Fault::PartialFill) && request.volume > rules.volume_min {
-                volume = rules
-                    .floor_to_step(request.volume / 2.0)
-                    .max(rules.volume_min);
-                retcode = Retcode::DONE_PARTIAL;
-            }
-            let deal_ticket = state.ledger.next_ticket();
-            state
-                .ledger
-                .record_deal(Deal {
-                    ticket: deal_ticket,
-                    order: order_ticket,
-                    time_msc: now,
-                    symbol: rules.name.clone(),
-                    order_type: request.order_type,
-                    volume,
-                    price: exec_price,
-                    magic: request.magic,
-                    comment,
-                })
-                .map_err(storage)?;
-            TradeResult {
-                retcode,
-                deal: deal_ticket,
-                order: order_ticket,
-                volume,
-                price: exec_price,
-                bid,
-                ask,
-            }
-        } else {
-            state
-                .ledger
-                .record_order(Order {
-                    ticket: order_ticket,
-                    time_setup_msc: now,
-                    symbol: rules.name.clone(),
-                    order_type: request.order_type,
-                    volume_initial: request.volume,
-                    price_open: exec_price,
-                    magic: request.magic,
-                    comment,
-                })
-                .map_err(storage)?;
-            TradeResult {
-                retcode: Retcode::PLACED,
-                deal: 0,
-                order: order_ticket,
-                volume: request.volume,
-                price: exec_price,
-                bid,
-                ask,
-            }
-        };
-        // The order is on the books now; these faults only lose or garble the answer.
-        match fault {
-            Some(Fault::ExecutedThenTimeoutRetcode) => result.retcode = Retcode::TIMEOUT,
-            Some(Fault::ExecutedThenErrorRetcode) => result.retcode = Retcode::ERROR,
-            Some(Fault::ExecutedThenReplyLost) => return Err(TerminalError::Timeout),
-            Some(Fault::ExecutedThenDisconnected) => return Err(TerminalError::Disconnected),
-            _ => {}
-        }
-        if result.retcode.class() != super::RetcodeClass::Success {
-            // A garbled answer carries no tickets, as a real timeout would not.
-            result.deal = 0;
-            result.order = 0;
-        }
-        Ok(result)
+        let booked = book(&mut state.ledger, rules, request, price, fault, quote)?;
+        answer(booked, fault)
     }
 
-    fn query_fails(&self, state: &mut State) -> bool {
+    fn query_fails(&self, state: &mut State, filter: &HistoryFilter) -> bool {
         if state.injected_query_failures > 0 {
             state.injected_query_failures -= 1;
             return true;
         }
-        state.faults.next_query_fails()
+        let key = filter.comment.as_deref().unwrap_or_default();
+        state.faults.next_query_fails(key)
     }
 }
 
@@ -274,7 +158,7 @@ impl Terminal for SimulatedTerminal {
         let mut fault = {
             let mut state = self.lock();
             let injected = state.injected.pop_front();
-            injected.or_else(|| state.faults.next_order_fault())
+            injected.or_else(|| state.faults.next_order_fault(&request.comment))
         };
         if fault.is_some() {
             self.faults_injected.fetch_add(1, Ordering::Relaxed);
@@ -285,15 +169,8 @@ impl Terminal for SimulatedTerminal {
             fault = None;
         }
         let Some(rules) = self.rules(&request.symbol) else {
-            return Ok(TradeResult {
-                retcode: Retcode::INVALID,
-                deal: 0,
-                order: 0,
-                volume: 0.0,
-                price: 0.0,
-                bid: 0.0,
-                ask: 0.0,
-            });
+            let no_quote = Quote { bid: 0.0, ask: 0.0 };
+            return Ok(no_quote.refused(Retcode::INVALID));
         };
         let mut state = self.lock();
         self.execute(&mut state, rules, request, fault)
@@ -301,7 +178,7 @@ impl Terminal for SimulatedTerminal {
 
     fn history_deals_get(&self, filter: &HistoryFilter) -> Result<Vec<Deal>, TerminalError> {
         let mut state = self.lock();
-        if self.query_fails(&mut state) {
+        if self.query_fails(&mut state, filter) {
             return Err(TerminalError::Disconnected);
         }
         Ok(state.ledger.deals(filter))
@@ -309,7 +186,7 @@ impl Terminal for SimulatedTerminal {
 
     fn orders_get(&self, filter: &HistoryFilter) -> Result<Vec<Order>, TerminalError> {
         let mut state = self.lock();
-        if self.query_fails(&mut state) {
+        if self.query_fails(&mut state, filter) {
             return Err(TerminalError::Disconnected);
         }
         Ok(state.ledger.orders(filter))

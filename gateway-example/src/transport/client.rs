@@ -13,7 +13,7 @@ use wait_or_die::{wait_or_die, Policy};
 
 use crate::clock::unix_ms;
 use crate::execution::SOCKET_POLICY;
-use crate::security::SharedKey;
+use crate::security::{AuthError, SharedKey, DEFAULT_SIGNATURE_WINDOW};
 
 /// How long one attempt waits for its reply: the seed's `RCVTIMEO` of 1 s.
 pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_millis(1000);
@@ -27,7 +27,8 @@ pub struct ClientOptions {
     pub reply_timeout: Duration,
     /// Retry policy of the round trip (the seed's socket policy by default).
     pub policy: Policy,
-    /// Shared key to sign requests with, if the gateway wants signatures.
+    /// Shared key to sign requests with, if the gateway wants signatures; replies must then be
+    /// signed with it too.
     pub key: Option<SharedKey>,
 }
 
@@ -49,6 +50,9 @@ pub enum ClientError {
     /// No reply within the reply timeout.
     #[error("no reply within {0:?}")]
     ReplyTimeout(Duration),
+    /// The reply of a keyed gateway is unsigned, forged or stale.
+    #[error("reply signature: {0}")]
+    ReplySignature(AuthError),
     /// A socket call failed.
     #[error("{what}: {source}")]
     Socket {
@@ -102,9 +106,15 @@ impl LazyPirateClient {
             Some(socket) => socket,
             None => self.open()?,
         };
-        let send = match &self.options.key {
-            // Signed afresh on every attempt: a resend must not fall out of the time window.
-            Some(key) => socket.send_multipart([body, &key.sign(body, unix_ms())[..]], 0),
+        // Signed afresh on every attempt: a resend must not fall out of the time window, and the
+        // gateway accepts each signature once.
+        let signature = self
+            .options
+            .key
+            .as_ref()
+            .map(|key| key.sign(body, unix_ms()));
+        let send = match &signature {
+            Some(signature) => socket.send_multipart([body, &signature[..]], 0),
             None => socket.send(body, 0),
         };
         send.map_err(|source| ClientError::Socket {
@@ -128,9 +138,22 @@ impl LazyPirateClient {
             .map_err(|source| ClientError::Socket {
                 what: "recv",
                 source,
-            })?;
+            })?
+            .into_iter();
         self.socket = Some(socket);
-        Ok(frames.pop().unwrap_or_default())
+        let reply = frames.next().unwrap_or_default();
+        if let (Some(key), Some(request_signature)) = (&self.options.key, &signature) {
+            let reply_signature = frames.next();
+            key.verify_reply(
+                request_signature,
+                &reply,
+                reply_signature.as_deref(),
+                unix_ms(),
+                DEFAULT_SIGNATURE_WINDOW,
+            )
+            .map_err(ClientError::ReplySignature)?;
+        }
+        Ok(reply)
     }
 
     fn open(&self) -> Result<zmq::Socket, ClientError> {

@@ -32,9 +32,40 @@ pub fn is_local_only(endpoint: &str) -> bool {
         .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The endpoint libzmq should bind for `endpoint`: `tcp://localhost:PORT` becomes
+/// `tcp://127.0.0.1:PORT`, because libzmq reads the host of a TCP bind as an interface name or
+/// an IP address, never as a host name to resolve (`localhost` fails with "No such device").
+/// Every other endpoint is returned unchanged.
+///
+/// ```
+/// use gateway_example::transport::bind_endpoint;
+///
+/// assert_eq!(bind_endpoint("tcp://localhost:5555"), "tcp://127.0.0.1:5555");
+/// assert_eq!(bind_endpoint("tcp://127.0.0.1:*"), "tcp://127.0.0.1:*");
+/// ```
+pub fn bind_endpoint(endpoint: &str) -> String {
+    match endpoint.strip_prefix("tcp://localhost:") {
+        Some(port) => format!("tcp://127.0.0.1:{port}"),
+        None => endpoint.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_localhost_is_rewritten() {
+        assert_eq!(bind_endpoint("tcp://localhost:*"), "tcp://127.0.0.1:*");
+        for unchanged in [
+            "tcp://[::1]:1",
+            "tcp://lo:1",
+            "ipc:///tmp/localhost:1",
+            "inproc://x",
+        ] {
+            assert_eq!(bind_endpoint(unchanged), unchanged);
+        }
+    }
 
     #[test]
     fn loopback_and_host_local_endpoints_are_local() {

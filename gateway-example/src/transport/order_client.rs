@@ -28,7 +28,7 @@ pub enum OrderClientError {
     BadReply(String),
     /// The gateway still could not say whether the order executed.
     #[error("outcome still unknown")]
-    OutcomeUnknown(Reply),
+    OutcomeUnknown(Box<Reply>),
 }
 
 impl OrderClientError {
@@ -82,8 +82,8 @@ impl OrderClient {
     ) -> Result<Reply, OrderClientError> {
         let request = json!({"action": "ORDER_SEND", "req_id": req_id, "payload": order});
         let reply = self.call(&request)?;
-        if reply.error_code() == Some(ErrorCode::OUTCOME_UNKNOWN.0) {
-            return Err(OrderClientError::OutcomeUnknown(reply));
+        if reply.error_code() == Some(ErrorCode::OutcomeUnknown.as_str()) {
+            return Err(OrderClientError::OutcomeUnknown(Box::new(reply)));
         }
         Ok(reply)
     }

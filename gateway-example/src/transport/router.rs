@@ -1,31 +1,49 @@
 //! The gateway's ROUTER socket, on a thread of its own, bridged to tokio by channels.
 //!
 //! A ZeroMQ socket must stay on one thread, and a REP loop would answer one client at a time. So
-//! one thread owns the ROUTER socket: it polls for requests, hands each to a tokio task with its
-//! routing envelope, and sends back the replies the tasks push through an `inproc` channel. A
-//! slow order then only delays its own client.
+//! one thread owns the ROUTER socket (see [`super::socket_thread`]): it polls for requests, hands
+//! each to a tokio task with its routing envelope, and sends back the replies the tasks push
+//! through an `inproc` channel. A slow order then only delays its own client.
 //!
-//! Socket options: `ROUTER_MANDATORY` so a reply to a client that is gone fails loudly
-//! (`EHOSTUNREACH`) instead of vanishing; `MAXMSGSIZE` so libzmq drops a peer that sends a huge
-//! frame before buffering it; `LINGER` so shutdown never hangs on unsent replies.
+//! Socket options: `ROUTER_MANDATORY` so a reply that cannot be delivered fails at once
+//! (`EHOSTUNREACH` for a client that is gone, `EAGAIN` for one whose queue is full) instead of
+//! vanishing or blocking; `MAXMSGSIZE` so libzmq drops a peer that sends a huge frame before
+//! buffering it; `LINGER` so shutdown never hangs on unsent replies.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use rand::{rngs::StdRng, Rng, SeedableRng};
-use wait_or_die::wait_or_die;
+use rand::{rngs::StdRng, SeedableRng};
 
-use crate::gateway::{Counters, Gateway};
+use super::bind_endpoint;
+use super::socket_thread::SocketThread;
+use crate::gateway::Gateway;
+use crate::log_limit::LogLimiter;
 
 /// Frames above this size make libzmq drop the sending peer without reading the frame. It is
 /// above the protocol's 64 KiB limit so that moderately oversized requests still get a
 /// `frame_too_large` reply.
 pub const DEFAULT_TRANSPORT_MAX_MSG_BYTES: i64 = 1024 * 1024;
+
+/// The `MAXMSGSIZE` that serves a protocol limit of `max_frame_bytes`: twice that limit (so that
+/// frames somewhat over it still get `frame_too_large`), and never below
+/// [`DEFAULT_TRANSPORT_MAX_MSG_BYTES`].
+///
+/// ```
+/// use gateway_example::transport::{transport_limit_for, DEFAULT_TRANSPORT_MAX_MSG_BYTES};
+///
+/// assert_eq!(transport_limit_for(64 * 1024), DEFAULT_TRANSPORT_MAX_MSG_BYTES);
+/// assert_eq!(transport_limit_for(4_000_000), 8_000_000);
+/// ```
+pub fn transport_limit_for(max_frame_bytes: usize) -> i64 {
+    let doubled = i64::try_from(max_frame_bytes)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(2);
+    doubled.max(DEFAULT_TRANSPORT_MAX_MSG_BYTES)
+}
 /// How long closing the socket may wait for queued replies.
 pub const LINGER_MS: i32 = 500;
-/// How often the socket thread checks for shutdown when idle.
-const POLL_INTERVAL_MS: i64 = 100;
 
 /// How the ROUTER socket is set up.
 #[derive(Debug, Clone)]
@@ -55,6 +73,9 @@ impl RouterOptions {
 /// Why the transport could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
+    /// A TCP bind to a host name: libzmq binds interfaces and IP addresses only.
+    #[error("cannot bind {0}: libzmq binds a network interface or an IP address, not a host name; use e.g. tcp://127.0.0.1:PORT")]
+    NoSuchInterface(String),
     /// A socket call failed.
     #[error("{what}: {source}")]
     Zmq {
@@ -97,13 +118,15 @@ impl RouterServer {
         router
             .set_linger(LINGER_MS)
             .map_err(zmq_err("set LINGER"))?;
-        router
-            .bind(&options.endpoint)
-            .map_err(zmq_err(format!("bind {}", options.endpoint)))?;
+        let bind = bind_endpoint(&options.endpoint);
+        router.bind(&bind).map_err(|source| match source {
+            zmq::Error::ENODEV => TransportError::NoSuchInterface(options.endpoint.clone()),
+            source => zmq_err(format!("bind {}", options.endpoint))(source),
+        })?;
         let endpoint = router
             .get_last_endpoint()
             .map_err(zmq_err("read bound endpoint"))?
-            .unwrap_or_else(|_| options.endpoint.clone());
+            .unwrap_or(bind);
 
         // Replies come back from tokio tasks through an inproc PUSH/PULL pair: the PULL end is
         // polled with the ROUTER, so a reply wakes the thread at once.
@@ -133,6 +156,9 @@ impl RouterServer {
             stop: Arc::clone(&stop),
             drops: StdRng::seed_from_u64(options.seed),
             drop_rate: options.reply_drop_rate.clamp(0.0, 1.0),
+            peers: Default::default(),
+            full_peer_log: LogLimiter::default(),
+            busy_log: LogLimiter::default(),
         };
         let thread = std::thread::Builder::new()
             .name("gateway-router".into())
@@ -158,118 +184,5 @@ impl Drop for RouterServer {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
-    }
-}
-
-struct SocketThread {
-    router: zmq::Socket,
-    replies_in: zmq::Socket,
-    replies_out: Arc<Mutex<zmq::Socket>>,
-    gateway: Arc<Gateway>,
-    runtime: tokio::runtime::Handle,
-    stop: Arc<AtomicBool>,
-    drops: StdRng,
-    drop_rate: f64,
-}
-
-impl SocketThread {
-    fn run(mut self) {
-        while !self.stop.load(Ordering::Relaxed) {
-            let mut items = [
-                self.router.as_poll_item(zmq::POLLIN),
-                self.replies_in.as_poll_item(zmq::POLLIN),
-            ];
-            if let Err(error) = zmq::poll(&mut items, POLL_INTERVAL_MS) {
-                tracing::warn!(%error, "poll failed");
-                continue;
-            }
-            let (requests, replies) = (items[0].is_readable(), items[1].is_readable());
-            if requests {
-                self.take_requests();
-            }
-            if replies {
-                self.send_replies();
-            }
-        }
-    }
-
-    fn take_requests(&mut self) {
-        while let Ok(frames) = self.router.recv_multipart(zmq::DONTWAIT) {
-            let (envelope, body) = split_envelope(frames);
-            let gateway = Arc::clone(&self.gateway);
-            let replies_out = Arc::clone(&self.replies_out);
-            self.runtime.spawn(async move {
-                let reply = gateway.handle(body).await;
-                let mut frames = envelope;
-                frames.push(reply.to_bytes());
-                let socket = replies_out.lock().unwrap_or_else(|p| p.into_inner());
-                // DONTWAIT: after shutdown the channel has no reader, and a worker must not hang
-                // on it. A reply lost here is answered from the journal when the client resends.
-                if let Err(error) = socket.send_multipart(frames, zmq::DONTWAIT) {
-                    tracing::warn!(%error, "reply channel closed; reply dropped");
-                }
-            });
-        }
-    }
-
-    fn send_replies(&mut self) {
-        while let Ok(frames) = self.replies_in.recv_multipart(zmq::DONTWAIT) {
-            if self.drop_rate > 0.0 && self.drops.random_bool(self.drop_rate) {
-                Counters::bump(&self.gateway.counters().replies_dropped);
-                continue;
-            }
-            if let Err(error) = send_reply(&self.router, &frames) {
-                // The client reconnected (Lazy Pirate) or left: it will resend and be answered
-                // from the journal, so the reply is not lost, only this copy of it.
-                Counters::bump(&self.gateway.counters().replies_unroutable);
-                tracing::debug!(%error, "reply not routable");
-            }
-        }
-    }
-}
-
-/// Sends one reply, retried while the peer's queue is full: the seed's socket policy (30 s,
-/// 10 retries, 0.5 s → 5 s). A peer that is gone (`EHOSTUNREACH`) is not retried.
-#[wait_or_die(
-    timeout = 30,
-    max_retries = 10,
-    initial_wait = 0.5,
-    max_wait = 5.0,
-    retry_if = is_transient_send_error,
-    name = "gateway.send_reply"
-)]
-fn send_reply(router: &zmq::Socket, frames: &[Vec<u8>]) -> Result<(), zmq::Error> {
-    router.send_multipart(frames.iter().map(Vec::as_slice), zmq::DONTWAIT)
-}
-
-fn is_transient_send_error(error: &zmq::Error) -> bool {
-    matches!(error, zmq::Error::EAGAIN | zmq::Error::EINTR)
-}
-
-/// Splits a ROUTER message into its routing envelope (identities up to and including the empty
-/// delimiter a REQ peer adds) and the request frames after it. A DEALER peer without a delimiter
-/// gets the first frame (its identity) as the envelope.
-fn split_envelope(mut frames: Vec<Vec<u8>>) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
-    let cut = frames
-        .iter()
-        .position(Vec::is_empty)
-        .map_or(1.min(frames.len()), |i| i + 1);
-    let body = frames.split_off(cut);
-    (frames, body)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn envelopes_split_at_the_delimiter() {
-        let frames = vec![b"id".to_vec(), vec![], b"{}".to_vec(), b"sig".to_vec()];
-        let (envelope, body) = split_envelope(frames);
-        assert_eq!(envelope, vec![b"id".to_vec(), vec![]]);
-        assert_eq!(body, vec![b"{}".to_vec(), b"sig".to_vec()]);
-        let (envelope, body) = split_envelope(vec![b"id".to_vec(), b"{}".to_vec()]);
-        assert_eq!(envelope, vec![b"id".to_vec()]);
-        assert_eq!(body, vec![b"{}".to_vec()]);
     }
 }

@@ -1,0 +1,101 @@
+//! The `payload` of `ORDER_SEND`: an order as the client asked for it.
+
+use serde::{Deserialize, Serialize};
+
+use super::ProtocolError;
+use crate::terminal::OrderType;
+
+/// Slippage accepted when the client gives none, in points.
+pub const DEFAULT_DEVIATION_POINTS: u32 = 20;
+
+/// An order as the client asked for it: the `payload` of `ORDER_SEND`.
+///
+/// Any other field is refused (`deny_unknown_fields`): a field the gateway ignored would change
+/// what the client meant (a `position` to close would open a new trade instead).
+///
+/// ```
+/// use gateway_example::protocol::OrderSpec;
+///
+/// let order: OrderSpec =
+///     serde_json::from_str(r#"{"symbol": "EURUSD", "type": "OP_BUY", "volume": 0.01}"#).unwrap();
+/// assert_eq!(order.deviation, 20);
+/// let close = r#"{"symbol": "EURUSD", "type": "OP_SELL", "volume": 0.01, "position": 5}"#;
+/// let error = serde_json::from_str::<OrderSpec>(close).unwrap_err();
+/// assert!(error.to_string().contains("unknown field `position`"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderSpec {
+    /// Symbol, e.g. `EURUSD`.
+    pub symbol: String,
+    /// `OP_BUY`, `ORDER_TYPE_SELL_LIMIT`...
+    #[serde(rename = "type")]
+    pub order_type: OrderType,
+    /// Lots.
+    pub volume: f64,
+    /// Trigger price; required for pending orders, ignored for market orders (which take the
+    /// current price on each attempt).
+    #[serde(default)]
+    pub price: Option<f64>,
+    /// Stop loss, 0 for none.
+    #[serde(default)]
+    pub sl: f64,
+    /// Take profit, 0 for none.
+    #[serde(default)]
+    pub tp: f64,
+    /// Slippage accepted, in points.
+    #[serde(default = "default_deviation")]
+    pub deviation: u32,
+}
+
+fn default_deviation() -> u32 {
+    DEFAULT_DEVIATION_POINTS
+}
+
+impl OrderSpec {
+    /// A market order with no stops and the default deviation.
+    ///
+    /// ```
+    /// use gateway_example::protocol::OrderSpec;
+    /// use gateway_example::terminal::OrderType;
+    ///
+    /// let buy = OrderSpec::market("EURUSD", OrderType::Buy, 0.01);
+    /// assert_eq!((buy.price, buy.sl, buy.tp), (None, 0.0, 0.0));
+    /// ```
+    pub fn market(symbol: &str, order_type: OrderType, volume: f64) -> OrderSpec {
+        OrderSpec {
+            symbol: symbol.into(),
+            order_type,
+            volume,
+            price: None,
+            sl: 0.0,
+            tp: 0.0,
+            deviation: DEFAULT_DEVIATION_POINTS,
+        }
+    }
+
+    /// The checks that need no symbol rules: a pending order has a positive price, stops are 0 or
+    /// positive.
+    ///
+    /// ```
+    /// use gateway_example::protocol::OrderSpec;
+    /// use gateway_example::terminal::OrderType;
+    ///
+    /// assert!(OrderSpec::market("EURUSD", OrderType::Buy, 0.01).validate().is_ok());
+    /// assert!(OrderSpec::market("EURUSD", OrderType::BuyLimit, 0.01).validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<(), ProtocolError> {
+        if !self.order_type.is_market() && self.price.is_none_or(|p| p <= 0.0 || !p.is_finite()) {
+            return Err(ProtocolError::Invalid(
+                "pending orders need a positive `price`".into(),
+            ));
+        }
+        let stop_is_valid = |stop: f64| stop >= 0.0 && stop.is_finite();
+        if !stop_is_valid(self.sl) || !stop_is_valid(self.tp) {
+            return Err(ProtocolError::Invalid(
+                "`sl` and `tp` must be 0 or positive".into(),
+            ));
+        }
+        Ok(())
+    }
+}

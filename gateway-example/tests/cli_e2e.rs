@@ -1,0 +1,167 @@
+//! The binary's `serve` and `send` as an operator runs them: endpoints and limits they accept
+//! must work as written, and `send` must say what it is doing and stop when told.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use uuid::Uuid;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_gateway-example");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `serve` process, killed when dropped.
+struct Served {
+    child: Child,
+    _data_dir: tempfile::TempDir,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `serve` with `args` and waits until it listens; panics with its stderr if it exits.
+fn serve(args: &[&str]) -> Served {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BINARY)
+        .arg("serve")
+        .arg("--data-dir")
+        .arg(data_dir.path())
+        .args(["--log-level", "error"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the gateway binary");
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    for line in stdout.lines() {
+        if line.unwrap().starts_with("listening on ") {
+            return Served {
+                child,
+                _data_dir: data_dir,
+            };
+        }
+    }
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let _ = child.wait();
+    panic!("serve {args:?} did not start: {stderr}");
+}
+
+/// One request on a fresh REQ socket; the reply's JSON, or `None` after `wait`.
+fn ask(endpoint: &str, body: &[u8], wait: Duration) -> Option<serde_json::Value> {
+    let context = zmq::Context::new();
+    let socket = context.socket(zmq::REQ).unwrap();
+    socket.set_linger(0).unwrap();
+    socket.connect(endpoint).unwrap();
+    socket.send(body, 0).unwrap();
+    if socket.poll(zmq::POLLIN, wait.as_millis() as i64).unwrap() == 0 {
+        return None;
+    }
+    let frames = socket.recv_multipart(0).unwrap();
+    Some(serde_json::from_slice(&frames[0]).unwrap())
+}
+
+fn ping() -> Vec<u8> {
+    json!({"action": "PING", "req_id": Uuid::new_v4()})
+        .to_string()
+        .into_bytes()
+}
+
+#[test]
+fn localhost_is_served_as_loopback() {
+    let port = free_port();
+    let _gateway = serve(&["--bind", &format!("tcp://localhost:{port}")]);
+    let pong = ask(
+        &format!("tcp://127.0.0.1:{port}"),
+        &ping(),
+        Duration::from_secs(5),
+    );
+    assert_eq!(pong.expect("a reply")["ok"], true);
+}
+
+#[test]
+fn a_frame_limit_above_a_mebibyte_is_honoured_by_the_transport() {
+    let port = free_port();
+    let endpoint = format!("tcp://127.0.0.1:{port}");
+    let _gateway = serve(&["--bind", &endpoint, "--max-frame-bytes", "4000000"]);
+    // 2 MB: under the limit the operator set, over libzmq's default 1 MiB.
+    let big = json!({"action": "SYMBOL_INFO", "req_id": Uuid::new_v4(),
+                     "payload": {"symbol": "X".repeat(2_000_000)}});
+    let reply = ask(
+        &endpoint,
+        big.to_string().as_bytes(),
+        Duration::from_secs(5),
+    )
+    .expect("a frame under --max-frame-bytes gets a reply");
+    assert_eq!(reply["error"]["code"], "unknown_symbol", "{reply}");
+}
+
+#[test]
+fn an_absurd_frame_limit_is_refused_at_start() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BINARY)
+        .args(["serve", "--max-frame-bytes", "4000000000", "--data-dir"])
+        .arg(data_dir.path())
+        .args(["--bind", &format!("tcp://127.0.0.1:{}", free_port())])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve accepted --max-frame-bytes 4000000000 and started");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(!status.success());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(stderr.contains("--max-frame-bytes"), "{stderr}");
+}
+
+#[test]
+fn send_to_a_dead_endpoint_shows_progress_and_stops_at_its_timeout() {
+    let dead = format!("tcp://127.0.0.1:{}", free_port());
+    let started = Instant::now();
+    let output = Command::new(BINARY)
+        .args(["send", "--connect", &dead, "--timeout", "2"])
+        .args(["--reply-timeout-ms", "300"])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("attempt 1 of"), "{stderr}");
+    assert!(stderr.contains("next try in"), "{stderr}");
+    assert!(stderr.contains("gave up"), "{stderr}");
+    // A hang guard, far above the 2 s asked for (without --timeout it took 61 s).
+    assert!(took < Duration::from_secs(20), "send took {took:?}");
+}
