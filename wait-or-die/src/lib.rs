@@ -82,6 +82,7 @@
 mod backoff;
 mod budget;
 mod classify;
+pub mod control;
 mod current;
 mod error;
 mod events;
@@ -89,6 +90,7 @@ mod jitter;
 mod policy;
 mod retry;
 pub mod stats;
+mod suggest;
 pub mod testing;
 mod thread_shard;
 mod units;

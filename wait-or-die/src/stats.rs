@@ -9,11 +9,14 @@
 
 mod counter;
 
-use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::{fence, AtomicPtr, AtomicU64, Ordering};
 use core::time::Duration;
 
 use crate::budget::RetryBudget;
+use crate::control::SiteControl;
 use crate::error::StopReason;
+use crate::policy::Policy;
 use crate::units;
 use counter::ShardedCounters;
 
@@ -61,6 +64,11 @@ pub struct Site {
     waited_nanos: AtomicU64,
     /// The site's own retry budget (used unless its policy shares one by name).
     budget: RetryBudget,
+    /// The operator's override in force (see `control`), null when there is none: the one
+    /// load a call pays for run-time control. Only ever a leaked, never freed `SiteControl`.
+    control: AtomicPtr<SiteControl>,
+    /// The policy the site is declared with, when it is a `static` (overrides are checked against it).
+    declared: Option<&'static Policy>,
 }
 
 impl Site {
@@ -82,7 +90,60 @@ impl Site {
             cancelled: AtomicU64::new(0),
             waited_nanos: AtomicU64::new(0),
             budget: RetryBudget::new(),
+            control: AtomicPtr::new(core::ptr::null_mut()),
+            declared: None,
         }
+    }
+
+    /// The site, declared with the `static` policy its calls use; `#[wait_or_die]` declares
+    /// every function's literal policy this way.
+    ///
+    /// A declared policy lets [`control`](crate::control) check an override against the
+    /// policy it changes (refusing, say, a `max_wait` below the declared `initial_wait`) and
+    /// list the policy in force.
+    ///
+    /// ```
+    /// use wait_or_die::{stats::Site, Policy};
+    ///
+    /// static POLICY: Policy = Policy::builder().max_retries(5).build_const();
+    /// static FETCH: Site = Site::new("docs::declared").with_policy(&POLICY);
+    /// assert_eq!(FETCH.policy(), Some(&POLICY));
+    /// ```
+    pub const fn with_policy(self, policy: &'static Policy) -> Site {
+        Site {
+            declared: Some(policy),
+            ..self
+        }
+    }
+
+    /// The policy the site was declared with ([`Site::with_policy`]), if any.
+    ///
+    /// ```
+    /// static BARE: wait_or_die::stats::Site = wait_or_die::stats::Site::new("docs::bare");
+    /// assert_eq!(BARE.policy(), None);
+    /// ```
+    pub fn policy(&self) -> Option<&'static Policy> {
+        self.declared
+    }
+
+    /// The override in force, if any: one relaxed load when there is none.
+    #[inline]
+    pub(crate) fn control(&self) -> Option<&'static SiteControl> {
+        let control = self.control.load(Relaxed);
+        if control.is_null() {
+            return None;
+        }
+        // Pairs with the release store of `set_control`: the control's fields are visible.
+        fence(Ordering::Acquire);
+        // SAFETY: a non-null pointer here was made from a `&'static SiteControl` by
+        // `set_control`; controls are leaked, never freed, so it is valid for the whole program.
+        Some(unsafe { &*control })
+    }
+
+    /// Puts `control` in force for calls that start from now on.
+    pub(crate) fn set_control(&self, control: Option<&'static SiteControl>) {
+        let ptr = control.map_or(core::ptr::null_mut(), |c| core::ptr::from_ref(c).cast_mut());
+        self.control.store(ptr, Ordering::Release);
     }
 
     /// The site's name: `module::function@line` for an annotated function without `name = ...`.
