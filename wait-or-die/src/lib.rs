@@ -86,6 +86,7 @@ pub mod control;
 mod current;
 mod error;
 mod events;
+pub mod hooks;
 mod jitter;
 mod policy;
 mod retry;
