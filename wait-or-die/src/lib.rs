@@ -82,6 +82,9 @@
 mod backoff;
 mod budget;
 mod classify;
+#[cfg(feature = "config")]
+#[cfg_attr(docsrs, doc(cfg(feature = "config")))]
+pub mod config;
 pub mod control;
 mod current;
 mod error;

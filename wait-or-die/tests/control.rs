@@ -163,3 +163,41 @@ fn an_override_is_checked_against_the_declared_policy_and_refused_whole() {
     assert_eq!(site.snapshot().attempts, 1, "one attempt, no retry");
     control::clear("control.declared").unwrap();
 }
+
+#[wait_or_die(name = "control.jitter.none", jitter = "none")]
+fn jitter_none() -> Result<(), ()> {
+    Ok(())
+}
+#[wait_or_die(name = "control.jitter.full", jitter = "full")]
+fn jitter_full() -> Result<(), ()> {
+    Ok(())
+}
+#[wait_or_die(name = "control.jitter.equal", jitter = "equal")]
+fn jitter_equal() -> Result<(), ()> {
+    Ok(())
+}
+#[wait_or_die(name = "control.jitter.decorrelated", jitter = "decorrelated")]
+fn jitter_decorrelated() -> Result<(), ()> {
+    Ok(())
+}
+
+#[test]
+fn the_engine_names_each_jitter_as_the_attribute_does() {
+    let _ = (
+        jitter_none(),
+        jitter_full(),
+        jitter_equal(),
+        jitter_decorrelated(),
+    );
+    for name in ["none", "full", "equal", "decorrelated"] {
+        let site_name = format!("control.jitter.{name}");
+        let site = wait_or_die::stats::sites()
+            .find(|s| s.name() == site_name)
+            .unwrap();
+        let jitter = site.policy().unwrap().jitter();
+        assert_eq!(
+            (Jitter::from_name(name), jitter.name()),
+            (Some(jitter), name)
+        );
+    }
+}

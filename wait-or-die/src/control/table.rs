@@ -20,6 +20,7 @@ pub(crate) enum Layer {
     /// The run-time API ([`control::set`](crate::control::set) and the kill switches).
     Api,
     /// The configuration file, replaced whole on each reload.
+    #[cfg_attr(not(feature = "config"), allow(dead_code))]
     File,
 }
 
