@@ -91,6 +91,9 @@ mod error;
 mod events;
 pub mod hooks;
 mod jitter;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod metrics;
 mod policy;
 mod retry;
 pub mod stats;
