@@ -16,7 +16,13 @@ use wait_or_die::wait_or_die;
 use wait_or_die_benches::{op_pending, seed_annotated_pending};
 
 /// The seed's annotation with the retry budget turned off: the reference the budget must match.
-#[wait_or_die(timeout = 30, max_retries = 10, initial_wait = 0.5, max_wait = 5.0, budget = "none")]
+#[wait_or_die(
+    timeout = 30,
+    max_retries = 10,
+    initial_wait = 0.5,
+    max_wait = 5.0,
+    budget = "none"
+)]
 async fn seed_without_budget() -> Result<u64, io::Error> {
     op_pending().await
 }
@@ -66,9 +72,11 @@ fn threads(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("wait_or_die_seed", n), &n, |b, &n| {
             b.iter_custom(|iters| on_threads(n, iters, seed_annotated_pending))
         });
-        g.bench_with_input(BenchmarkId::new("wait_or_die_seed_no_budget", n), &n, |b, &n| {
-            b.iter_custom(|iters| on_threads(n, iters, seed_without_budget))
-        });
+        g.bench_with_input(
+            BenchmarkId::new("wait_or_die_seed_no_budget", n),
+            &n,
+            |b, &n| b.iter_custom(|iters| on_threads(n, iters, seed_without_budget)),
+        );
     }
     g.finish();
 }

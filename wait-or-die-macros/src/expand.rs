@@ -170,12 +170,18 @@ fn setup(plan: &Plan, fn_name: &syn::Ident, output: &Type, call: TokenStream) ->
         Some(Value::Text(name)) => name.to_token_stream(),
         _ => default_site_name(fn_name),
     };
-    let (policy_item, policy_ref) = match args.with_role(Role::Policy).map(|a| &a.value) {
+    // A static policy is declared with the site, so that operators' overrides are checked against it.
+    let (policy_item, policy_ref, declared) = match args.with_role(Role::Policy).map(|a| &a.value) {
         Some(Value::Expr(expr)) => (
             quote_spanned!(expr.span()=> let __wod_policy: ::wait_or_die::Policy = #expr;),
             quote!(&__wod_policy),
+            quote!(),
         ),
-        _ => (policy::static_policy(args), quote!(&__WOD_POLICY)),
+        _ => (
+            policy::static_policy(args),
+            quote!(&__WOD_POLICY),
+            quote!(.with_policy(&__WOD_POLICY)),
+        ),
     };
     let classify = match args.with_role(Role::RetryIf).map(|a| &a.value) {
         Some(Value::Expr(pred)) => retry_if(pred, output),
@@ -183,7 +189,7 @@ fn setup(plan: &Plan, fn_name: &syn::Ident, output: &Type, call: TokenStream) ->
     };
     quote! {
         static __WOD_SITE: ::wait_or_die::__private::Site =
-            ::wait_or_die::__private::Site::new(#site_name);
+            ::wait_or_die::__private::Site::new(#site_name) #declared;
         ::wait_or_die::register_site!(__WOD_SITE);
         #policy_item
         let __wod_classify = #classify;
@@ -252,6 +258,7 @@ mod tests {
         );
         assert!(!out.contains("max_wait"), "{out}");
         assert!(out.contains("__wod_call . attempt"), "{out}");
+        assert!(out.contains(". with_policy (& __WOD_POLICY) ;"), "{out}");
     }
 
     #[test]
@@ -291,6 +298,6 @@ mod tests {
             out.contains("__wod_retry_if (:: core :: marker :: PhantomData :: < Result < () , E > > , transient)"),
             "{out}"
         );
-        assert!(out.contains("Site :: new (\"n\")"), "{out}");
+        assert!(out.contains("Site :: new (\"n\") ;"), "{out}");
     }
 }

@@ -28,7 +28,9 @@
 //!     static __WOD_SITE: ::wait_or_die::__private::Site =
 //!         ::wait_or_die::__private::Site::new(::core::concat!(
 //!             ::core::module_path!(), "::", "recv_json", "@", ::core::line!()
-//!         ));
+//!         ))
+//!         // The static policy is declared with the site: operators' overrides are checked against it.
+//!         .with_policy(&__WOD_POLICY);
 //!     ::wait_or_die::register_site!(__WOD_SITE);
 //!     static __WOD_POLICY: ::wait_or_die::Policy = {
 //!         const __WOD_BUILDER: ::wait_or_die::PolicyBuilder = ::wait_or_die::Policy::builder()

@@ -50,6 +50,17 @@ impl StopReason {
         (StopReason::Nested, "nested"),
     ];
 
+    /// Every reason, in a stable order: for a table or a metric per reason.
+    ///
+    /// ```
+    /// use wait_or_die::StopReason;
+    /// let words: Vec<&str> = StopReason::all().map(StopReason::as_str).collect();
+    /// assert_eq!(words[..3], ["exhausted", "deadline", "permanent"]);
+    /// ```
+    pub fn all() -> impl Iterator<Item = StopReason> {
+        Self::ALL.into_iter().map(|(reason, _)| reason)
+    }
+
     /// How many reasons there are.
     pub(crate) const COUNT: usize = 6;
 

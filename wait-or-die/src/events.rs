@@ -2,12 +2,13 @@
 //!
 //! Fields: `site`, `attempt`, `max_attempts`, `wait_ms`, `elapsed_ms`, `error`, and `reason` when
 //! a call gives up. Messages contain `wait_or_die` and `retry` / `recovered` / `gave up`, so a
-//! `grep` of the logs finds them.
+//! `grep` of the logs finds them. The hooks of [`crate::hooks`] get the same facts.
 
 use core::fmt::Debug;
 use core::time::Duration;
 
 use crate::error::StopReason;
+use crate::hooks::{self, GiveUpEvent, RetryEvent};
 use crate::units::millis;
 
 /// The target every event is logged under.
@@ -32,6 +33,14 @@ pub(crate) fn retrying(
         error = ?error,
         "wait_or_die: attempt failed, will retry"
     );
+    hooks::retrying(&RetryEvent {
+        site,
+        attempt,
+        max_attempts,
+        wait,
+        elapsed,
+        error,
+    });
 }
 
 /// ERROR: the call gave up, and why.
@@ -53,6 +62,14 @@ pub(crate) fn gave_up(
         error = ?error,
         "wait_or_die: gave up after retry"
     );
+    hooks::gave_up(&GiveUpEvent {
+        site,
+        attempt,
+        max_attempts,
+        elapsed,
+        reason,
+        error,
+    });
 }
 
 /// INFO: the call succeeded after at least one retry.

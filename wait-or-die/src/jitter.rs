@@ -39,6 +39,42 @@ impl Jitter {
     /// The jitter a policy uses when none is given.
     pub const DEFAULT: Jitter = Jitter::Equal;
 
+    /// Every jitter with its name, as `jitter = "..."` writes it (the attribute's own table is
+    /// in the macro crate, which cannot read this one; `tests/control.rs` passes each name
+    /// through the attribute).
+    pub(crate) const NAMES: [(&'static str, Jitter); 4] = [
+        ("none", Jitter::None),
+        ("full", Jitter::Full),
+        ("equal", Jitter::Equal),
+        ("decorrelated", Jitter::Decorrelated),
+    ];
+
+    /// The jitter called `name`, as `jitter = "..."` writes it.
+    ///
+    /// ```
+    /// use wait_or_die::Jitter;
+    /// assert_eq!(Jitter::from_name("full"), Some(Jitter::Full));
+    /// assert_eq!(Jitter::from_name("fill"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Jitter> {
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, j)| j)
+    }
+
+    /// The jitter's name, as `jitter = "..."` writes it.
+    ///
+    /// ```
+    /// assert_eq!(wait_or_die::Jitter::Decorrelated.name(), "decorrelated");
+    /// ```
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(_, j)| *j == self)
+            .map_or("equal", |&(n, _)| n)
+    }
+
     /// Randomises one wait.
     ///
     /// `nominal` is the schedule's wait for this retry, `previous` the wait actually used before
@@ -97,6 +133,16 @@ mod tests {
     use rand::{rngs::SmallRng, SeedableRng};
 
     const MAX: Duration = Duration::from_secs(5);
+
+    #[test]
+    fn every_jitter_has_one_name() {
+        for (name, jitter) in Jitter::NAMES {
+            assert_eq!(
+                (Jitter::from_name(name), jitter.name()),
+                (Some(jitter), name)
+            );
+        }
+    }
 
     #[test]
     fn none_is_exact_and_capped() {

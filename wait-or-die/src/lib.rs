@@ -82,13 +82,22 @@
 mod backoff;
 mod budget;
 mod classify;
+#[cfg(feature = "config")]
+#[cfg_attr(docsrs, doc(cfg(feature = "config")))]
+pub mod config;
+pub mod control;
 mod current;
 mod error;
 mod events;
+pub mod hooks;
 mod jitter;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod metrics;
 mod policy;
 mod retry;
 pub mod stats;
+mod suggest;
 pub mod testing;
 mod thread_shard;
 mod units;

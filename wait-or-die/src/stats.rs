@@ -8,12 +8,18 @@
 //! line shared between threads (see `counter.rs`); attempts are derived as `calls + retries`.
 
 mod counter;
+mod snapshot;
 
-use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+pub use snapshot::SiteStats;
+
+use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::{fence, AtomicPtr, AtomicU64, Ordering};
 use core::time::Duration;
 
 use crate::budget::RetryBudget;
+use crate::control::SiteControl;
 use crate::error::StopReason;
+use crate::policy::Policy;
 use crate::units;
 use counter::ShardedCounters;
 
@@ -59,6 +65,11 @@ pub struct Site {
     waited_nanos: AtomicU64,
     /// The site's own retry budget (used unless its policy shares one by name).
     budget: RetryBudget,
+    /// The operator's override in force (see `control`), null when there is none: the one
+    /// load a call pays for run-time control. Only ever a leaked, never freed `SiteControl`.
+    control: AtomicPtr<SiteControl>,
+    /// The policy the site is declared with, when it is a `static` (overrides are checked against it).
+    declared: Option<&'static Policy>,
 }
 
 impl Site {
@@ -80,7 +91,60 @@ impl Site {
             cancelled: AtomicU64::new(0),
             waited_nanos: AtomicU64::new(0),
             budget: RetryBudget::new(),
+            control: AtomicPtr::new(core::ptr::null_mut()),
+            declared: None,
         }
+    }
+
+    /// The site, declared with the `static` policy its calls use; `#[wait_or_die]` declares
+    /// every function's literal policy this way.
+    ///
+    /// A declared policy lets [`control`](crate::control) check an override against the
+    /// policy it changes (refusing, say, a `max_wait` below the declared `initial_wait`) and
+    /// list the policy in force.
+    ///
+    /// ```
+    /// use wait_or_die::{stats::Site, Policy};
+    ///
+    /// static POLICY: Policy = Policy::builder().max_retries(5).build_const();
+    /// static FETCH: Site = Site::new("docs::declared").with_policy(&POLICY);
+    /// assert_eq!(FETCH.policy(), Some(&POLICY));
+    /// ```
+    pub const fn with_policy(self, policy: &'static Policy) -> Site {
+        Site {
+            declared: Some(policy),
+            ..self
+        }
+    }
+
+    /// The policy the site was declared with ([`Site::with_policy`]), if any.
+    ///
+    /// ```
+    /// static BARE: wait_or_die::stats::Site = wait_or_die::stats::Site::new("docs::bare");
+    /// assert_eq!(BARE.policy(), None);
+    /// ```
+    pub fn policy(&self) -> Option<&'static Policy> {
+        self.declared
+    }
+
+    /// The override in force, if any: one relaxed load when there is none.
+    #[inline]
+    pub(crate) fn control(&self) -> Option<&'static SiteControl> {
+        let control = self.control.load(Relaxed);
+        if control.is_null() {
+            return None;
+        }
+        // Pairs with the release store of `set_control`: the control's fields are visible.
+        fence(Ordering::Acquire);
+        // SAFETY: a non-null pointer here was made from a `&'static SiteControl` by
+        // `set_control`; controls are leaked, never freed, so it is valid for the whole program.
+        Some(unsafe { &*control })
+    }
+
+    /// Puts `control` in force for calls that start from now on.
+    pub(crate) fn set_control(&self, control: Option<&'static SiteControl>) {
+        let ptr = control.map_or(core::ptr::null_mut(), |c| core::ptr::from_ref(c).cast_mut());
+        self.control.store(ptr, Ordering::Release);
     }
 
     /// The site's name: `module::function@line` for an annotated function without `name = ...`.
@@ -189,82 +253,6 @@ impl Site {
     /// Time waited by a wait that ended without a retry.
     pub(crate) fn record_waited(&self, waited: Duration) {
         self.waited_nanos.fetch_add(units::nanos(waited), Relaxed);
-    }
-}
-
-/// The counters of a [`Site`] at one moment.
-///
-/// ```
-/// let total_retries: u64 = wait_or_die::stats::sites().map(|s| s.snapshot().retries).sum();
-/// # let _ = total_retries;
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SiteStats {
-    /// The site's name.
-    pub name: &'static str,
-    /// Calls made (a call is counted once it ends, or once its first attempt fails).
-    pub calls: u64,
-    /// Calls whose first attempt succeeded.
-    pub ok: u64,
-    /// Attempts run: `calls + retries`.
-    pub attempts: u64,
-    /// Attempts after the first, over all calls.
-    pub retries: u64,
-    /// Calls that needed at least one retry.
-    pub retried_calls: u64,
-    /// Calls that succeeded after at least one retry.
-    pub recovered: u64,
-    /// Calls that died with every retry used.
-    pub died_exhausted: u64,
-    /// Calls that died at (or before crossing) the total budget.
-    pub died_deadline: u64,
-    /// Calls that died on an error classified as permanent.
-    pub died_permanent: u64,
-    /// Calls whose last attempt was cancelled by `attempt_timeout`.
-    pub died_attempt_timeout: u64,
-    /// Calls whose retry the retry budget refused.
-    pub died_budget: u64,
-    /// Calls that did not retry because a call nested in their attempt had retried and given up.
-    pub died_nested: u64,
-    /// Calls that died after at least one retry (any reason).
-    pub retried_died: u64,
-    /// Calls dropped before they ended (by the caller, or by a panicking attempt): neither a
-    /// success nor a failure.
-    pub cancelled: u64,
-    /// Time really spent waiting between attempts, over all calls (a wait cut short by a
-    /// dropped call counts as far as it got).
-    pub waited: Duration,
-}
-
-impl SiteStats {
-    /// Calls that died, for any reason.
-    ///
-    /// ```
-    /// static SITE: wait_or_die::stats::Site = wait_or_die::stats::Site::new("x");
-    /// assert_eq!(SITE.snapshot().died(), 0);
-    /// ```
-    pub fn died(&self) -> u64 {
-        self.died_exhausted
-            + self.died_deadline
-            + self.died_permanent
-            + self.died_attempt_timeout
-            + self.died_budget
-            + self.died_nested
-    }
-
-    /// Of the calls that retried and ended, the share that recovered (`None` before any did).
-    ///
-    /// The KPI operators watch: a falling rate means retries no longer mask the fault. Calls
-    /// still running and calls dropped by their caller do not count either way.
-    ///
-    /// ```
-    /// static SITE: wait_or_die::stats::Site = wait_or_die::stats::Site::new("y");
-    /// assert_eq!(SITE.snapshot().retry_success_rate(), None);
-    /// ```
-    pub fn retry_success_rate(&self) -> Option<f64> {
-        let ended = self.recovered + self.retried_died;
-        (ended > 0).then(|| self.recovered as f64 / ended as f64)
     }
 }
 

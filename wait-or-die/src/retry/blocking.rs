@@ -100,15 +100,17 @@ impl<'p, K: Clock> BlockingCall<'p, K> {
     /// Starts a call on `clock`.
     #[inline]
     pub fn with_clock(site: &'static Site, policy: &'p Policy, clock: K) -> Self {
-        // A blocking attempt takes real time before it can fail: the budget starts now.
-        let anchor = policy.timeout().map(|_| clock.now());
+        let schedule = Schedule::start(site, policy, ());
+        // A blocking attempt takes real time before it can fail: the budget starts now (the
+        // schedule's policy is the operator's override of `policy`, if any).
+        let anchor = schedule.policy().timeout().map(|_| clock.now());
         let cap = if current::is_nested() {
             current::outer_deadline(anchor.unwrap_or_else(|| clock.now()))
         } else {
             None
         };
         BlockingCall {
-            schedule: Schedule::start(site, policy, ()),
+            schedule,
             anchor,
             cap,
             clock,

@@ -70,9 +70,11 @@ impl<'p, S> Schedule<'p, S> {
         }
     }
 
-    /// Starts the call. Nothing is counted until it ends or first has to wait.
+    /// Starts the call, under the operator's override of its site if there is one (see
+    /// `control`). Nothing is counted until it ends or first has to wait.
     #[inline]
     pub(crate) fn begin(&mut self) {
+        self.policy = crate::control::effective(self.site, self.policy);
         self.progress = Progress::Fast;
     }
 

@@ -1,0 +1,272 @@
+//! Live tuning and a kill switch, keyed by site name: change a site's policy while the process
+//! runs, or switch its retries off during an incident.
+//!
+//! An [`Override`] sets some of a site's `max_retries`, `timeout`, `initial_wait`, `max_wait`,
+//! `jitter` and retry budget; [`set`] puts it in force for calls that **start** after it (a call
+//! in progress keeps the policy it started with). The kill switch ([`retries_off`], or
+//! [`all_retries_off`] for every registered site) makes each call one attempt, no retries.
+//! [`list`] shows what is overridden, [`clear`] and [`clear_all`] put the sites back.
+//!
+//! ```
+//! use std::time::Duration;
+//! use wait_or_die::{control::{self, Override}, register_site, retry_blocking, stats::Site, Policy};
+//!
+//! static QUOTES: Site = Site::new("docs.control.quotes");
+//! register_site!(QUOTES);
+//!
+//! let policy = Policy::builder().max_retries(4).initial_wait(Duration::ZERO).build()?;
+//! let fetch = || retry_blocking(&policy, || Err::<(), _>("down")).site(&QUOTES).call();
+//! assert_eq!(fetch().unwrap_err().attempts(), 5);
+//!
+//! control::set("docs.control.quotes", Override::new().max_retries(1))?;
+//! assert_eq!(fetch().unwrap_err().attempts(), 2);
+//!
+//! control::retries_off("docs.control.quotes")?;
+//! assert_eq!(fetch().unwrap_err().attempts(), 1);
+//!
+//! control::clear("docs.control.quotes")?;
+//! assert_eq!(fetch().unwrap_err().attempts(), 5);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # What it costs
+//! Each site holds a pointer to the override in force, null when there is none: a call reads it
+//! once, with a relaxed load, when it starts. With an override, the call borrows a policy the
+//! override made from the call's own, cached (see below), so no call allocates.
+//!
+//! # What is checked
+//! A change that would make an invalid policy is refused with the engine's [`PolicyError`](crate::PolicyError)
+//! (inside [`ControlError::InvalidPolicy`]) and nothing of it is applied. It is checked against
+//! the policy the site declares ([`Site::with_policy`](crate::stats::Site::with_policy): every
+//! `#[wait_or_die]` function with literal arguments does): `max_wait = 100ms` over a declared
+//! `initial_wait = 0.5s` is refused. A site whose policy is given at run time (`policy = ...`,
+//! [`retry`](crate::retry)) is checked on the override's own values; when a call's policy then
+//! has `initial_wait` above an overridden `max_wait` (or `max_wait` below an overridden
+//! `initial_wait`), that one is brought to the overridden value. A name that matches no
+//! registered site is refused with [`ControlError::UnknownSite`] (and a WARN).
+//!
+//! # Two layers
+//! The configuration file (feature `config`) and this API each hold overrides. A site runs under
+//! the file's settings with this API's laid over them, field by field; a kill switch of either
+//! holds. [`clear`] removes this API's override only, so the site returns to what the file says;
+//! a reload of the file replaces the file's overrides only.
+//!
+//! # Memory
+//! A call borrows its policy for its whole life, so a policy an override makes is leaked, never
+//! freed. Equal settings share one, however often they are put back; each set of settings keeps
+//! the policies it made from up to eight distinct base policies (a `#[wait_or_die]` function has
+//! one). A site whose calls pass more distinct policies than that runs the others without the
+//! override, and a WARN says so. Memory is bounded by the number of distinct settings ever used.
+//!
+//! # Limits
+//! - The kill switch for all sites reaches every *registered* site: every `#[wait_or_die]`
+//!   function, [`register_site!`](crate::register_site)'s sites and the shared site of
+//!   [`retry`](crate::retry). A `static Site` that is not registered cannot be reached by name.
+//! - A `#[wait_or_die]` async function written with `timeout = "none"` and no
+//!   `attempt_timeout` does not make its attempts cancellable, so an overridden `timeout` then
+//!   bounds its waits and stops retries at the deadline but does not cut an attempt in flight.
+
+mod error;
+mod settings;
+mod site;
+mod table;
+
+use std::sync::{Mutex, PoisonError};
+
+pub use error::ControlError;
+pub use settings::{BudgetChoice, Override};
+pub(crate) use site::{effective, SiteControl};
+pub(crate) use table::{Layer, Table};
+
+use crate::events::TARGET;
+use crate::policy::Policy;
+
+/// Puts `settings` in force for every site called `site`, replacing the override this API
+/// made for it before (the file's stays under it).
+///
+/// ```
+/// use std::time::Duration;
+/// use wait_or_die::{control::{self, ControlError, Override}, register_site, stats::Site};
+///
+/// static ORDERS: Site = Site::new("docs.control.set");
+/// register_site!(ORDERS);
+///
+/// control::set("docs.control.set", Override::new().max_wait(Duration::from_secs(2)))?;
+/// let refused = control::set("docs.control.set", Override::new().timeout(Duration::ZERO));
+/// assert!(matches!(refused, Err(ControlError::InvalidPolicy { .. })));
+/// assert_eq!(control::list().sites[0].settings.max_wait, Some(Duration::from_secs(2)));
+/// # control::clear("docs.control.set")?;
+/// # Ok::<(), ControlError>(())
+/// ```
+pub fn set(site: &str, settings: Override) -> Result<(), ControlError> {
+    let mut table = Table::lock();
+    warn_refused(table.check(Layer::Api, site, &settings))?;
+    table.put(Layer::Api, site, Some(settings));
+    Ok(())
+}
+
+/// Removes the override this API made for `site` (its kill switch included).
+///
+/// See the [module's example](self).
+pub fn clear(site: &str) -> Result<(), ControlError> {
+    let mut table = Table::lock();
+    warn_refused(table::registered(site).map(drop))?;
+    table.put(Layer::Api, site, None);
+    Ok(())
+}
+
+/// Removes every override this API made, and releases its kill switch for all sites.
+///
+/// ```
+/// wait_or_die::control::all_retries_off();
+/// wait_or_die::control::clear_all();
+/// assert!(!wait_or_die::control::list().all_retries_off);
+/// ```
+pub fn clear_all() {
+    Table::lock().replace(Layer::Api, Default::default(), false);
+}
+
+/// Engages the kill switch of `site`: its calls make one attempt and no retries.
+///
+/// See the [module's example](self).
+pub fn retries_off(site: &str) -> Result<(), ControlError> {
+    switch(site, true)
+}
+
+/// Releases the kill switch of `site` that this API engaged.
+///
+/// ```
+/// use wait_or_die::{control, register_site, stats::Site};
+///
+/// static FEED: Site = Site::new("docs.control.feed");
+/// register_site!(FEED);
+/// control::retries_off("docs.control.feed")?;
+/// assert!(control::list().sites.iter().any(|s| s.site == "docs.control.feed" && s.settings.retries_off));
+/// control::retries_on("docs.control.feed")?;
+/// assert!(!control::list().sites.iter().any(|s| s.site == "docs.control.feed"));
+/// # Ok::<(), control::ControlError>(())
+/// ```
+pub fn retries_on(site: &str) -> Result<(), ControlError> {
+    switch(site, false)
+}
+
+fn switch(site: &str, off: bool) -> Result<(), ControlError> {
+    let mut table = Table::lock();
+    warn_refused(table::registered(site).map(drop))?;
+    let mut settings = table.get(Layer::Api, site).unwrap_or_default();
+    settings.retries_off = off;
+    table.put(Layer::Api, site, Some(settings));
+    Ok(())
+}
+
+/// Engages the kill switch of every registered site: one attempt per call, no retries.
+///
+/// ```no_run
+/// // During an incident: stop every retry in the process at once.
+/// wait_or_die::control::all_retries_off();
+/// ```
+pub fn all_retries_off() {
+    Table::lock().set_all_off(Layer::Api, true);
+}
+
+/// Releases the kill switch for all sites that this API engaged.
+///
+/// ```
+/// wait_or_die::control::all_retries_on();
+/// assert!(!wait_or_die::control::list().all_retries_off);
+/// ```
+pub fn all_retries_on() {
+    Table::lock().set_all_off(Layer::Api, false);
+}
+
+/// What is overridden now: the kill switch for all sites, and each site with an override.
+///
+/// ```
+/// let now = wait_or_die::control::list();
+/// for site in &now.sites {
+///     println!("{}: {:?} (file: {}, api: {})", site.site, site.settings, site.from_file, site.from_api);
+/// }
+/// ```
+pub fn list() -> Overrides {
+    let table = Table::lock();
+    let sites = table
+        .names()
+        .into_iter()
+        .filter_map(|name| {
+            let site = table::registered(&name).ok()?[0];
+            let settings = table.settings(&name)?;
+            let in_force = table.in_force(&name).unwrap_or_default();
+            let (from_file, from_api) = table.origin(&name);
+            Some(SiteOverride {
+                site: site.name(),
+                policy: site.policy().map(|p| in_force.apply_leniently(p)),
+                settings,
+                from_file,
+                from_api,
+            })
+        })
+        .collect();
+    Overrides {
+        all_retries_off: table.all_off(),
+        sites,
+    }
+}
+
+/// What [`list`] returns: the kill switch for all sites and the sites with an override.
+///
+/// ```
+/// let overrides = wait_or_die::control::list();
+/// # let _ = overrides;
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Overrides {
+    /// Whether every registered site's retries are off (by this API or the file).
+    pub all_retries_off: bool,
+    /// Each site with an override, by name.
+    pub sites: Vec<SiteOverride>,
+}
+
+/// One site's override, as [`list`] shows it.
+///
+/// ```
+/// for site in wait_or_die::control::list().sites {
+///     if let Some(policy) = site.policy {
+///         println!("{} now makes up to {} attempts", site.site, policy.max_attempts());
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SiteOverride {
+    /// The site's name.
+    pub site: &'static str,
+    /// The file's settings with this API's over them (the kill switch for all sites apart).
+    pub settings: Override,
+    /// Whether the configuration file overrides the site.
+    pub from_file: bool,
+    /// Whether this API overrides the site.
+    pub from_api: bool,
+    /// The policy the site's calls run under now, when the site declares its policy.
+    pub policy: Option<Policy>,
+}
+
+/// Logs a refused change as a WARN and hands it on.
+fn warn_refused(result: Result<(), ControlError>) -> Result<(), ControlError> {
+    if let Err(error) = &result {
+        tracing::warn!(target: TARGET, %error, "wait_or_die: override refused");
+    }
+    result
+}
+
+/// `name` as a `&'static str`, leaked once per distinct name (shared budget names).
+pub(crate) fn intern_name(name: &str) -> &'static str {
+    static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    let mut names = NAMES.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(found) = names.iter().find(|n| **n == name) {
+        return found;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.push(leaked);
+    leaked
+}

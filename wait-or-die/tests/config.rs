@@ -1,0 +1,159 @@
+//! The configuration file: loaded, reloaded and refused, through the public API. One test
+//! function per concern, serialised: the file's overrides are process-wide.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use wait_or_die::config::{self, ConfigError};
+use wait_or_die::control::{self, Override};
+use wait_or_die::stats::Site;
+use wait_or_die::{register_site, retry_blocking, Policy};
+
+static ORDERS: Site = Site::new("config.orders");
+register_site!(ORDERS);
+static QUOTES: Site = Site::new("config.quotes");
+register_site!(QUOTES);
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+const FIVE_RETRIES: Policy = Policy::builder()
+    .max_retries(5)
+    .initial_wait(Duration::ZERO)
+    .no_budget()
+    .build_const();
+
+fn attempts(site: &'static Site) -> u32 {
+    retry_blocking(&FIVE_RETRIES, || Err::<(), _>("down"))
+        .site(site)
+        .call()
+        .unwrap_err()
+        .attempts()
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn a_reload_replaces_the_files_overrides_and_a_bad_file_changes_nothing() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("retry.toml");
+    write(&path, "[sites.\"config.orders\"]\nmax_retries = 1\n\n[sites.\"config.quotes\"]\nretries = \"off\"\n");
+    let report = config::load(&path).unwrap();
+    assert_eq!(report.sites, ["config.orders", "config.quotes"]);
+    assert_eq!((attempts(&ORDERS), attempts(&QUOTES)), (2, 1));
+
+    // The quotes site leaves the file: it loses its override.
+    write(&path, "[sites.\"config.orders\"]\nmax_retries = 3\n");
+    config::load(&path).unwrap();
+    assert_eq!((attempts(&ORDERS), attempts(&QUOTES)), (4, 6));
+
+    // A bad file is refused whole: the last good configuration stays.
+    write(&path, "[sites.\"config.orders\"]\nmax_retries = 0\n[sites.\"config.quotes\"]\nmax_retries = \"x\"\n");
+    let ConfigError::Invalid { problems, .. } = config::load(&path).unwrap_err() else {
+        panic!()
+    };
+    assert_eq!(
+        (problems[0].line, problems[0].key.as_deref()),
+        (4, Some("sites.\"config.quotes\".max_retries"))
+    );
+    assert_eq!((attempts(&ORDERS), attempts(&QUOTES)), (4, 6));
+
+    // The kill switch for all sites, from the file.
+    write(&path, "retries = \"off\"\n");
+    assert!(config::load(&path).unwrap().all_retries_off);
+    assert_eq!((attempts(&ORDERS), attempts(&QUOTES)), (1, 1));
+    write(&path, "");
+    config::load(&path).unwrap();
+    assert_eq!((attempts(&ORDERS), attempts(&QUOTES)), (6, 6));
+}
+
+#[test]
+fn the_apis_overrides_lie_over_the_files_and_clear_returns_to_the_file() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("retry.toml");
+    write(&path, "[sites.\"config.orders\"]\nmax_retries = 1\n");
+    config::load(&path).unwrap();
+    control::set("config.orders", Override::new().max_retries(2)).unwrap();
+    assert_eq!(attempts(&ORDERS), 3);
+    let listed = control::list();
+    let entry = listed
+        .sites
+        .iter()
+        .find(|s| s.site == "config.orders")
+        .unwrap();
+    assert!(entry.from_file && entry.from_api);
+    control::clear("config.orders").unwrap();
+    assert_eq!(attempts(&ORDERS), 2);
+    write(&path, "");
+    config::load(&path).unwrap();
+    assert_eq!(attempts(&ORDERS), 6);
+}
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn an_unknown_site_is_a_warning_in_the_report_and_the_log() {
+    let _serial = serial();
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _log = tracing::subscriber::set_default(subscriber);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("retry.toml");
+    write(&path, "[sites.\"config.order\"]\nmax_retries = 1\n");
+    let report = config::load(&path).unwrap();
+    assert!(report.sites.is_empty());
+    let unknown = &report.unknown_sites[0];
+    assert_eq!((unknown.site.as_str(), unknown.line), ("config.order", 1));
+    assert_eq!(unknown.suggestion, Some("config.orders"));
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("WARN"), "{text}");
+    assert!(
+        text.contains(
+            "no site of this process is named `config.order` (did you mean `config.orders`?)"
+        ),
+        "{text}"
+    );
+    write(&path, "");
+    config::load(&path).unwrap();
+}
+
+#[test]
+fn the_environment_variable_names_the_file() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("retry.toml");
+    write(&path, "[sites.\"config.quotes\"]\nmax_retries = 0\n");
+    std::env::set_var(config::ENV_VAR, &path);
+    let report = config::load_from_env().unwrap().unwrap();
+    std::env::remove_var(config::ENV_VAR);
+    assert_eq!(report.path, path);
+    assert_eq!(attempts(&QUOTES), 1);
+    assert_eq!(config::load_from_env().unwrap(), None);
+    write(&path, "");
+    config::load(&path).unwrap();
+}
