@@ -37,6 +37,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Send one order to a running gateway and print the reply.
     Send(SendArgs),
+    /// Print a running gateway's counters and retry table (its `STATS` action).
+    Stats(StatsArgs),
 }
 
 /// Options of the simulated MetaTrader 5 terminal.
@@ -138,9 +140,30 @@ pub struct ServeArgs {
     /// Log level on stderr (off, error, warn, info, debug).
     #[arg(long, default_value = "info")]
     pub log_level: String,
+    /// Serve Prometheus metrics at http://ADDRESS/metrics, e.g. 127.0.0.1:9464 (port 0 picks a
+    /// free one).
+    #[arg(long, value_name = "ADDRESS")]
+    pub metrics: Option<String>,
     /// The simulated terminal.
     #[command(flatten)]
     pub sim: SimArgs,
+}
+
+/// Options of `stats`.
+#[derive(Debug, Clone, Args)]
+pub struct StatsArgs {
+    /// Gateway endpoint.
+    #[arg(long, default_value = DEFAULT_BIND)]
+    pub connect: String,
+    /// File holding the shared HMAC key, if the gateway wants signatures.
+    #[arg(long)]
+    pub key_file: Option<PathBuf>,
+    /// Print the reply's JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Give up after this many seconds without a reply (resends included).
+    #[arg(long, default_value = "10", value_parser = parse_seconds)]
+    pub timeout: Duration,
 }
 
 /// Options of `send`.

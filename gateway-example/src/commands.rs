@@ -1,7 +1,8 @@
-//! The `serve` and `send` subcommands, and log set-up.
+//! The `serve`, `send` and `stats` subcommands, and log set-up.
 
 use std::io::Write;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tracing::level_filters::LevelFilter;
@@ -9,10 +10,12 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use wait_or_die::{Policy, PolicyError};
 
-use crate::cli::{SendArgs, ServeArgs};
+use crate::cli::{SendArgs, ServeArgs, StatsArgs};
 use crate::demo::DemoError;
 use crate::execution::{scaled_policy, EXECUTION_POLICY, SOCKET_POLICY};
-use crate::gateway::GatewayConfig;
+use crate::gateway::{GatewayConfig, GatewayStats};
+use crate::live_config::{self, LiveConfigError};
+use crate::metrics::{registry, MetricsError, MetricsServer, METRICS_PATH};
 use crate::progress::RetryProgress;
 use crate::protocol::OrderSpec;
 use crate::protocol::DEFAULT_DEVIATION_POINTS;
@@ -36,6 +39,11 @@ pub fn init_logging(level: &str) {
 pub fn serve(args: &ServeArgs) -> Result<bool, CommandError> {
     init_logging(&args.log_level);
     let key = load_key(args.key_file.as_deref())?;
+    // Before any signal can arrive: following the file replaces SIGHUP's default (ending the
+    // process) with a reload.
+    if let Some(outcome) = live_config::follow_from_env()? {
+        eprintln!("{outcome}");
+    }
     let simulator = args.sim.simulator_options(0.0);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -61,11 +69,51 @@ pub fn serve(args: &ServeArgs) -> Result<bool, CommandError> {
     let running = start(&context, &options, runtime.handle().clone())?;
     let recovery = serde_json::to_string(&running.recovery).expect("reports serialize");
     println!("recovered {recovery}");
+    let exporter = match &args.metrics {
+        Some(address) => {
+            let server = MetricsServer::start(address, registry(Arc::clone(&running.gateway)))?;
+            println!("metrics on http://{}{METRICS_PATH}", server.address());
+            Some(server)
+        }
+        None => None,
+    };
     println!("listening on {}", running.endpoint());
     let _ = std::io::stdout().flush();
+    let _serving = (running, exporter);
     loop {
         std::thread::park();
     }
+}
+
+/// Asks a running gateway for its `STATS` and prints them as the demo's report does (or as JSON
+/// with `--json`).
+pub fn stats(args: &StatsArgs) -> Result<bool, CommandError> {
+    let key = load_key(args.key_file.as_deref())?;
+    let policy = SOCKET_POLICY.to_builder().timeout(args.timeout).build()?;
+    let context = zmq::Context::new();
+    let options = ClientOptions {
+        policy,
+        key,
+        ..ClientOptions::new(args.connect.clone())
+    };
+    let mut client = OrderClient::new(LazyPirateClient::new(&context, options), OUTCOME_POLICY);
+    let request = serde_json::json!({"action": "STATS", "req_id": uuid::Uuid::new_v4()});
+    let reply = client.call(&request)?;
+    let Some(result) = reply.result.filter(|_| reply.ok) else {
+        let error = reply.error.map_or_else(String::new, |e| e.message);
+        return Err(CommandError::Stats(error));
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&result).expect("JSON values serialize")
+        );
+        return Ok(true);
+    }
+    let stats: GatewayStats =
+        serde_json::from_value(result).map_err(|e| CommandError::Stats(e.to_string()))?;
+    print!("{}", stats.render());
+    Ok(true)
 }
 
 /// Sends one order and prints the reply; succeeds when the reply is `ok`. Every failed attempt
@@ -135,4 +183,13 @@ pub enum CommandError {
     /// The demo could not run.
     #[error(transparent)]
     Demo(#[from] DemoError),
+    /// The configuration file could not be followed.
+    #[error(transparent)]
+    Config(#[from] LiveConfigError),
+    /// The metrics endpoint did not start.
+    #[error(transparent)]
+    Metrics(#[from] MetricsError),
+    /// The gateway's `STATS` reply was a refusal or unreadable.
+    #[error("STATS: {0}")]
+    Stats(String),
 }

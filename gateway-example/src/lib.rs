@@ -16,6 +16,9 @@
 //! | [`transport`] | the ROUTER socket thread and the Lazy Pirate client |
 //! | [`security`] | HMAC-SHA256 request signatures |
 //! | [`log_limit`] | rate-limited log lines for refused requests |
+//! | [`metrics`] | the `/metrics` endpoint: retry sites and gateway counters for Prometheus |
+//! | [`live_config`] | the retry configuration file, re-read on SIGHUP |
+//! | [`site_table`] | the retry table of the report, `STATS` and `stats` |
 //! | [`progress`] | retry progress lines for the `send` command |
 //! | [`server`] | assembling and starting a gateway |
 //! | [`demo`], [`cli`], [`commands`] | the binary's subcommands |
@@ -28,11 +31,14 @@ pub mod demo;
 pub mod execution;
 pub mod gateway;
 pub mod journal;
+pub mod live_config;
 pub mod log_limit;
+pub mod metrics;
 pub mod progress;
 pub mod protocol;
 pub mod security;
 pub mod server;
+pub mod site_table;
 pub mod store;
 pub mod terminal;
 pub mod transport;

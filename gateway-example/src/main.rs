@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         }
         Command::Serve(args) => commands::serve(&args),
         Command::Send(args) => commands::send(&args),
+        Command::Stats(args) => commands::stats(&args),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

@@ -105,6 +105,8 @@ pub fn start(
     let terminal = Arc::new(SimulatedTerminal::open(&simulator)?);
     let journal = Journal::open(options.data_dir.as_deref(), DEFAULT_JOURNAL_TTL)?;
     let gateway = Gateway::new(terminal.clone(), journal, options.gateway.clone());
+    let faults = Arc::clone(&terminal);
+    gateway.count_faults_with(Arc::new(move || faults.faults_injected()));
     let recovery = gateway.recover()?;
     // libzmq must let through every frame the protocol accepts, or it would drop the sender of
     // a frame the operator allowed without a reply.

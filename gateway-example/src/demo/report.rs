@@ -3,10 +3,9 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use wait_or_die::stats;
-
 use super::audit::Audit;
 use crate::gateway::CounterSnapshot;
+use crate::site_table::{self, millis, wrap, NOTE_WIDTH};
 
 /// What the report is about, besides the audit.
 pub struct RunFacts {
@@ -40,23 +39,9 @@ fn total(counts: &std::collections::BTreeMap<String, usize>) -> usize {
     counts.values().sum()
 }
 
-fn millis(d: Duration) -> String {
-    if d >= Duration::from_secs(1) {
-        format!("{:.2} s", d.as_secs_f64())
-    } else {
-        format!("{} ms", d.as_millis())
-    }
-}
-
-/// Width of the report's prose lines, in characters.
-const NOTE_WIDTH: usize = 92;
 /// What the two kinds of unsuccessful order mean.
 const REFUSED_AND_GAVE_UP: &str = "refused: the trade server or the gateway answered no, \
 retryable: false; gave up: retryable: true, a resend of the same req_id would try again";
-/// What the retry table's two kinds of unsuccessful call mean.
-const SITE_COLUMNS: &str = "gave up: the retries or the time budget ran out; final error: \
-stopped at once on an error the site does not retry, which for gateway.place_order is the trade \
-server's refusal of an order: an answer, not a failure";
 /// What a seeded run repeats and what it does not, printed with every report.
 const WHAT_VARIES: &str = "The seed fixes the orders, their req_ids and each order's terminal \
 faults, so the outcome counts repeat run after run. What varies from run to run: wall time and \
@@ -170,31 +155,7 @@ fn delivery(w: &mut String, audit: &Audit, facts: &RunFacts) {
 
 /// The engine's counters of every retried call site.
 fn retries_by_site(w: &mut String) {
-    let _ = writeln!(w, "\n  retries by site (wait_or_die::stats)");
-    let _ = writeln!(
-        w,
-        "    {:<24} {:>7} {:>8} {:>8} {:>9} {:>8} {:>11} {:>9}",
-        "site", "calls", "attempts", "retries", "recovered", "gave up", "final error", "waited"
-    );
-    let mut sites: Vec<_> = stats::sites().map(|s| s.snapshot()).collect();
-    sites.sort_by_key(|s| s.name);
-    for s in sites.iter().filter(|s| s.calls > 0) {
-        let gave_up = s.died_exhausted + s.died_deadline + s.died_attempt_timeout;
-        let _ = writeln!(
-            w,
-            "    {:<24} {:>7} {:>8} {:>8} {:>9} {:>8} {:>11} {:>9}",
-            s.name,
-            s.calls,
-            s.attempts,
-            s.retries,
-            s.recovered,
-            gave_up,
-            s.died_permanent,
-            millis(s.waited)
-        );
-    }
-    note(w, SITE_COLUMNS);
-    let _ = writeln!(w);
+    let _ = writeln!(w, "\n{}", site_table::render(&site_table::site_rows()));
 }
 
 /// A note under a table: wrapped, indented, in parentheses.
@@ -202,23 +163,6 @@ fn note(w: &mut String, text: &str) {
     for line in wrap(&format!("({text})"), NOTE_WIDTH) {
         let _ = writeln!(w, "     {line}");
     }
-}
-
-/// `text` in lines of at most `width` characters, split at spaces.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = vec![String::new()];
-    for word in text.split_whitespace() {
-        let line = lines.last_mut().expect("never empty");
-        if !line.is_empty() && line.len() + 1 + word.len() > width {
-            lines.push(word.to_owned());
-        } else {
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-    }
-    lines
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 macro_rules! counters {
     ($($field:ident: $doc:literal,)*) => {
@@ -13,7 +13,8 @@ macro_rules! counters {
         }
 
         /// A copy of [`Counters`] at one moment.
-        #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
         pub struct CounterSnapshot {
             $(#[doc = $doc] pub $field: u64,)*
         }

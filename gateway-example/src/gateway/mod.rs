@@ -10,14 +10,16 @@ mod in_flight;
 mod orders;
 mod queries;
 mod recovery;
+mod stats;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use wait_or_die::Policy;
 
 pub use counters::{CounterSnapshot, Counters};
 pub use recovery::{sweep_forever, RecoveryReport};
+pub use stats::{override_rows, FaultSource, GatewayStats, OverrideRow};
 
 use crate::execution::{EXECUTION_POLICY, SOCKET_POLICY};
 use crate::journal::Journal;
@@ -80,6 +82,7 @@ pub struct Gateway {
     seen_signatures: SeenSignatures,
     unauthorized_log: LogLimiter,
     refused_log: LogLimiter,
+    faults: OnceLock<FaultSource>,
 }
 
 impl Gateway {
@@ -100,6 +103,7 @@ impl Gateway {
             config,
             unauthorized_log: LogLimiter::default(),
             refused_log: LogLimiter::default(),
+            faults: OnceLock::new(),
         })
     }
 
@@ -188,6 +192,7 @@ impl Gateway {
         let req_id = request.req_id.uuid();
         match request.action {
             Action::Ping => queries::ping(req_id),
+            Action::Stats => self.stats_reply(req_id),
             Action::SymbolInfo(query) => self.symbol_info(req_id, &query.symbol),
             Action::OrderStatus(query) => {
                 let gateway = Arc::clone(&self);

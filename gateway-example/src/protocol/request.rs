@@ -34,6 +34,8 @@ pub enum Action {
     OrderStatus(StatusQuery),
     /// A symbol's rules and quote.
     SymbolInfo(SymbolQuery),
+    /// The gateway's counters and every retry site's; no payload.
+    Stats,
 }
 
 /// The `payload` of `ORDER_STATUS`.
