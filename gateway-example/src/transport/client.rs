@@ -23,7 +23,7 @@ pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_millis(1000);
 pub struct ClientOptions {
     /// Gateway endpoint, e.g. `tcp://127.0.0.1:5555`.
     pub endpoint: String,
-    /// How long one attempt waits for the reply.
+    /// How long one attempt waits for the reply (less when its call has less time left).
     pub reply_timeout: Duration,
     /// Retry policy of the round trip (the seed's socket policy by default).
     pub policy: Policy,
@@ -47,7 +47,7 @@ impl ClientOptions {
 /// Why one round trip failed. Every kind is retried: each leaves the client with a fresh socket.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    /// No reply within the reply timeout.
+    /// No reply within the attempt's wait: the reply timeout, or the call's time left if less.
     #[error("no reply within {0:?}")]
     ReplyTimeout(Duration),
     /// The reply of a keyed gateway is unsigned, forged or stale.
@@ -101,10 +101,20 @@ impl LazyPirateClient {
         self.round_trip(body)
     }
 
+    /// How long this attempt waits for its reply: the reply timeout, cut to the time its call
+    /// has left (`wait_or_die::current`), so that no attempt outlives its call's budget.
+    fn reply_wait(&self) -> Duration {
+        let left = wait_or_die::current().and_then(|call| call.remaining());
+        left.map_or(self.options.reply_timeout, |left| {
+            left.min(self.options.reply_timeout)
+        })
+    }
+
     fn round_trip(&mut self, body: &[u8]) -> Result<Vec<u8>, ClientError> {
+        let wait = self.reply_wait();
         let socket = match self.socket.take() {
             Some(socket) => socket,
-            None => self.open()?,
+            None => self.open(wait)?,
         };
         // Signed afresh on every attempt: a resend must not fall out of the time window, and the
         // gateway accepts each signature once.
@@ -121,7 +131,7 @@ impl LazyPirateClient {
             what: "send",
             source,
         })?;
-        let timeout_ms = self.options.reply_timeout.as_millis() as i64;
+        let timeout_ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
         let ready = socket
             .poll(zmq::POLLIN, timeout_ms)
             .map_err(|source| ClientError::Socket {
@@ -131,7 +141,7 @@ impl LazyPirateClient {
         if ready == 0 {
             // Dropping the socket closes it; LINGER 0 discards the unanswered request.
             self.reconnects += 1;
-            return Err(ClientError::ReplyTimeout(self.options.reply_timeout));
+            return Err(ClientError::ReplyTimeout(wait));
         }
         let mut frames = socket
             .recv_multipart(0)
@@ -156,11 +166,11 @@ impl LazyPirateClient {
         Ok(reply)
     }
 
-    fn open(&self) -> Result<zmq::Socket, ClientError> {
+    fn open(&self, wait: Duration) -> Result<zmq::Socket, ClientError> {
         let fail = |what| move |source| ClientError::Socket { what, source };
         let socket = self.context.socket(zmq::REQ).map_err(fail("socket"))?;
         socket.set_linger(0).map_err(fail("set LINGER"))?;
-        let send_timeout = self.options.reply_timeout.as_millis() as i32;
+        let send_timeout = i32::try_from(wait.as_millis()).unwrap_or(i32::MAX);
         socket
             .set_sndtimeo(send_timeout)
             .map_err(fail("set SNDTIMEO"))?;
