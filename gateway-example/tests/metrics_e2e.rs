@@ -186,3 +186,40 @@ fn only_get_metrics_is_served() {
     std::io::Read::read_to_string(&mut stream, &mut response).unwrap();
     assert!(response.starts_with("HTTP/1.0 404"), "{response}");
 }
+
+#[test]
+fn the_stats_command_prints_the_site_table_as_the_report_does() {
+    let gateway = Served::start(&[], &[]);
+    let reply = gateway.ask(&common::served::order());
+    assert_eq!(reply["ok"], true, "{reply}");
+    let output = Command::new(env!("CARGO_BIN_EXE_gateway-example"))
+        .args(["stats", "--connect", &gateway.endpoint])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        text.contains("retries by site (wait_or_die::stats)"),
+        "{text}"
+    );
+    let row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("gateway.place_order"));
+    let cells: Vec<&str> = row
+        .expect("a row for gateway.place_order")
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        cells[1..4],
+        ["1", "1", "0"],
+        "calls, attempts, retries: {text}"
+    );
+    assert!(
+        text.contains("orders                       executed 1"),
+        "{text}"
+    );
+}

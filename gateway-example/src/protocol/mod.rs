@@ -6,8 +6,9 @@
 //! {"req_id": "<uuid>", "ok": false, "error": {"code": "...", "message": "...", "retryable": false}}
 //! ```
 //!
-//! Actions: `PING`, `ORDER_SEND`, `ORDER_STATUS` (payload `{"req_id": "<uuid of the order>"}`) and
-//! `SYMBOL_INFO` (payload `{"symbol": "EURUSD"}`). Order types may be MT4 (`OP_BUY`) or MT5
+//! Actions: `PING`, `ORDER_SEND`, `ORDER_STATUS` (payload `{"req_id": "<uuid of the order>"}`),
+//! `SYMBOL_INFO` (payload `{"symbol": "EURUSD"}`) and `STATS` (the gateway's counters and every
+//! retry site's, see [`crate::gateway::GatewayStats`]). Order types may be MT4 (`OP_BUY`) or MT5
 //! (`ORDER_TYPE_BUY`) names. `req_id` may be any spelling of a UUID (upper case, braces, no
 //! hyphens, `urn:uuid:`); the reply echoes it as sent, and every spelling of one UUID is the same
 //! order. A field the gateway does not know, at any level, is refused with

@@ -171,6 +171,8 @@ mod tests {
         assert_eq!(ping.action, Action::Ping);
         let ping_null = parse_request(with(r#""action":"PING","payload":null"#).as_bytes());
         assert_eq!(ping_null.unwrap().action, Action::Ping);
+        let stats = parse_request(with(r#""action":"STATS""#).as_bytes()).unwrap();
+        assert_eq!(stats.action, Action::Stats);
         let status = with(&format!(
             r#""action":"ORDER_STATUS","payload":{{"req_id":"{ID}"}}"#
         ));
