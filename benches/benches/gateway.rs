@@ -5,9 +5,9 @@
 //!
 //! Percentiles need every latency, so this is a small harness of its own rather than criterion.
 //! The wrapped and unwrapped round trips alternate request by request, in one process, so that
-//! drift on a shared machine hits both alike. The gateway's own retried calls (`gateway.send_reply`, and
-//! `gateway.place_order` for orders) run in every variant; their happy-path cost is in the
-//! `happy_path_blocking` group.
+//! drift on a shared machine hits both alike. The gateway's own retried call,
+//! `gateway.place_order`, runs for orders in every variant (a PING runs none, and replies are
+//! sent once, without a retry); its happy-path cost is in the `happy_path_blocking` group.
 
 use std::time::{Duration, Instant};
 
