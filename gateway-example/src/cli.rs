@@ -1,4 +1,4 @@
-//! Command-line interface: `demo` (the default), `serve` and `send`.
+//! Command-line interface: `demo` (the default), `serve`, `send` and `stats`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -33,7 +33,8 @@ pub enum Command {
     /// Gateway, simulated terminal and concurrent clients in one process, with faults; ends with
     /// a report and exits non-zero if any order was lost or duplicated.
     Demo(DemoArgs),
-    /// Serve the gateway until killed.
+    /// Serve the gateway until killed; SIGHUP re-reads the retry configuration file named by
+    /// WAIT_OR_DIE_CONFIG.
     Serve(ServeArgs),
     /// Send one order to a running gateway and print the reply.
     Send(SendArgs),
@@ -196,7 +197,8 @@ pub struct SendArgs {
     /// File holding the shared HMAC key, if the gateway wants signatures.
     #[arg(long)]
     pub key_file: Option<PathBuf>,
-    /// How long one attempt waits for the reply, in milliseconds.
+    /// How long one attempt waits for the reply, in milliseconds (less when the call has less
+    /// time left before --timeout).
     #[arg(long, default_value_t = 1000)]
     pub reply_timeout_ms: u64,
     /// Give up after this many seconds without a final reply (resends included).
