@@ -192,7 +192,11 @@ impl Gateway {
         let req_id = request.req_id.uuid();
         match request.action {
             Action::Ping => queries::ping(req_id),
-            Action::Stats => self.stats_reply(req_id),
+            // Reading the overrides takes the engine's control lock, which a reload holds.
+            Action::Stats => {
+                let gateway = Arc::clone(&self);
+                blocking(move || gateway.stats_reply(req_id), req_id).await
+            }
             Action::SymbolInfo(query) => self.symbol_info(req_id, &query.symbol),
             Action::OrderStatus(query) => {
                 let gateway = Arc::clone(&self);
