@@ -80,12 +80,12 @@ pub(super) fn check(
         }
         market
     } else {
-        if !pending_price_is_valid(request, quote.bid, quote.ask) {
+        if !pending_price_is_valid(rules, request, quote) {
             return Err(Retcode::INVALID_PRICE);
         }
         request.price
     };
-    if !stops_are_valid(rules, request, price) {
+    if !stops_are_valid(rules, request, quote) {
         return Err(Retcode::INVALID_STOPS);
     }
     if margin(rules, request.volume, price) > FREE_MARGIN {

@@ -1,8 +1,10 @@
-//! The trade server's own checks of an order: margin, pending price side, stops distance.
+//! The trade server's own checks of an order: margin, pending price side, stops distance, as
+//! MQL5's "Requirements and Limitations in Making Trades" lists them.
 //!
 //! These make the simulator's permanent rejections (`NO_MONEY`, `INVALID_PRICE`,
 //! `INVALID_STOPS`) come from the order itself, as on a real server, not from a dice roll.
 
+use super::dealing::Quote;
 use super::{OrderType, SymbolInfo, TradeRequest};
 
 /// Free margin of the simulated account, in account currency. It does not shrink as positions
@@ -22,25 +24,49 @@ pub(crate) fn margin(rules: &SymbolInfo, volume: f64, price: f64) -> f64 {
     }
 }
 
-pub(crate) fn pending_price_is_valid(request: &TradeRequest, bid: f64, ask: f64) -> bool {
-    match request.order_type {
-        OrderType::BuyLimit => request.price < ask,
-        OrderType::SellLimit => request.price > bid,
-        OrderType::BuyStop => request.price > ask,
-        OrderType::SellStop => request.price < bid,
-        OrderType::Buy | OrderType::Sell => true,
-    }
+/// A price distance in whole points: prices sit on the symbol's digits, so rounding only removes
+/// float noise and the comparison with a level in points is exact.
+fn points(rules: &SymbolInfo, distance: f64) -> i64 {
+    (distance / rules.point).round() as i64
 }
 
-pub(crate) fn stops_are_valid(rules: &SymbolInfo, request: &TradeRequest, price: f64) -> bool {
-    let min_distance = f64::from(rules.stops_level) * rules.point;
-    let (below, above) = if request.order_type.is_buy() {
+/// "Requirements and Limitations in Making Trades": a pending order's open price keeps
+/// `SYMBOL_TRADE_STOPS_LEVEL` points from the price it would trigger on (the Ask for buys, the
+/// Bid for sells), on its own side of the market.
+pub(crate) fn pending_price_is_valid(
+    rules: &SymbolInfo,
+    request: &TradeRequest,
+    quote: Quote,
+) -> bool {
+    let distance = match request.order_type {
+        OrderType::BuyLimit => quote.ask - request.price,
+        OrderType::SellLimit => request.price - quote.bid,
+        OrderType::BuyStop => request.price - quote.ask,
+        OrderType::SellStop => quote.bid - request.price,
+        OrderType::Buy | OrderType::Sell => return true,
+    };
+    points(rules, distance) >= i64::from(rules.stops_level)
+}
+
+/// "Requirements and Limitations in Making Trades": stops keep `SYMBOL_TRADE_STOPS_LEVEL` points
+/// from the price a position would close at, not the one it opens at. A buy closes at the Bid
+/// (`Bid − SL` and `TP − Bid`), a sell at the Ask (`SL − Ask` and `Ask − TP`); a pending order's
+/// stops are measured from its open price.
+pub(crate) fn stops_are_valid(rules: &SymbolInfo, request: &TradeRequest, quote: Quote) -> bool {
+    let buy = request.order_type.is_buy();
+    let reference = match (request.order_type.is_market(), buy) {
+        (true, true) => quote.bid,
+        (true, false) => quote.ask,
+        (false, _) => request.price,
+    };
+    let (below, above) = if buy {
         (request.sl, request.tp)
     } else {
         (request.tp, request.sl)
     };
-    (below == 0.0 || below <= price - min_distance)
-        && (above == 0.0 || above >= price + min_distance)
+    let level = i64::from(rules.stops_level);
+    (below == 0.0 || points(rules, reference - below) >= level)
+        && (above == 0.0 || points(rules, above - reference) >= level)
 }
 
 #[cfg(test)]
@@ -62,25 +88,62 @@ mod tests {
         }
     }
 
+    /// EURUSD quoted 1.10000 / 1.10012 (12 points of spread; stops level 10 points).
+    const QUOTE: Quote = Quote {
+        bid: 1.1,
+        ask: 1.10012,
+    };
+
+    /// "Requirements and Limitations in Making Trades", at the boundary: exactly
+    /// `SYMBOL_TRADE_STOPS_LEVEL` points from the closing price is allowed, one less is not.
     #[test]
-    fn stops_must_keep_their_distance_on_the_right_side() {
+    fn stops_keep_the_stops_level_from_the_closing_price() {
         let eurusd = &default_symbols()[0];
-        let buy = |sl, tp| stops_are_valid(eurusd, &request(OrderType::Buy, 1.1, sl, tp), 1.1);
+        let buy =
+            |sl, tp| stops_are_valid(eurusd, &request(OrderType::Buy, 1.10012, sl, tp), QUOTE);
         assert!(buy(0.0, 0.0));
-        assert!(buy(1.09, 1.11));
-        assert!(!buy(1.1, 0.0), "stop loss at the price");
+        assert!(
+            buy(1.0999, 1.1001),
+            "Bid − SL and TP − Bid are exactly 10 points"
+        );
+        assert!(!buy(1.09991, 0.0), "Bid − SL is 9 points");
+        assert!(
+            !buy(0.0, 1.10009),
+            "TP − Bid is 9 points, though TP is below the Ask"
+        );
         assert!(!buy(1.2, 0.0), "stop loss above a buy");
-        let sell = stops_are_valid(eurusd, &request(OrderType::Sell, 1.1, 1.11, 1.09), 1.1);
-        assert!(sell);
+        let sell = |sl, tp| stops_are_valid(eurusd, &request(OrderType::Sell, 1.1, sl, tp), QUOTE);
+        assert!(
+            sell(1.10022, 1.10002),
+            "SL − Ask and Ask − TP are exactly 10 points"
+        );
+        assert!(!sell(1.10021, 0.0), "SL − Ask is 9 points");
+        assert!(
+            !sell(0.0, 1.10003),
+            "Ask − TP is 9 points, though TP is above the Bid"
+        );
+        let limit = |sl, tp| {
+            let order = request(OrderType::BuyLimit, 1.09, sl, tp);
+            stops_are_valid(eurusd, &order, QUOTE)
+        };
+        assert!(
+            limit(1.0899, 1.0901),
+            "a pending order's stops: from its open price"
+        );
+        assert!(!limit(1.08991, 0.0));
     }
 
     #[test]
     fn pending_prices_sit_on_their_side_of_the_market() {
-        let at = |t, p| pending_price_is_valid(&request(t, p, 0.0, 0.0), 1.0, 1.1);
+        let eurusd = &default_symbols()[0];
+        let quote = Quote { bid: 1.0, ask: 1.1 };
+        let at = |t, p| pending_price_is_valid(eurusd, &request(t, p, 0.0, 0.0), quote);
         assert!(at(OrderType::BuyLimit, 0.9) && !at(OrderType::BuyLimit, 1.2));
         assert!(at(OrderType::SellLimit, 1.2) && !at(OrderType::SellLimit, 0.9));
         assert!(at(OrderType::BuyStop, 1.2) && !at(OrderType::BuyStop, 1.05));
         assert!(at(OrderType::SellStop, 0.9) && !at(OrderType::SellStop, 1.05));
+        assert!(at(OrderType::BuyLimit, 1.0999) && !at(OrderType::BuyLimit, 1.09991));
+        assert!(at(OrderType::SellStop, 0.9999) && !at(OrderType::SellStop, 0.99991));
     }
 
     #[test]

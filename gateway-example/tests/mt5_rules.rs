@@ -1,0 +1,103 @@
+//! The simulated trade server against MetaTrader 5's own rules, each test naming the MQL5
+//! documentation it encodes ("Requirements and Limitations in Making Trades", the
+//! `SYMBOL_*` properties, `ENUM_TRADE_RETCODE`).
+//!
+//! The simulated market moves up to 3 points on every `order_send`, so each distance below keeps
+//! at least that much margin from the rule's boundary; the exact boundaries are unit-tested next
+//! to the rules (`src/terminal/rules.rs`).
+
+use gateway_example::terminal::{
+    OrderType, Retcode, SimulatedTerminal, SimulatorOptions, SymbolInfo, Terminal, TradeRequest,
+};
+
+fn terminal() -> SimulatedTerminal {
+    SimulatedTerminal::open(&SimulatorOptions::default()).unwrap()
+}
+
+fn info(terminal: &SimulatedTerminal, symbol: &str) -> SymbolInfo {
+    terminal.symbol_info(symbol).unwrap().unwrap()
+}
+
+/// A market order at the current price, or a pending one at `price`, with no stops.
+fn request(terminal: &SimulatedTerminal, symbol: &str, order_type: OrderType) -> TradeRequest {
+    let quote = info(terminal, symbol);
+    TradeRequest {
+        symbol: symbol.into(),
+        volume: 0.01,
+        order_type,
+        price: if order_type.is_buy() {
+            quote.ask
+        } else {
+            quote.bid
+        },
+        sl: 0.0,
+        tp: 0.0,
+        deviation: 20,
+        magic: 1,
+        comment: "mt5-rules".into(),
+    }
+}
+
+fn retcode(terminal: &SimulatedTerminal, request: &TradeRequest) -> Retcode {
+    terminal.order_send(request).unwrap().retcode
+}
+
+/// "Requirements and Limitations in Making Trades": a buy opens at the Ask but closes at the
+/// Bid, so its stops are measured from the Bid: `Bid − SL ≥ SYMBOL_TRADE_STOPS_LEVEL` and
+/// `TP − Bid ≥ SYMBOL_TRADE_STOPS_LEVEL`; otherwise `TRADE_RETCODE_INVALID_STOPS` (10016).
+#[test]
+fn buy_stops_are_measured_from_the_bid_symbol_trade_stops_level() {
+    let t = terminal();
+    let eurusd = info(&t, "EURUSD");
+    assert_eq!(eurusd.stops_level, 10);
+    let point = eurusd.point;
+
+    let mut sl_too_close = request(&t, "EURUSD", OrderType::Buy);
+    sl_too_close.sl = eurusd.round_price(eurusd.bid - 2.0 * point);
+    assert_eq!(retcode(&t, &sl_too_close), Retcode::INVALID_STOPS);
+    assert_eq!(Retcode::INVALID_STOPS.code(), 10016);
+
+    let mut tp_far_enough = request(&t, "EURUSD", OrderType::Buy);
+    let bid = info(&t, "EURUSD").bid;
+    tp_far_enough.tp = eurusd.round_price(bid + 16.0 * point);
+    assert_eq!(retcode(&t, &tp_far_enough), Retcode::DONE);
+}
+
+/// "Requirements and Limitations in Making Trades": a sell opens at the Bid but closes at the
+/// Ask, so `SL − Ask ≥ SYMBOL_TRADE_STOPS_LEVEL` and `Ask − TP ≥ SYMBOL_TRADE_STOPS_LEVEL`.
+#[test]
+fn sell_stops_are_measured_from_the_ask_symbol_trade_stops_level() {
+    let t = terminal();
+    let eurusd = info(&t, "EURUSD");
+    let point = eurusd.point;
+
+    let mut sl_too_close = request(&t, "EURUSD", OrderType::Sell);
+    sl_too_close.sl = eurusd.round_price(eurusd.ask + 2.0 * point);
+    assert_eq!(retcode(&t, &sl_too_close), Retcode::INVALID_STOPS);
+
+    let mut tp_far_enough = request(&t, "EURUSD", OrderType::Sell);
+    let ask = info(&t, "EURUSD").ask;
+    tp_far_enough.tp = eurusd.round_price(ask - 16.0 * point);
+    assert_eq!(retcode(&t, &tp_far_enough), Retcode::DONE);
+}
+
+/// "Requirements and Limitations in Making Trades": a pending order's stops are measured from
+/// its open price, and the open price itself keeps `SYMBOL_TRADE_STOPS_LEVEL` from the market
+/// (`Ask − OpenPrice` for a buy limit).
+#[test]
+fn pending_stops_are_measured_from_the_open_price_symbol_trade_stops_level() {
+    let t = terminal();
+    let eurusd = info(&t, "EURUSD");
+    let point = eurusd.point;
+    let mut limit = request(&t, "EURUSD", OrderType::BuyLimit);
+    limit.price = eurusd.round_price(eurusd.ask - 100.0 * point);
+    limit.sl = eurusd.round_price(limit.price - 5.0 * point);
+    assert_eq!(retcode(&t, &limit), Retcode::INVALID_STOPS);
+    limit.sl = eurusd.round_price(limit.price - 10.0 * point);
+    limit.tp = eurusd.round_price(limit.price + 10.0 * point);
+    assert_eq!(retcode(&t, &limit), Retcode::PLACED);
+
+    let mut too_close = request(&t, "EURUSD", OrderType::BuyLimit);
+    too_close.price = eurusd.round_price(info(&t, "EURUSD").ask - 5.0 * point);
+    assert_eq!(retcode(&t, &too_close), Retcode::INVALID_PRICE);
+}
