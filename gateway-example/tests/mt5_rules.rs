@@ -101,3 +101,78 @@ fn pending_stops_are_measured_from_the_open_price_symbol_trade_stops_level() {
     too_close.price = eurusd.round_price(info(&t, "EURUSD").ask - 5.0 * point);
     assert_eq!(retcode(&t, &too_close), Retcode::INVALID_PRICE);
 }
+
+fn sized(
+    terminal: &SimulatedTerminal,
+    symbol: &str,
+    order_type: OrderType,
+    volume: f64,
+) -> Retcode {
+    let order = TradeRequest {
+        volume,
+        ..request(terminal, symbol, order_type)
+    };
+    retcode(terminal, &order)
+}
+
+/// `SYMBOL_VOLUME_STEP`: a volume is a whole number of steps, checked on the decimal the client
+/// sent, not within a float tolerance; otherwise `TRADE_RETCODE_INVALID_VOLUME` (10014).
+#[test]
+fn volume_sits_exactly_on_the_symbol_volume_step_grid() {
+    let t = terminal();
+    assert_eq!(
+        sized(&t, "USDJPY", OrderType::Buy, 49.999999),
+        Retcode::INVALID_VOLUME
+    );
+    assert_eq!(
+        sized(&t, "EURUSD", OrderType::Buy, 0.0100000001),
+        Retcode::INVALID_VOLUME
+    );
+    assert_eq!(Retcode::INVALID_VOLUME.code(), 10014);
+    // 0.07 is no exact multiple of 0.01 in binary, yet it is 7 steps as the client wrote it.
+    assert_eq!(sized(&t, "EURUSD", OrderType::Buy, 0.07), Retcode::DONE);
+    assert_eq!(sized(&t, "USDJPY", OrderType::Buy, 49.99), Retcode::DONE);
+}
+
+/// `SYMBOL_VOLUME_MIN` and `SYMBOL_VOLUME_MAX` bound one order's volume.
+#[test]
+fn volume_lies_within_symbol_volume_min_and_symbol_volume_max() {
+    let t = terminal();
+    assert_eq!(
+        sized(&t, "EURUSD", OrderType::Buy, 0.005),
+        Retcode::INVALID_VOLUME
+    );
+    assert_eq!(
+        sized(&t, "XAUUSD", OrderType::BuyLimit, 50.01),
+        Retcode::INVALID_VOLUME
+    );
+    assert_eq!(
+        sized(&t, "EURUSD", OrderType::Buy, 0.0),
+        Retcode::INVALID_VOLUME
+    );
+}
+
+/// `SYMBOL_VOLUME_LIMIT`: "the maximum allowed aggregate volume of an open position and pending
+/// orders in one direction (buy or sell) for a symbol"; past it, `TRADE_RETCODE_LIMIT_VOLUME`
+/// (10034). The other direction has its own allowance.
+#[test]
+fn symbol_volume_limit_caps_positions_and_orders_in_one_direction() {
+    let t = terminal();
+    let eurchf = info(&t, "EURCHF");
+    assert_eq!(eurchf.volume_limit, 1.0);
+    assert_eq!(sized(&t, "EURCHF", OrderType::Buy, 0.6), Retcode::DONE);
+    let mut limit = request(&t, "EURCHF", OrderType::BuyLimit);
+    limit.volume = 0.4;
+    limit.price = eurchf.round_price(eurchf.ask - 100.0 * eurchf.point);
+    assert_eq!(retcode(&t, &limit), Retcode::PLACED);
+    assert_eq!(
+        sized(&t, "EURCHF", OrderType::Buy, 0.01),
+        Retcode::LIMIT_VOLUME
+    );
+    assert_eq!(Retcode::LIMIT_VOLUME.code(), 10034);
+    assert_eq!(sized(&t, "EURCHF", OrderType::Sell, 1.0), Retcode::DONE);
+    assert_eq!(
+        sized(&t, "EURCHF", OrderType::Sell, 0.01),
+        Retcode::LIMIT_VOLUME
+    );
+}

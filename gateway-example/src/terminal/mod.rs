@@ -14,6 +14,7 @@ mod retcode;
 mod rules;
 mod simulator;
 mod symbol;
+mod volume;
 
 pub use fault_plan::FaultPlan;
 pub use faults::{Fault, FaultParseError};

@@ -5,7 +5,9 @@
 //! `INVALID_STOPS`) come from the order itself, as on a real server, not from a dice roll.
 
 use super::dealing::Quote;
-use super::{OrderType, SymbolInfo, TradeRequest};
+use super::ledger::Ledger;
+use super::volume;
+use super::{HistoryFilter, OrderType, SymbolInfo, TradeRequest};
 
 /// Free margin of the simulated account, in account currency. It does not shrink as positions
 /// open: the demo is about delivery, not about running out of money mid-run.
@@ -22,6 +24,39 @@ pub(crate) fn margin(rules: &SymbolInfo, volume: f64, price: f64) -> f64 {
     } else {
         notional * price / LEVERAGE
     }
+}
+
+/// `SYMBOL_VOLUME_LIMIT`: whether `request` would take the symbol's positions and pending orders
+/// in its direction past the limit (0 is no limit). The simulator never closes a position, so
+/// every deal on the books is an open position.
+pub(crate) fn exceeds_volume_limit(
+    rules: &SymbolInfo,
+    request: &TradeRequest,
+    ledger: &Ledger,
+) -> bool {
+    if rules.volume_limit <= 0.0 {
+        return false;
+    }
+    let step = rules.volume_step;
+    let same_side = |symbol: &str, order_type: OrderType| {
+        symbol == rules.name && order_type.is_buy() == request.order_type.is_buy()
+    };
+    let all = HistoryFilter::default();
+    let positions: u64 = ledger
+        .deals(&all)
+        .iter()
+        .filter(|d| same_side(&d.symbol, d.order_type))
+        .map(|d| volume::booked_steps(d.volume, step))
+        .sum();
+    let orders: u64 = ledger
+        .orders(&all)
+        .iter()
+        .filter(|o| same_side(&o.symbol, o.order_type))
+        .map(|o| volume::booked_steps(o.volume_initial, step))
+        .sum();
+    let new = volume::steps(request.volume, step).unwrap_or(u64::MAX);
+    let limit = volume::booked_steps(rules.volume_limit, step);
+    positions.saturating_add(orders).saturating_add(new) > limit
 }
 
 /// A price distance in whole points: prices sit on the symbol's digits, so rounding only removes

@@ -14,6 +14,7 @@ use std::time::Duration;
 use super::dealing::{answer, book, check, refused_before_the_server, Quote};
 use super::ledger::{Ledger, LedgerError};
 use super::price::Market;
+use super::rules::exceeds_volume_limit;
 use super::symbol::{default_symbols, SymbolInfo};
 use super::{
     Deal, Fault, FaultPlan, HistoryFilter, Order, Retcode, Terminal, TerminalError, TradeRequest,
@@ -139,6 +140,9 @@ impl SimulatedTerminal {
             Ok(price) => price,
             Err(retcode) => return Ok(quote.refused(retcode)),
         };
+        if exceeds_volume_limit(rules, request, &state.ledger) {
+            return Ok(quote.refused(Retcode::LIMIT_VOLUME));
+        }
         let booked = book(&mut state.ledger, rules, request, price, fault, quote)?;
         answer(booked, fault)
     }
