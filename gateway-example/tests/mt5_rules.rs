@@ -176,3 +176,49 @@ fn symbol_volume_limit_caps_positions_and_orders_in_one_direction() {
         Retcode::LIMIT_VOLUME
     );
 }
+
+fn pending_at(terminal: &SimulatedTerminal, order_type: OrderType, price: f64) -> TradeRequest {
+    TradeRequest {
+        price,
+        ..request(terminal, "EURUSD", order_type)
+    }
+}
+
+/// `TRADE_RETCODE_INVALID_PRICE` (10015) for a price that is no price: not finite, not
+/// positive, or absurdly far from the market (a buy stop at 1e300 was placed).
+#[test]
+fn a_price_that_is_no_price_is_trade_retcode_invalid_price() {
+    let t = terminal();
+    for price in [1e300, 1e6, f64::INFINITY, f64::NAN, 0.0, -1.1] {
+        let order = pending_at(&t, OrderType::BuyStop, price);
+        assert_eq!(retcode(&t, &order), Retcode::INVALID_PRICE, "{price:e}");
+    }
+    assert_eq!(Retcode::INVALID_PRICE.code(), 10015);
+    assert!(t.audit_orders().is_empty());
+}
+
+/// `SYMBOL_DIGITS`: the trade server refuses a price that is not normalised to the symbol's
+/// digits (MQL5's `NormalizeDouble` exists for this) with `TRADE_RETCODE_INVALID_PRICE`, and
+/// unnormalised stops with `TRADE_RETCODE_INVALID_STOPS`; it never rounds them itself.
+#[test]
+fn prices_off_symbol_digits_are_refused_not_rounded() {
+    let t = terminal();
+    let eurusd = info(&t, "EURUSD");
+    assert_eq!(eurusd.digits, 5);
+    let price = eurusd.round_price(eurusd.ask - 100.0 * eurusd.point);
+    let off = pending_at(&t, OrderType::BuyLimit, price + 0.000001);
+    assert_eq!(retcode(&t, &off), Retcode::INVALID_PRICE);
+    let arithmetic = pending_at(&t, OrderType::BuyLimit, 1.1 - 0.0351);
+    assert_ne!(
+        arithmetic.price.to_string(),
+        "1.0649",
+        "float noise is a real case"
+    );
+    assert_eq!(retcode(&t, &arithmetic), Retcode::INVALID_PRICE);
+    let mut sl_off = pending_at(&t, OrderType::BuyLimit, price);
+    sl_off.sl = price - 0.0010001;
+    assert_eq!(retcode(&t, &sl_off), Retcode::INVALID_STOPS);
+    let on = pending_at(&t, OrderType::BuyLimit, price);
+    assert_eq!(retcode(&t, &on), Retcode::PLACED);
+    assert_eq!(t.audit_orders().len(), 1);
+}

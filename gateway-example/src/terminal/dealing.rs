@@ -7,7 +7,10 @@
 //! exists for.
 
 use super::ledger::{Ledger, LedgerError};
-use super::rules::{margin, pending_price_is_valid, stops_are_valid, FREE_MARGIN};
+use super::rules::{
+    margin, pending_price_is_near, pending_price_is_valid, price_is_normalised,
+    stops_are_normalised, stops_are_valid, FREE_MARGIN,
+};
 use super::symbol::{SymbolInfo, TradeMode};
 use super::{
     Deal, Fault, Order, Retcode, RetcodeClass, TerminalError, TradeRequest, TradeResult,
@@ -55,7 +58,8 @@ pub(super) fn refused_before_the_server(fault: Option<Fault>) -> Option<Retcode>
     }
 }
 
-/// The server's checks: session, volume grid, slippage or pending price, stops, margin. The
+/// The server's checks: session, volume grid, normalised prices, slippage or pending price,
+/// stops, margin. The
 /// execution price, or the retcode refusing the order.
 pub(super) fn check(
     rules: &SymbolInfo,
@@ -67,6 +71,12 @@ pub(super) fn check(
     }
     if !rules.volume_is_valid(request.volume) {
         return Err(Retcode::INVALID_VOLUME);
+    }
+    if !price_is_normalised(rules, request.price) {
+        return Err(Retcode::INVALID_PRICE);
+    }
+    if !stops_are_normalised(rules, request) {
+        return Err(Retcode::INVALID_STOPS);
     }
     let price = if request.order_type.is_market() {
         let market = if request.order_type.is_buy() {
@@ -80,7 +90,8 @@ pub(super) fn check(
         }
         market
     } else {
-        if !pending_price_is_valid(rules, request, quote) {
+        if !pending_price_is_near(request, quote) || !pending_price_is_valid(rules, request, quote)
+        {
             return Err(Retcode::INVALID_PRICE);
         }
         request.price

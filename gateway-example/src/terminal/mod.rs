@@ -5,6 +5,7 @@
 //! can replace [`SimulatedTerminal`] without touching the retry or reconciliation code.
 
 mod dealing;
+mod decimal;
 mod fault_plan;
 mod faults;
 mod ledger;

@@ -5,6 +5,7 @@
 //! `INVALID_STOPS`) come from the order itself, as on a real server, not from a dice roll.
 
 use super::dealing::Quote;
+use super::decimal;
 use super::ledger::Ledger;
 use super::volume;
 use super::{HistoryFilter, OrderType, SymbolInfo, TradeRequest};
@@ -57,6 +58,32 @@ pub(crate) fn exceeds_volume_limit(
     let new = volume::steps(request.volume, step).unwrap_or(u64::MAX);
     let limit = volume::booked_steps(rules.volume_limit, step);
     positions.saturating_add(orders).saturating_add(new) > limit
+}
+
+/// A pending order's open price further than this factor from the market (above or below) is
+/// refused: not an MQL5 rule but the simulator's sanity bound, so a typo such as `1e300` or a
+/// price in the wrong currency is refused rather than placed.
+const MAX_PENDING_PRICE_FACTOR: f64 = 10.0;
+
+/// `TRADE_RETCODE_INVALID_PRICE` unless `price` is a price of this symbol: finite, positive and
+/// normalised to `SYMBOL_DIGITS` (the server refuses, it never rounds).
+pub(crate) fn price_is_normalised(rules: &SymbolInfo, price: f64) -> bool {
+    price > 0.0 && decimal::is_normalised(price, rules.digits)
+}
+
+/// Whether a stop loss or take profit is 0 (none) or a normalised price; otherwise the server
+/// answers `TRADE_RETCODE_INVALID_STOPS`.
+pub(crate) fn stops_are_normalised(rules: &SymbolInfo, request: &TradeRequest) -> bool {
+    [request.sl, request.tp]
+        .into_iter()
+        .all(|stop| stop == 0.0 || price_is_normalised(rules, stop))
+}
+
+/// Whether a pending order's open price lies within [`MAX_PENDING_PRICE_FACTOR`] of the market.
+pub(crate) fn pending_price_is_near(request: &TradeRequest, quote: Quote) -> bool {
+    let mid = (quote.bid + quote.ask) / 2.0;
+    request.price <= mid * MAX_PENDING_PRICE_FACTOR
+        && request.price >= mid / MAX_PENDING_PRICE_FACTOR
 }
 
 /// A price distance in whole points: prices sit on the symbol's digits, so rounding only removes

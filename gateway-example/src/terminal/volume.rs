@@ -5,25 +5,7 @@
 //! `f64`, which is what `Display` prints): 0.07 is `7 × 10⁻²` even though the `f64` is a hair
 //! above it, and it is on a 0.01 grid only if that decimal is a whole multiple of the step's.
 
-/// Digits after the decimal point beyond which a volume is refused rather than read: no trade
-/// server has a volume step finer than this.
-const MAX_VOLUME_DECIMALS: u32 = 12;
-
-/// `value` as `mantissa × 10^-scale`, exactly as its shortest decimal reads; `None` for a value
-/// that is negative, not finite, too large or too finely divided.
-fn decimal(value: f64) -> Option<(u128, u32)> {
-    if !value.is_finite() || value < 0.0 {
-        return None;
-    }
-    let text = value.to_string();
-    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-    let scale = u32::try_from(fraction.len()).ok()?;
-    if scale > MAX_VOLUME_DECIMALS {
-        return None;
-    }
-    let mantissa = format!("{whole}{fraction}").parse().ok()?;
-    Some((mantissa, scale))
-}
+use super::decimal::decimal;
 
 /// How many whole `step`s `volume` is, or `None` if it is not exactly on the grid.
 ///
