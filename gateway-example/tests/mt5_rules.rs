@@ -7,7 +7,8 @@
 //! to the rules (`src/terminal/rules.rs`).
 
 use gateway_example::terminal::{
-    OrderType, Retcode, SimulatedTerminal, SimulatorOptions, SymbolInfo, Terminal, TradeRequest,
+    Filling, OrderType, Retcode, SimulatedTerminal, SimulatorOptions, SymbolInfo, Terminal,
+    TradeRequest,
 };
 
 fn terminal() -> SimulatedTerminal {
@@ -33,6 +34,7 @@ fn request(terminal: &SimulatedTerminal, symbol: &str, order_type: OrderType) ->
         sl: 0.0,
         tp: 0.0,
         deviation: 20,
+        type_filling: Filling::preferred(&quote, order_type),
         magic: 1,
         comment: "mt5-rules".into(),
     }
@@ -221,4 +223,75 @@ fn prices_off_symbol_digits_are_refused_not_rounded() {
     let on = pending_at(&t, OrderType::BuyLimit, price);
     assert_eq!(retcode(&t, &on), Retcode::PLACED);
     assert_eq!(t.audit_orders().len(), 1);
+}
+
+/// `request` with the MetaTrader5 Python package's `type_filling` field set to `filling`.
+fn filled(request: &TradeRequest, filling: serde_json::Value) -> TradeRequest {
+    let mut value = serde_json::to_value(request).unwrap();
+    value["type_filling"] = filling;
+    serde_json::from_value(value).unwrap()
+}
+
+/// `SYMBOL_FILLING_MODE`: a symbol lists the fill policies it allows as flags
+/// (`SYMBOL_FILLING_FOK` = 1, `SYMBOL_FILLING_IOC` = 2), and `SYMBOL_INFO` shows them.
+#[test]
+fn symbol_info_shows_symbol_filling_mode_flags() {
+    let t = terminal();
+    let shown = |symbol| serde_json::to_value(info(&t, symbol)).unwrap()["filling_mode"].clone();
+    assert_eq!(shown("EURUSD"), 3, "FOK and IOC");
+    assert_eq!(shown("USDJPY"), 2, "IOC only");
+    assert_eq!(shown("XAUUSD"), 1, "FOK only");
+}
+
+/// `ENUM_ORDER_TYPE_FILLING` against `SYMBOL_FILLING_MODE`: a fill policy the symbol does not
+/// allow is `TRADE_RETCODE_INVALID_FILL` (10030). In market execution, `ORDER_FILLING_RETURN`
+/// is for pending orders only. The Python package's numbers (FOK 0, IOC 1, RETURN 2) and the
+/// constants' names are both accepted.
+#[test]
+fn a_fill_policy_the_symbol_does_not_allow_is_trade_retcode_invalid_fill() {
+    let t = terminal();
+    let buy = |symbol| request(&t, symbol, OrderType::Buy);
+    let send = |order: TradeRequest| retcode(&t, &order);
+    assert_eq!(
+        send(filled(&buy("USDJPY"), 0.into())),
+        Retcode::INVALID_FILL
+    );
+    assert_eq!(
+        send(filled(&buy("XAUUSD"), "ORDER_FILLING_IOC".into())),
+        Retcode::INVALID_FILL
+    );
+    assert_eq!(
+        send(filled(&buy("EURUSD"), 2.into())),
+        Retcode::INVALID_FILL
+    );
+    assert_eq!(Retcode::INVALID_FILL.code(), 10030);
+    assert_eq!(send(filled(&buy("USDJPY"), 1.into())), Retcode::DONE);
+    assert_eq!(
+        send(filled(&buy("XAUUSD"), "ORDER_FILLING_FOK".into())),
+        Retcode::DONE
+    );
+    let eurusd = info(&t, "EURUSD");
+    let mut limit = request(&t, "EURUSD", OrderType::BuyLimit);
+    limit.price = eurusd.round_price(eurusd.ask - 100.0 * eurusd.point);
+    assert_eq!(
+        send(filled(&limit, "ORDER_FILLING_RETURN".into())),
+        Retcode::PLACED
+    );
+}
+
+/// `ORDER_FILLING_FOK` ("Fill or Kill") never fills part of an order; `ORDER_FILLING_IOC`
+/// ("Immediate or Cancel") fills what it can and cancels the rest (`TRADE_RETCODE_DONE_PARTIAL`).
+#[test]
+fn only_immediate_or_cancel_fills_part_of_an_order() {
+    let t = terminal();
+    let order = TradeRequest {
+        volume: 0.1,
+        ..request(&t, "EURUSD", OrderType::Buy)
+    };
+    t.inject([gateway_example::terminal::Fault::PartialFill]);
+    let fok = t.order_send(&filled(&order, 0.into())).unwrap();
+    assert_eq!((fok.retcode, fok.volume), (Retcode::DONE, 0.1));
+    t.inject([gateway_example::terminal::Fault::PartialFill]);
+    let ioc = t.order_send(&filled(&order, 1.into())).unwrap();
+    assert_eq!((ioc.retcode, ioc.volume), (Retcode::DONE_PARTIAL, 0.05));
 }

@@ -139,6 +139,7 @@ mod tests {
                 sl: 0.0,
                 tp: 0.0,
                 deviation: 20,
+                type_filling: Default::default(),
                 magic: GATEWAY_MAGIC,
                 comment: order_comment(req_id),
             })

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ProtocolError;
-use crate::terminal::OrderType;
+use crate::terminal::{Filling, OrderType};
 
 /// Slippage accepted when the client gives none, in points.
 pub const DEFAULT_DEVIATION_POINTS: u32 = 20;
@@ -46,6 +46,10 @@ pub struct OrderSpec {
     /// Slippage accepted, in points.
     #[serde(default = "default_deviation")]
     pub deviation: u32,
+    /// Fill policy, `ORDER_FILLING_FOK` (0), `ORDER_FILLING_IOC` (1) or `ORDER_FILLING_RETURN`
+    /// (2), by number or name; when absent, IOC if the symbol allows it, else FOK, else RETURN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_filling: Option<Filling>,
 }
 
 fn default_deviation() -> u32 {
@@ -71,6 +75,7 @@ impl OrderSpec {
             sl: 0.0,
             tp: 0.0,
             deviation: DEFAULT_DEVIATION_POINTS,
+            type_filling: None,
         }
     }
 

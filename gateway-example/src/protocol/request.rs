@@ -252,6 +252,47 @@ mod tests {
         assert_eq!(names, ACTION_FIELDS);
     }
 
+    fn order_with(field: &str) -> Result<Value, ProtocolError> {
+        let frame = with(&format!(
+            r#""action":"ORDER_SEND","payload":{{"symbol":"EURUSD","type":"OP_BUY","volume":0.01,{field}}}"#
+        ));
+        match parse_request(frame.as_bytes()) {
+            Ok(Request {
+                action: Action::OrderSend(order),
+                ..
+            }) => Ok(serde_json::to_value(order).unwrap()),
+            Ok(other) => panic!("not an order: {other:?}"),
+            Err((_, error)) => Err(error),
+        }
+    }
+
+    /// `type_filling` as the MetaTrader5 Python package sends it (`ORDER_FILLING_FOK` = 0,
+    /// `ORDER_FILLING_IOC` = 1, `ORDER_FILLING_RETURN` = 2) or by the constant's name.
+    #[test]
+    fn type_filling_is_read_as_the_python_package_sends_it() {
+        for (field, name) in [
+            (r#""type_filling":0"#, "ORDER_FILLING_FOK"),
+            (r#""type_filling":1"#, "ORDER_FILLING_IOC"),
+            (r#""type_filling":2"#, "ORDER_FILLING_RETURN"),
+            (r#""type_filling":"ORDER_FILLING_IOC""#, "ORDER_FILLING_IOC"),
+        ] {
+            let order = order_with(field).unwrap_or_else(|e| panic!("{field}: {e}"));
+            assert_eq!(order["type_filling"], name, "{field}");
+        }
+        for field in [
+            r#""type_filling":3"#,
+            r#""type_filling":"FOK""#,
+            r#""type_filling":-1"#,
+        ] {
+            let error = order_with(field).unwrap_err();
+            assert_eq!(error.code(), ErrorCode::InvalidRequest, "{field}");
+            assert!(
+                error.to_string().contains("ORDER_FILLING_RETURN"),
+                "{field}: {error}"
+            );
+        }
+    }
+
     #[test]
     fn later_errors_keep_the_req_id() {
         let (req_id, _) = parse_request(with(r#""action":"NOPE""#).as_bytes()).unwrap_err();

@@ -13,7 +13,7 @@ use super::rules::{
 };
 use super::symbol::{SymbolInfo, TradeMode};
 use super::{
-    Deal, Fault, Order, Retcode, RetcodeClass, TerminalError, TradeRequest, TradeResult,
+    Deal, Fault, Filling, Order, Retcode, RetcodeClass, TerminalError, TradeRequest, TradeResult,
     MAX_COMMENT_CHARS,
 };
 use crate::clock::unix_ms;
@@ -58,7 +58,7 @@ pub(super) fn refused_before_the_server(fault: Option<Fault>) -> Option<Retcode>
     }
 }
 
-/// The server's checks: session, volume grid, normalised prices, slippage or pending price,
+/// The server's checks: session, fill policy, volume grid, normalised prices, slippage or pending price,
 /// stops, margin. The
 /// execution price, or the retcode refusing the order.
 pub(super) fn check(
@@ -68,6 +68,9 @@ pub(super) fn check(
 ) -> Result<f64, Retcode> {
     if rules.trade_mode == TradeMode::Closed {
         return Err(Retcode::MARKET_CLOSED);
+    }
+    if !request.type_filling.is_allowed(rules, request.order_type) {
+        return Err(Retcode::INVALID_FILL);
     }
     if !rules.volume_is_valid(request.volume) {
         return Err(Retcode::INVALID_VOLUME);
@@ -140,7 +143,10 @@ pub(super) fn book(
             ..quote.refused(Retcode::PLACED)
         });
     }
-    let partial = fault == Some(Fault::PartialFill) && request.volume > rules.volume_min;
+    // Only IOC fills part of an order: FOK fills all of it or nothing, and here it fills all.
+    let partial = fault == Some(Fault::PartialFill)
+        && request.type_filling == Filling::Ioc
+        && request.volume > rules.volume_min;
     let (volume, retcode) = if partial {
         let part = rules.floor_to_step(request.volume * PARTIAL_FILL_SHARE);
         (part.max(rules.volume_min), Retcode::DONE_PARTIAL)

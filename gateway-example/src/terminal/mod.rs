@@ -4,10 +4,12 @@
 //! `orders_get` and `symbol_info`, the same four calls a Python bridge makes, so a real terminal
 //! can replace [`SimulatedTerminal`] without touching the retry or reconciliation code.
 
+mod constant;
 mod dealing;
 mod decimal;
 mod fault_plan;
 mod faults;
+mod filling;
 mod ledger;
 mod order_type;
 mod price;
@@ -19,6 +21,7 @@ mod volume;
 
 pub use fault_plan::FaultPlan;
 pub use faults::{Fault, FaultParseError};
+pub use filling::{Filling, SYMBOL_FILLING_FOK, SYMBOL_FILLING_IOC};
 pub use ledger::{Ledger, LedgerError};
 pub use order_type::OrderType;
 pub use retcode::{Retcode, RetcodeClass};
@@ -45,6 +48,9 @@ pub struct TradeRequest {
     pub tp: f64,
     /// Largest accepted slippage from `price`, in points.
     pub deviation: u32,
+    /// Fill policy; FOK when absent, as in MT5.
+    #[serde(default)]
+    pub type_filling: Filling,
     /// Expert Advisor id: which program sent the order.
     pub magic: u64,
     /// Free text kept with the order and its deals (at most 31 characters, as in MT5).

@@ -135,6 +135,7 @@ pub(crate) fn stops_are_valid(rules: &SymbolInfo, request: &TradeRequest, quote:
 mod tests {
     use super::*;
     use crate::terminal::symbol::default_symbols;
+    use crate::terminal::Filling;
 
     fn request(order_type: OrderType, price: f64, sl: f64, tp: f64) -> TradeRequest {
         TradeRequest {
@@ -145,6 +146,7 @@ mod tests {
             sl,
             tp,
             deviation: 20,
+            type_filling: Filling::Ioc,
             magic: 0,
             comment: String::new(),
         }

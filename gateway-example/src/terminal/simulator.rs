@@ -212,7 +212,7 @@ impl Terminal for SimulatedTerminal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::terminal::OrderType;
+    use crate::terminal::{Filling, OrderType};
 
     fn terminal() -> SimulatedTerminal {
         SimulatedTerminal::open(&SimulatorOptions::default()).unwrap()
@@ -228,6 +228,7 @@ mod tests {
             sl: 0.0,
             tp: 0.0,
             deviation: 20,
+            type_filling: Filling::Ioc,
             magic: 9,
             comment: "t".into(),
         }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::volume;
+use super::{SYMBOL_FILLING_FOK, SYMBOL_FILLING_IOC};
 
 /// Whether a symbol can be traded now (`SYMBOL_TRADE_MODE_*`, simplified).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +35,9 @@ pub struct SymbolInfo {
     /// Largest total volume of positions and pending orders in one direction
     /// (`SYMBOL_VOLUME_LIMIT`), 0 for none.
     pub volume_limit: f64,
+    /// Fill policies allowed (`SYMBOL_FILLING_MODE`): `SYMBOL_FILLING_FOK` (1) and
+    /// `SYMBOL_FILLING_IOC` (2) flags.
+    pub filling_mode: u32,
     /// Closest distance of stops to the price, in points.
     pub stops_level: u32,
     /// Whether the market is open.
@@ -102,12 +106,16 @@ pub(crate) fn default_symbols() -> Vec<SymbolInfo> {
         volume_step: 0.01,
         contract_size: 100_000.0,
         volume_limit: 0.0,
+        filling_mode: SYMBOL_FILLING_FOK | SYMBOL_FILLING_IOC,
         stops_level: 10,
         trade_mode: TradeMode::Full,
         bid: mid,
         ask: mid,
     };
+    let mut yen = fx("USDJPY", 3, 151.20);
+    yen.filling_mode = SYMBOL_FILLING_IOC;
     let mut gold = fx("XAUUSD", 2, 2350.0);
+    gold.filling_mode = SYMBOL_FILLING_FOK;
     gold.contract_size = 100.0;
     gold.volume_max = 50.0;
     let mut closed = fx("US30", 1, 39_000.0);
@@ -121,7 +129,7 @@ pub(crate) fn default_symbols() -> Vec<SymbolInfo> {
     vec![
         fx("EURUSD", 5, 1.0850),
         fx("GBPUSD", 5, 1.2700),
-        fx("USDJPY", 3, 151.20),
+        yen,
         gold,
         closed,
         capped,
