@@ -253,8 +253,12 @@ mod tests {
     }
 
     fn order_with(field: &str) -> Result<Value, ProtocolError> {
+        order_from(&format!(r#""type":"OP_BUY",{field}"#))
+    }
+
+    fn order_from(fields: &str) -> Result<Value, ProtocolError> {
         let frame = with(&format!(
-            r#""action":"ORDER_SEND","payload":{{"symbol":"EURUSD","type":"OP_BUY","volume":0.01,{field}}}"#
+            r#""action":"ORDER_SEND","payload":{{"symbol":"EURUSD","volume":0.01,{fields}}}"#
         ));
         match parse_request(frame.as_bytes()) {
             Ok(Request {
@@ -289,6 +293,35 @@ mod tests {
             assert!(
                 error.to_string().contains("ORDER_FILLING_RETURN"),
                 "{field}: {error}"
+            );
+        }
+    }
+
+    /// `ENUM_ORDER_TYPE` as the MetaTrader5 Python package sends it: `mt5.ORDER_TYPE_BUY` is 0
+    /// ... `mt5.ORDER_TYPE_SELL_STOP` is 5; the names (MT5's and MT4's) still work.
+    #[test]
+    fn numeric_order_types_are_read_as_the_python_package_sends_them() {
+        let names = [
+            "ORDER_TYPE_BUY",
+            "ORDER_TYPE_SELL",
+            "ORDER_TYPE_BUY_LIMIT",
+            "ORDER_TYPE_SELL_LIMIT",
+            "ORDER_TYPE_BUY_STOP",
+            "ORDER_TYPE_SELL_STOP",
+        ];
+        for (code, name) in names.iter().enumerate() {
+            let order = order_from(&format!(r#""type":{code},"price":1.0"#))
+                .unwrap_or_else(|e| panic!("{code}: {e}"));
+            assert_eq!(order["type"], *name, "{code}");
+            let by_name = order_from(&format!(r#""type":"{name}","price":1.0"#)).unwrap();
+            assert_eq!(by_name["type"], *name);
+        }
+        for refused in ["8", "-1", "1.5", r#""ORDER_TYPE_CLOSE_BY""#] {
+            let error = order_from(&format!(r#""type":{refused},"price":1.0"#)).unwrap_err();
+            assert_eq!(error.code(), ErrorCode::InvalidRequest, "{refused}");
+            assert!(
+                error.to_string().contains("`ORDER_TYPE_BUY` (0)"),
+                "{refused}: {error}"
             );
         }
     }
