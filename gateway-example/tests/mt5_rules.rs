@@ -295,3 +295,47 @@ fn only_immediate_or_cancel_fills_part_of_an_order() {
     let ioc = t.order_send(&filled(&order, 1.into())).unwrap();
     assert_eq!((ioc.retcode, ioc.volume), (Retcode::DONE_PARTIAL, 0.05));
 }
+
+/// `ENUM_TRADE_RETCODE`: every code MQL5 defines, from `TRADE_RETCODE_REQUOTE` (10004) through
+/// `TRADE_RETCODE_HEDGE_PROHIBITED` (10046), reads back with its number and name.
+#[test]
+fn enum_trade_retcode_is_known_through_10046() {
+    let newest = [
+        (10038, "TRADE_RETCODE_INVALID_CLOSE_VOLUME"),
+        (10039, "TRADE_RETCODE_CLOSE_ORDER_EXIST"),
+        (10040, "TRADE_RETCODE_LIMIT_POSITIONS"),
+        (10041, "TRADE_RETCODE_REJECT_CANCEL"),
+        (10042, "TRADE_RETCODE_LONG_ONLY"),
+        (10043, "TRADE_RETCODE_SHORT_ONLY"),
+        (10044, "TRADE_RETCODE_CLOSE_ONLY"),
+        (10045, "TRADE_RETCODE_FIFO_CLOSE"),
+        (10046, "TRADE_RETCODE_HEDGE_PROHIBITED"),
+    ];
+    for (code, name) in newest {
+        let retcode = Retcode::from_code(code).unwrap_or_else(|| panic!("{code} is unknown"));
+        assert_eq!((retcode.code(), retcode.name()), (code, name));
+    }
+    // MQL5 leaves 10005 and 10037 unused; every other number in the range is a named code.
+    let known = (10004..=10046)
+        .filter(|code| Retcode::from_code(*code).is_some())
+        .count();
+    assert_eq!(known, 43 - 2);
+}
+
+/// A retcode newer than this gateway (a terminal may answer one) is carried through with its
+/// number, not refused: it reads, serializes back unchanged, and counts as ambiguous, so the
+/// gateway looks the order up before it sends it again.
+#[test]
+fn an_unknown_retcode_is_carried_through_not_refused() {
+    let answer = serde_json::json!({
+        "retcode": 10099, "deal": 0, "order": 0, "volume": 0.0, "price": 0.0, "bid": 1.0, "ask": 1.0
+    });
+    let result: gateway_example::terminal::TradeResult =
+        serde_json::from_value(answer.clone()).expect("an unknown retcode reads");
+    assert_eq!(result.retcode.code(), 10099);
+    assert_eq!(serde_json::to_value(&result).unwrap(), answer);
+    assert_eq!(
+        result.retcode.class(),
+        gateway_example::terminal::RetcodeClass::Ambiguous
+    );
+}
