@@ -96,6 +96,7 @@ pub fn send(args: &SendArgs) -> Result<bool, CommandError> {
         order_type: args.order_type,
         volume: args.volume,
         price: args.price,
+        stoplimit: None,
         sl: args.sl,
         tp: args.tp,
         deviation: DEFAULT_DEVIATION_POINTS,

@@ -33,6 +33,7 @@ fn request(terminal: &SimulatedTerminal, symbol: &str, order_type: OrderType) ->
         },
         sl: 0.0,
         tp: 0.0,
+        stoplimit: 0.0,
         deviation: 20,
         type_filling: Filling::preferred(&quote, order_type),
         magic: 1,
@@ -338,4 +339,55 @@ fn an_unknown_retcode_is_carried_through_not_refused() {
         result.retcode.class(),
         gateway_example::terminal::RetcodeClass::Ambiguous
     );
+}
+
+/// `ORDER_TYPE_BUY_STOP_LIMIT` (6) and `ORDER_TYPE_SELL_STOP_LIMIT` (7): "upon reaching the
+/// order price, a pending Buy Limit (Sell Limit) order is placed at the StopLimit price"
+/// (`ORDER_PRICE_STOPLIMIT`, the request's `stoplimit`). The stop price obeys the stop order's
+/// rule (`Price − Ask ≥ SYMBOL_TRADE_STOPS_LEVEL` for a buy), the limit lies on the limit
+/// order's side of it (below for a buy, above for a sell), and the stops are measured from the
+/// StopLimit price, where the position would open.
+#[test]
+fn stop_limit_orders_carry_order_price_stoplimit() {
+    let t = terminal();
+    let eurusd = info(&t, "EURUSD");
+    let at = |points: f64, from: f64| eurusd.round_price(from + points * eurusd.point);
+    let send = |order_type: u32, price: f64, stoplimit: f64, sl: f64| {
+        let mut value = serde_json::to_value(request(&t, "EURUSD", OrderType::BuyStop)).unwrap();
+        value["order_type"] = order_type.into();
+        value["price"] = price.into();
+        value["stoplimit"] = stoplimit.into();
+        value["sl"] = sl.into();
+        let order: TradeRequest = serde_json::from_value(value).expect("stop-limit types read");
+        retcode(&t, &order)
+    };
+    let (bid, ask) = (eurusd.bid, eurusd.ask);
+    assert_eq!(send(6, at(100.0, ask), at(50.0, ask), 0.0), Retcode::PLACED);
+    assert_eq!(
+        send(7, at(-100.0, bid), at(-50.0, bid), 0.0),
+        Retcode::PLACED
+    );
+    assert_eq!(
+        send(6, at(100.0, ask), at(150.0, ask), 0.0),
+        Retcode::INVALID_PRICE,
+        "a buy's limit above its stop"
+    );
+    assert_eq!(
+        send(6, at(100.0, ask), 0.0, 0.0),
+        Retcode::INVALID_PRICE,
+        "no stoplimit"
+    );
+    assert_eq!(
+        send(6, at(100.0, ask), at(50.0, ask), at(45.0, ask)),
+        Retcode::INVALID_STOPS,
+        "SL 5 points under the StopLimit price"
+    );
+    assert_eq!(
+        send(6, at(100.0, ask), at(50.0, ask), at(40.0, ask)),
+        Retcode::PLACED
+    );
+    let placed = t.audit_orders();
+    assert_eq!(placed.len(), 3);
+    assert_eq!(placed[0].order_type, OrderType::BuyStopLimit);
+    assert_eq!(placed[0].price_stoplimit, at(50.0, ask));
 }

@@ -136,6 +136,7 @@ mod tests {
                 volume: 0.01,
                 order_type: OrderType::Buy,
                 price: ask,
+                stoplimit: 0.0,
                 sl: 0.0,
                 tp: 0.0,
                 deviation: 20,

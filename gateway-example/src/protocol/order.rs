@@ -37,6 +37,10 @@ pub struct OrderSpec {
     /// current price on each attempt).
     #[serde(default)]
     pub price: Option<f64>,
+    /// A stop-limit order's limit price (`ORDER_PRICE_STOPLIMIT`): required for
+    /// `ORDER_TYPE_BUY_STOP_LIMIT` and `ORDER_TYPE_SELL_STOP_LIMIT`, refused for other types.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stoplimit: Option<f64>,
     /// Stop loss, 0 for none.
     #[serde(default)]
     pub sl: f64,
@@ -72,6 +76,7 @@ impl OrderSpec {
             order_type,
             volume,
             price: None,
+            stoplimit: None,
             sl: 0.0,
             tp: 0.0,
             deviation: DEFAULT_DEVIATION_POINTS,
@@ -93,6 +98,15 @@ impl OrderSpec {
         if !self.order_type.is_market() && self.price.is_none_or(|p| p <= 0.0 || !p.is_finite()) {
             return Err(ProtocolError::Invalid(
                 "pending orders need a positive `price`".into(),
+            ));
+        }
+        let stoplimit_is_valid = match self.stoplimit {
+            None => !self.order_type.is_stop_limit(),
+            Some(limit) => self.order_type.is_stop_limit() && limit > 0.0 && limit.is_finite(),
+        };
+        if !stoplimit_is_valid {
+            return Err(ProtocolError::Invalid(
+                "stop-limit orders need a positive `stoplimit`, and other orders take none".into(),
             ));
         }
         let stop_is_valid = |stop: f64| stop >= 0.0 && stop.is_finite();

@@ -133,6 +133,7 @@ mod tests {
     use super::*;
     use crate::protocol::{ErrorCode, DEFAULT_DEVIATION_POINTS};
     use crate::terminal::OrderType;
+    use serde_json::json;
 
     const ID: &str = "550e8400-e29b-41d4-a716-446655440000";
 
@@ -315,6 +316,24 @@ mod tests {
             assert_eq!(order["type"], *name, "{code}");
             let by_name = order_from(&format!(r#""type":"{name}","price":1.0"#)).unwrap();
             assert_eq!(by_name["type"], *name);
+        }
+        for (code, name) in [
+            (6, "ORDER_TYPE_BUY_STOP_LIMIT"),
+            (7, "ORDER_TYPE_SELL_STOP_LIMIT"),
+        ] {
+            let fields = format!(r#""type":{code},"price":1.0,"stoplimit":1.1"#);
+            let order = order_from(&fields).unwrap_or_else(|e| panic!("{code}: {e}"));
+            assert_eq!(
+                (&order["type"], &order["stoplimit"]),
+                (&json!(name), &json!(1.1))
+            );
+        }
+        for fields in [r#""type":6,"price":1.0"#, r#""type":0,"stoplimit":1.1"#] {
+            let error = order_from(fields).unwrap_err();
+            assert!(
+                error.to_string().contains("`stoplimit`"),
+                "{fields}: {error}"
+            );
         }
         for refused in ["8", "-1", "1.5", r#""ORDER_TYPE_CLOSE_BY""#] {
             let error = order_from(&format!(r#""type":{refused},"price":1.0"#)).unwrap_err();

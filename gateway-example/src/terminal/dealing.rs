@@ -131,6 +131,7 @@ pub(super) fn book(
                 order_type: request.order_type,
                 volume_initial: request.volume,
                 price_open: price,
+                price_stoplimit: request.stoplimit,
                 magic: request.magic,
                 comment,
             })

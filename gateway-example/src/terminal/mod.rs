@@ -42,6 +42,10 @@ pub struct TradeRequest {
     /// Price the client agrees to: the current ask/bid for a market order, the trigger for a
     /// pending one.
     pub price: f64,
+    /// The limit price a stop-limit order places when its `price` is reached, 0 otherwise
+    /// (`ORDER_PRICE_STOPLIMIT`).
+    #[serde(default)]
+    pub stoplimit: f64,
     /// Stop loss, 0 for none.
     pub sl: f64,
     /// Take profit, 0 for none.
@@ -114,6 +118,9 @@ pub struct Order {
     pub volume_initial: f64,
     /// Trigger price.
     pub price_open: f64,
+    /// A stop-limit order's limit price, 0 for other orders.
+    #[serde(default)]
+    pub price_stoplimit: f64,
     /// The order's magic number.
     pub magic: u64,
     /// The order's comment.

@@ -1,7 +1,7 @@
 //! Order types as MetaTrader 5 numbers them, with the MT4 names clients still send.
 //!
-//! MT5's Python API takes `mt5.ORDER_TYPE_BUY`, which is the number 0, ... `ORDER_TYPE_SELL_STOP`
-//! (5); the seed's clients send MT4's `OP_BUY`/`OP_SELL`. The number, the MT5 name and the MT4
+//! MT5's Python API takes `mt5.ORDER_TYPE_BUY`, which is the number 0, ...
+//! `ORDER_TYPE_SELL_STOP_LIMIT` (7); the seed's clients send MT4's `OP_BUY`/`OP_SELL`. The number, the MT5 name and the MT4
 //! name all parse to the same [`OrderType`], which serializes as the MT5 name.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -32,6 +32,10 @@ pub enum OrderType {
     BuyStop,
     /// Pending sell below the market.
     SellStop,
+    /// Pending buy stop above the market that places a buy limit at its `stoplimit` price.
+    BuyStopLimit,
+    /// Pending sell stop below the market that places a sell limit at its `stoplimit` price.
+    SellStopLimit,
 }
 
 impl OrderType {
@@ -44,6 +48,8 @@ impl OrderType {
             OrderType::SellLimit => "ORDER_TYPE_SELL_LIMIT",
             OrderType::BuyStop => "ORDER_TYPE_BUY_STOP",
             OrderType::SellStop => "ORDER_TYPE_SELL_STOP",
+            OrderType::BuyStopLimit => "ORDER_TYPE_BUY_STOP_LIMIT",
+            OrderType::SellStopLimit => "ORDER_TYPE_SELL_STOP_LIMIT",
         }
     }
 
@@ -56,6 +62,8 @@ impl OrderType {
             OrderType::SellLimit => 3,
             OrderType::BuyStop => 4,
             OrderType::SellStop => 5,
+            OrderType::BuyStopLimit => 6,
+            OrderType::SellStopLimit => 7,
         }
     }
 
@@ -64,16 +72,17 @@ impl OrderType {
         constant::from_name(name)
     }
 
-    /// The MT4 constant's name, e.g. `OP_BUY`.
-    const fn mt4_name(self) -> &'static str {
-        match self {
+    /// The MT4 constant's name, e.g. `OP_BUY` (MT4 had no stop-limit orders).
+    const fn mt4_name(self) -> Option<&'static str> {
+        Some(match self {
             OrderType::Buy => "OP_BUY",
             OrderType::Sell => "OP_SELL",
             OrderType::BuyLimit => "OP_BUYLIMIT",
             OrderType::SellLimit => "OP_SELLLIMIT",
             OrderType::BuyStop => "OP_BUYSTOP",
             OrderType::SellStop => "OP_SELLSTOP",
-        }
+            OrderType::BuyStopLimit | OrderType::SellStopLimit => return None,
+        })
     }
 
     /// Whether the order executes at once (a deal) rather than waiting in the book.
@@ -85,8 +94,13 @@ impl OrderType {
     pub const fn is_buy(self) -> bool {
         matches!(
             self,
-            OrderType::Buy | OrderType::BuyLimit | OrderType::BuyStop
+            OrderType::Buy | OrderType::BuyLimit | OrderType::BuyStop | OrderType::BuyStopLimit
         )
+    }
+
+    /// Whether the order is a stop-limit order, which carries a `stoplimit` price.
+    pub const fn is_stop_limit(self) -> bool {
+        matches!(self, OrderType::BuyStopLimit | OrderType::SellStopLimit)
     }
 }
 
@@ -99,6 +113,8 @@ impl Constant for OrderType {
         OrderType::SellLimit,
         OrderType::BuyStop,
         OrderType::SellStop,
+        OrderType::BuyStopLimit,
+        OrderType::SellStopLimit,
     ];
 
     fn code(self) -> u32 {
@@ -110,7 +126,10 @@ impl Constant for OrderType {
     }
 
     fn from_alias(name: &str) -> Option<OrderType> {
-        Self::ALL.iter().copied().find(|t| t.mt4_name() == name)
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|t| t.mt4_name() == Some(name))
     }
 }
 

@@ -103,22 +103,38 @@ pub(crate) fn pending_price_is_valid(
     let distance = match request.order_type {
         OrderType::BuyLimit => quote.ask - request.price,
         OrderType::SellLimit => request.price - quote.bid,
-        OrderType::BuyStop => request.price - quote.ask,
-        OrderType::SellStop => quote.bid - request.price,
+        OrderType::BuyStop | OrderType::BuyStopLimit => request.price - quote.ask,
+        OrderType::SellStop | OrderType::SellStopLimit => quote.bid - request.price,
         OrderType::Buy | OrderType::Sell => return true,
     };
-    points(rules, distance) >= i64::from(rules.stops_level)
+    points(rules, distance) >= i64::from(rules.stops_level) && stoplimit_is_valid(rules, request)
+}
+
+/// `ORDER_PRICE_STOPLIMIT`: a stop-limit order's limit price is a normalised price on the limit
+/// order's side of the stop (below it for a buy, above for a sell); other orders carry none.
+fn stoplimit_is_valid(rules: &SymbolInfo, request: &TradeRequest) -> bool {
+    if !request.order_type.is_stop_limit() {
+        return request.stoplimit == 0.0;
+    }
+    let limit = request.stoplimit;
+    let on_its_side = if request.order_type.is_buy() {
+        limit < request.price
+    } else {
+        limit > request.price
+    };
+    price_is_normalised(rules, limit) && on_its_side
 }
 
 /// "Requirements and Limitations in Making Trades": stops keep `SYMBOL_TRADE_STOPS_LEVEL` points
 /// from the price a position would close at, not the one it opens at. A buy closes at the Bid
 /// (`Bid − SL` and `TP − Bid`), a sell at the Ask (`SL − Ask` and `Ask − TP`); a pending order's
-/// stops are measured from its open price.
+/// stops are measured from its open price, a stop-limit order's from its StopLimit price.
 pub(crate) fn stops_are_valid(rules: &SymbolInfo, request: &TradeRequest, quote: Quote) -> bool {
     let buy = request.order_type.is_buy();
     let reference = match (request.order_type.is_market(), buy) {
         (true, true) => quote.bid,
         (true, false) => quote.ask,
+        (false, _) if request.order_type.is_stop_limit() => request.stoplimit,
         (false, _) => request.price,
     };
     let (below, above) = if buy {
@@ -143,6 +159,7 @@ mod tests {
             volume: 0.01,
             order_type,
             price,
+            stoplimit: 0.0,
             sl,
             tp,
             deviation: 20,

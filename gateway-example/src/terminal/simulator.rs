@@ -225,6 +225,7 @@ mod tests {
             volume,
             order_type: OrderType::Buy,
             price: info.ask,
+            stoplimit: 0.0,
             sl: 0.0,
             tp: 0.0,
             deviation: 20,
