@@ -55,7 +55,7 @@
 
 mod duration;
 mod error;
-mod keys;
+pub(crate) mod keys;
 mod parse;
 mod reload;
 

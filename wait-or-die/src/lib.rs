@@ -81,6 +81,9 @@
 
 mod backoff;
 mod budget;
+#[cfg(feature = "chaos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "chaos")))]
+pub mod chaos;
 mod classify;
 #[cfg(feature = "config")]
 #[cfg_attr(docsrs, doc(cfg(feature = "config")))]
@@ -90,6 +93,7 @@ mod current;
 mod error;
 mod events;
 pub mod hooks;
+mod injected;
 mod jitter;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
@@ -110,6 +114,7 @@ pub use backoff::Backoff;
 pub use classify::{classify_io_error, Action, Classify, RetryAll, RetryIf};
 pub use current::{current, CurrentCall};
 pub use error::{RetryError, StopReason, TimedOut};
+pub use injected::Injected;
 pub use jitter::Jitter;
 pub use policy::{
     BudgetPolicy, Growth, Policy, PolicyBuilder, PolicyError, DEFAULT_BUDGET_MIN_PER_SECOND,
