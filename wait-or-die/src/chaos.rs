@@ -34,16 +34,20 @@
 //! # What it costs
 //! Without the feature, nothing: the attribute's hook expands to no code. With it, an attempt
 //! of a site with no chaos set pays one relaxed load (the site's override pointer, the same one
-//! `control` uses); the async attempt's future is larger by the latency timer's state.
+//! `control` uses) and its future holds two more words; an attempt made late allocates its
+//! timer.
 
 #[cfg(feature = "config")]
 pub(crate) mod config;
 mod point;
 
 use core::future::Future;
+use core::pin::Pin;
+use core::task::{ready, Context, Poll};
 use core::time::Duration;
 
 use rand::Rng;
+use tokio::time::Sleep;
 
 use crate::control::ControlError;
 use crate::events::TARGET;
@@ -210,13 +214,42 @@ pub fn attempt_blocking<T, E: From<Injected>>(
 }
 
 /// Waits out the latency picked for an async attempt of `site`; the fault if it must fail.
+/// The plan is drawn when this is called, by the attempt that awaits it at once.
 #[doc(hidden)]
-pub async fn enter_async(site: &'static Site) -> Option<Injected> {
-    let plan = plan(site)?;
-    if !plan.delay.is_zero() {
-        tokio::time::sleep(plan.delay).await;
+pub fn enter_async(site: &'static Site) -> Entering {
+    match plan(site) {
+        None => Entering {
+            sleep: None,
+            fail: false,
+        },
+        // Boxed, so that the timer's state does not enlarge every attempt's future: only an
+        // attempt made late allocates.
+        Some(plan) => Entering {
+            sleep: (!plan.delay.is_zero()).then(|| Box::pin(tokio::time::sleep(plan.delay))),
+            fail: plan.fail,
+        },
     }
-    plan.fail.then(Injected::new)
+}
+
+/// The start of an async attempt under chaos; see [`enter_async`].
+#[doc(hidden)]
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled"]
+pub struct Entering {
+    sleep: Option<Pin<Box<Sleep>>>,
+    fail: bool,
+}
+
+impl Future for Entering {
+    type Output = Option<Injected>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Injected>> {
+        if let Some(sleep) = self.sleep.as_mut() {
+            ready!(sleep.as_mut().poll(cx));
+            self.sleep = None;
+        }
+        Poll::Ready(self.fail.then(Injected::new))
+    }
 }
 
 /// Sleeps the latency picked for a blocking attempt of `site`; the fault if it must fail.
