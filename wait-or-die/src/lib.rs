@@ -75,7 +75,15 @@
 //! # Observability
 //! Each retry logs a WARN event, a call that gives up an ERROR (with `reason`), and a call that
 //! recovers after retries an INFO, all under the `wait_or_die` target with the fields `site`,
-//! `attempt`, `max_attempts`, `wait_ms`, `elapsed_ms` and `error`.
+//! `attempt`, `max_attempts`, `wait_ms`, `elapsed_ms` and `error`; [`hooks`] runs your own code
+//! on the same events.
+//!
+//! # Operating it
+//! [`control`] overrides any site's policy at run time by name, or switches its retries off (one
+//! site, or all). With feature `config`, `config` loads those overrides from the TOML file named by
+//! `WAIT_OR_DIE_CONFIG` and re-reads it on SIGHUP; with `metrics`, `metrics` exports every site's
+//! counters to a `prometheus-client` registry, read at scrape time; with `chaos`, `chaos` makes
+//! a share of a site's attempts fail with [`Injected`] or start late.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
