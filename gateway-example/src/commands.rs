@@ -144,9 +144,11 @@ pub fn send(args: &SendArgs) -> Result<bool, CommandError> {
         order_type: args.order_type,
         volume: args.volume,
         price: args.price,
+        stoplimit: None,
         sl: args.sl,
         tp: args.tp,
         deviation: DEFAULT_DEVIATION_POINTS,
+        type_filling: None,
     };
     let req_id = args.req_id.unwrap_or_else(uuid::Uuid::new_v4);
     let reply = client.send_order(req_id, &order)?;

@@ -259,7 +259,7 @@ fn fields_the_gateway_does_not_support_are_refused_by_name() {
     // `position` was meant as a close and filled as a new trade; the others executed as if absent.
     for (field, value) in [
         ("position", json!(123456)),
-        ("type_filling", json!("ORDER_FILLING_FOK")),
+        ("comment", json!("mine")),
         ("magic", json!(7)),
         ("expiration", json!(1_900_000_000)),
         ("stoploss", json!(1.0)),

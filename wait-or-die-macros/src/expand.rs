@@ -103,8 +103,10 @@ fn block(tokens: TokenStream) -> Block {
 fn async_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) -> TokenStream {
     let setup = setup(plan, name, output, quote!(::wait_or_die::__private::Call));
     let span = output.span();
+    // The fault-injection hook expands to nothing unless the engine's `chaos` feature is on.
     let attempt = quote! {
         async {
+            ::wait_or_die::__chaos_async!(&__WOD_SITE, #output);
             let __wod_out: #output = #body;
             #[allow(unreachable_code)]
             __wod_out
@@ -151,7 +153,10 @@ fn blocking_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStrea
     quote! {
         #setup
         loop {
-            let __wod_result = __wod_call.attempt(|| -> #output #body);
+            let __wod_result = __wod_call.attempt(|| -> #output {
+                ::wait_or_die::__chaos_blocking!(&__WOD_SITE, #output);
+                #body
+            });
             match #settle {
                 ::core::ops::ControlFlow::Break(__wod_r) => #done,
                 ::core::ops::ControlFlow::Continue(__wod_e) => match #wait {
@@ -275,7 +280,10 @@ mod tests {
     #[test]
     fn impl_trait_in_the_output_is_inferred() {
         let out = expand_str("", "fn f() -> Result<impl Sized, E> { Ok(1) }");
-        assert!(out.contains("| | -> Result < _ , E > { Ok (1) }"), "{out}");
+        assert!(
+            out.contains("| | -> Result < _ , E > { :: wait_or_die :: __chaos_blocking ! (& __WOD_SITE , Result < _ , E >) ; { Ok (1) } }"),
+            "{out}"
+        );
         assert!(
             out.contains("fn f () -> Result < impl Sized , E >"),
             "{out}"

@@ -55,7 +55,7 @@
 
 mod duration;
 mod error;
-mod keys;
+pub(crate) mod keys;
 mod parse;
 mod reload;
 
@@ -65,7 +65,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use error::{ConfigError, Problem, UnknownSite};
-pub use reload::{reload_on_sighup, Reloader};
+pub use reload::{reload_on_sighup, Reloader, POLL_INTERVAL};
 
 use crate::control::{ControlError, Layer, Table};
 use crate::events::TARGET;

@@ -75,12 +75,23 @@
 //! # Observability
 //! Each retry logs a WARN event, a call that gives up an ERROR (with `reason`), and a call that
 //! recovers after retries an INFO, all under the `wait_or_die` target with the fields `site`,
-//! `attempt`, `max_attempts`, `wait_ms`, `elapsed_ms` and `error`.
+//! `attempt`, `max_attempts`, `wait_ms`, `elapsed_ms` and `error`; [`hooks`] runs your own code
+//! on the same events.
+//!
+//! # Operating it
+//! [`control`] overrides any site's policy at run time by name, or switches its retries off (one
+//! site, or all). With feature `config`, `config` loads those overrides from the TOML file named by
+//! `WAIT_OR_DIE_CONFIG` and re-reads it on SIGHUP; with `metrics`, `metrics` exports every site's
+//! counters to a `prometheus-client` registry, read at scrape time; with `chaos`, `chaos` makes
+//! a share of a site's attempts fail with [`Injected`] or start late.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backoff;
 mod budget;
+#[cfg(feature = "chaos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "chaos")))]
+pub mod chaos;
 mod classify;
 #[cfg(feature = "config")]
 #[cfg_attr(docsrs, doc(cfg(feature = "config")))]
@@ -90,6 +101,7 @@ mod current;
 mod error;
 mod events;
 pub mod hooks;
+mod injected;
 mod jitter;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
@@ -110,6 +122,7 @@ pub use backoff::Backoff;
 pub use classify::{classify_io_error, Action, Classify, RetryAll, RetryIf};
 pub use current::{current, CurrentCall};
 pub use error::{RetryError, StopReason, TimedOut};
+pub use injected::Injected;
 pub use jitter::Jitter;
 pub use policy::{
     BudgetPolicy, Growth, Policy, PolicyBuilder, PolicyError, DEFAULT_BUDGET_MIN_PER_SECOND,

@@ -1,7 +1,7 @@
 //! Every site's counters in Prometheus form, through `prometheus-client`'s collector model.
 //!
 //! [`register`] adds a [`SiteCollector`] to a `prometheus_client` registry. At each scrape it
-//! reads the counters every call already keeps ([`stats::sites`](crate::stats::sites)) and the
+//! reads the counters every call already keeps ([`stats::sites`]) and the
 //! budgets' levels, so a call does no work at all for the export: nothing is added to the
 //! success path, nor to any other.
 //!
@@ -10,7 +10,7 @@
 //! add, per call), which the happy path would pay whether or not anyone scrapes. A collector is
 //! pull-based: the cost moves to the scrape, once per scrape interval and in proportion to the
 //! number of sites. A service that uses the facade can still publish these figures by reading
-//! [`stats::sites`](crate::stats::sites) on its own timer.
+//! [`stats::sites`] on its own timer.
 //!
 //! | metric | type | labels | what |
 //! |---|---|---|---|

@@ -1,6 +1,7 @@
 //! "Did you mean" suggestions for misspelled site names and configuration keys.
 
-/// The closest of `allowed` to `given`, when it is close enough to be a typo.
+/// The closest of `allowed` to `given`, when it is close enough to be a typo or one holds the
+/// other (`failure` for `fail`).
 pub(crate) fn did_you_mean<'a>(
     given: &str,
     allowed: impl IntoIterator<Item = &'a str>,
@@ -8,7 +9,11 @@ pub(crate) fn did_you_mean<'a>(
     allowed
         .into_iter()
         .map(|a| (edit_distance(given, a), a))
-        .filter(|&(d, a)| d <= 3.min(a.chars().count() / 2).max(1))
+        .filter(|&(d, a)| {
+            d <= 3.min(a.chars().count() / 2).max(1)
+                || (given.len() >= 3 && a.contains(given))
+                || (a.len() >= 4 && given.contains(a))
+        })
         .min_by_key(|&(d, _)| d)
         .map(|(_, a)| a)
 }

@@ -4,39 +4,15 @@
 //! test's own thread (the runtime is current-thread), so the test harness's threads cannot
 //! disturb it.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use wait_or_die::{retry, wait_or_die, Policy};
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    /// Whether this thread's allocations are counted.
-    static COUNTED: Cell<bool> = const { Cell::new(false) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTED.try_with(Cell::get).unwrap_or(false) {
-            ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-        }
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 
 /// Pending once, then ready: what any attempt that waits for I/O does at least.
 struct PendingOnce(bool);
@@ -66,7 +42,7 @@ static SEED: Policy = Policy::builder()
 async fn allocations_per_call(calls: usize) -> usize {
     // The first call starts the thread's watch driver: not counted.
     recv_json().await.unwrap();
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let before = counting_alloc::allocations();
     for _ in 0..calls {
         assert_eq!(recv_json().await.unwrap(), 1);
         let engine = retry(&SEED, || async {
@@ -75,7 +51,7 @@ async fn allocations_per_call(calls: usize) -> usize {
         });
         assert_eq!(engine.await.unwrap(), 2);
     }
-    ALLOCATIONS.load(Ordering::SeqCst) - before
+    counting_alloc::allocations() - before
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -89,7 +65,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 #[test]
 fn a_pending_once_call_under_a_deadline_allocates_nothing() {
-    COUNTED.with(|c| c.set(true));
+    counting_alloc::count_this_thread();
     let first = runtime();
     assert_eq!(first.block_on(allocations_per_call(1_000)), 0);
     drop(first);

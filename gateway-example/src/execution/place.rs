@@ -3,7 +3,7 @@
 use wait_or_die::{wait_or_die, Policy};
 
 use super::{find_executed, order_comment, Execution, ExecutionError, OrderIntent, GATEWAY_MAGIC};
-use crate::terminal::{RetcodeClass, Terminal, TradeRequest};
+use crate::terminal::{Filling, RetcodeClass, Terminal, TradeRequest};
 
 /// What the attempts of one call have learned, kept across attempts (and across calls: a pending
 /// intent resumed after a restart starts with `maybe_sent` set).
@@ -62,9 +62,13 @@ pub fn place_order(
         volume: order.volume,
         order_type: order.order_type,
         price,
+        stoplimit: order.stoplimit.unwrap_or_default(),
         sl: order.sl,
         tp: order.tp,
         deviation: order.deviation,
+        type_filling: order
+            .type_filling
+            .unwrap_or_else(|| Filling::preferred(&quote, order.order_type)),
         magic: GATEWAY_MAGIC,
         comment: order_comment(intent.req_id),
     };
@@ -112,9 +116,11 @@ mod tests {
                 order_type: OrderType::Buy,
                 volume,
                 price: None,
+                stoplimit: None,
                 sl: 0.0,
                 tp: 0.0,
                 deviation: 20,
+                type_filling: None,
             },
         };
         (terminal, intent)
@@ -197,6 +203,23 @@ mod tests {
         assert_eq!(done.status, ExecutionStatus::Partial);
         assert_eq!(progress.sends, 1);
         assert_eq!(terminal.audit_deals().len(), 1);
+    }
+
+    /// `SYMBOL_FILLING_MODE`: with no `type_filling` the gateway sends a policy the symbol
+    /// allows; one the client names is sent as named, and refused if the symbol forbids it.
+    #[test]
+    fn the_fill_policy_is_one_the_symbol_allows_unless_the_client_names_one() {
+        for symbol in ["USDJPY", "XAUUSD", "EURUSD"] {
+            let (terminal, mut intent) = setup(0.01);
+            intent.order.symbol = symbol.into();
+            let done = place_order(&terminal, &intent, &mut Progress::default(), &FAST);
+            assert_eq!(done.unwrap().status, ExecutionStatus::Filled, "{symbol}");
+        }
+        let (terminal, mut intent) = setup(0.01);
+        intent.order.symbol = "USDJPY".into();
+        intent.order.type_filling = Some(Filling::Fok);
+        let err = place_order(&terminal, &intent, &mut Progress::default(), &FAST).unwrap_err();
+        assert_eq!(err, ExecutionError::Rejected(Retcode::INVALID_FILL));
     }
 
     #[test]

@@ -136,9 +136,11 @@ mod tests {
                 volume: 0.01,
                 order_type: OrderType::Buy,
                 price: ask,
+                stoplimit: 0.0,
                 sl: 0.0,
                 tp: 0.0,
                 deviation: 20,
+                type_filling: Default::default(),
                 magic: GATEWAY_MAGIC,
                 comment: order_comment(req_id),
             })

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ProtocolError;
-use crate::terminal::OrderType;
+use crate::terminal::{Filling, OrderType};
 
 /// Slippage accepted when the client gives none, in points.
 pub const DEFAULT_DEVIATION_POINTS: u32 = 20;
@@ -37,6 +37,10 @@ pub struct OrderSpec {
     /// current price on each attempt).
     #[serde(default)]
     pub price: Option<f64>,
+    /// A stop-limit order's limit price (`ORDER_PRICE_STOPLIMIT`): required for
+    /// `ORDER_TYPE_BUY_STOP_LIMIT` and `ORDER_TYPE_SELL_STOP_LIMIT`, refused for other types.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stoplimit: Option<f64>,
     /// Stop loss, 0 for none.
     #[serde(default)]
     pub sl: f64,
@@ -46,6 +50,10 @@ pub struct OrderSpec {
     /// Slippage accepted, in points.
     #[serde(default = "default_deviation")]
     pub deviation: u32,
+    /// Fill policy, `ORDER_FILLING_FOK` (0), `ORDER_FILLING_IOC` (1) or `ORDER_FILLING_RETURN`
+    /// (2), by number or name; when absent, IOC if the symbol allows it, else FOK, else RETURN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_filling: Option<Filling>,
 }
 
 fn default_deviation() -> u32 {
@@ -68,9 +76,11 @@ impl OrderSpec {
             order_type,
             volume,
             price: None,
+            stoplimit: None,
             sl: 0.0,
             tp: 0.0,
             deviation: DEFAULT_DEVIATION_POINTS,
+            type_filling: None,
         }
     }
 
@@ -88,6 +98,15 @@ impl OrderSpec {
         if !self.order_type.is_market() && self.price.is_none_or(|p| p <= 0.0 || !p.is_finite()) {
             return Err(ProtocolError::Invalid(
                 "pending orders need a positive `price`".into(),
+            ));
+        }
+        let stoplimit_is_valid = match self.stoplimit {
+            None => !self.order_type.is_stop_limit(),
+            Some(limit) => self.order_type.is_stop_limit() && limit > 0.0 && limit.is_finite(),
+        };
+        if !stoplimit_is_valid {
+            return Err(ProtocolError::Invalid(
+                "stop-limit orders need a positive `stoplimit`, and other orders take none".into(),
             ));
         }
         let stop_is_valid = |stop: f64| stop >= 0.0 && stop.is_finite();

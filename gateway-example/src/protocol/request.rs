@@ -135,6 +135,7 @@ mod tests {
     use super::*;
     use crate::protocol::{ErrorCode, DEFAULT_DEVIATION_POINTS};
     use crate::terminal::OrderType;
+    use serde_json::json;
 
     const ID: &str = "550e8400-e29b-41d4-a716-446655440000";
 
@@ -254,6 +255,98 @@ mod tests {
         };
         let names: Vec<&str> = fields.keys().map(String::as_str).collect();
         assert_eq!(names, ACTION_FIELDS);
+    }
+
+    fn order_with(field: &str) -> Result<Value, ProtocolError> {
+        order_from(&format!(r#""type":"OP_BUY",{field}"#))
+    }
+
+    fn order_from(fields: &str) -> Result<Value, ProtocolError> {
+        let frame = with(&format!(
+            r#""action":"ORDER_SEND","payload":{{"symbol":"EURUSD","volume":0.01,{fields}}}"#
+        ));
+        match parse_request(frame.as_bytes()) {
+            Ok(Request {
+                action: Action::OrderSend(order),
+                ..
+            }) => Ok(serde_json::to_value(order).unwrap()),
+            Ok(other) => panic!("not an order: {other:?}"),
+            Err((_, error)) => Err(error),
+        }
+    }
+
+    /// `type_filling` as the MetaTrader5 Python package sends it (`ORDER_FILLING_FOK` = 0,
+    /// `ORDER_FILLING_IOC` = 1, `ORDER_FILLING_RETURN` = 2) or by the constant's name.
+    #[test]
+    fn type_filling_is_read_as_the_python_package_sends_it() {
+        for (field, name) in [
+            (r#""type_filling":0"#, "ORDER_FILLING_FOK"),
+            (r#""type_filling":1"#, "ORDER_FILLING_IOC"),
+            (r#""type_filling":2"#, "ORDER_FILLING_RETURN"),
+            (r#""type_filling":"ORDER_FILLING_IOC""#, "ORDER_FILLING_IOC"),
+        ] {
+            let order = order_with(field).unwrap_or_else(|e| panic!("{field}: {e}"));
+            assert_eq!(order["type_filling"], name, "{field}");
+        }
+        for field in [
+            r#""type_filling":3"#,
+            r#""type_filling":"FOK""#,
+            r#""type_filling":-1"#,
+        ] {
+            let error = order_with(field).unwrap_err();
+            assert_eq!(error.code(), ErrorCode::InvalidRequest, "{field}");
+            assert!(
+                error.to_string().contains("ORDER_FILLING_RETURN"),
+                "{field}: {error}"
+            );
+        }
+    }
+
+    /// `ENUM_ORDER_TYPE` as the MetaTrader5 Python package sends it: `mt5.ORDER_TYPE_BUY` is 0
+    /// ... `mt5.ORDER_TYPE_SELL_STOP` is 5; the names (MT5's and MT4's) still work.
+    #[test]
+    fn numeric_order_types_are_read_as_the_python_package_sends_them() {
+        let names = [
+            "ORDER_TYPE_BUY",
+            "ORDER_TYPE_SELL",
+            "ORDER_TYPE_BUY_LIMIT",
+            "ORDER_TYPE_SELL_LIMIT",
+            "ORDER_TYPE_BUY_STOP",
+            "ORDER_TYPE_SELL_STOP",
+        ];
+        for (code, name) in names.iter().enumerate() {
+            let order = order_from(&format!(r#""type":{code},"price":1.0"#))
+                .unwrap_or_else(|e| panic!("{code}: {e}"));
+            assert_eq!(order["type"], *name, "{code}");
+            let by_name = order_from(&format!(r#""type":"{name}","price":1.0"#)).unwrap();
+            assert_eq!(by_name["type"], *name);
+        }
+        for (code, name) in [
+            (6, "ORDER_TYPE_BUY_STOP_LIMIT"),
+            (7, "ORDER_TYPE_SELL_STOP_LIMIT"),
+        ] {
+            let fields = format!(r#""type":{code},"price":1.0,"stoplimit":1.1"#);
+            let order = order_from(&fields).unwrap_or_else(|e| panic!("{code}: {e}"));
+            assert_eq!(
+                (&order["type"], &order["stoplimit"]),
+                (&json!(name), &json!(1.1))
+            );
+        }
+        for fields in [r#""type":6,"price":1.0"#, r#""type":0,"stoplimit":1.1"#] {
+            let error = order_from(fields).unwrap_err();
+            assert!(
+                error.to_string().contains("`stoplimit`"),
+                "{fields}: {error}"
+            );
+        }
+        for refused in ["8", "-1", "1.5", r#""ORDER_TYPE_CLOSE_BY""#] {
+            let error = order_from(&format!(r#""type":{refused},"price":1.0"#)).unwrap_err();
+            assert_eq!(error.code(), ErrorCode::InvalidRequest, "{refused}");
+            assert!(
+                error.to_string().contains("`ORDER_TYPE_BUY` (0)"),
+                "{refused}: {error}"
+            );
+        }
     }
 
     #[test]

@@ -7,10 +7,13 @@
 //! exists for.
 
 use super::ledger::{Ledger, LedgerError};
-use super::rules::{margin, pending_price_is_valid, stops_are_valid, FREE_MARGIN};
+use super::rules::{
+    margin, pending_price_is_near, pending_price_is_valid, price_is_normalised,
+    stops_are_normalised, stops_are_valid, FREE_MARGIN,
+};
 use super::symbol::{SymbolInfo, TradeMode};
 use super::{
-    Deal, Fault, Order, Retcode, RetcodeClass, TerminalError, TradeRequest, TradeResult,
+    Deal, Fault, Filling, Order, Retcode, RetcodeClass, TerminalError, TradeRequest, TradeResult,
     MAX_COMMENT_CHARS,
 };
 use crate::clock::unix_ms;
@@ -55,7 +58,8 @@ pub(super) fn refused_before_the_server(fault: Option<Fault>) -> Option<Retcode>
     }
 }
 
-/// The server's checks: session, volume grid, slippage or pending price, stops, margin. The
+/// The server's checks: session, fill policy, volume grid, normalised prices, slippage or pending price,
+/// stops, margin. The
 /// execution price, or the retcode refusing the order.
 pub(super) fn check(
     rules: &SymbolInfo,
@@ -65,8 +69,17 @@ pub(super) fn check(
     if rules.trade_mode == TradeMode::Closed {
         return Err(Retcode::MARKET_CLOSED);
     }
+    if !request.type_filling.is_allowed(rules, request.order_type) {
+        return Err(Retcode::INVALID_FILL);
+    }
     if !rules.volume_is_valid(request.volume) {
         return Err(Retcode::INVALID_VOLUME);
+    }
+    if !price_is_normalised(rules, request.price) {
+        return Err(Retcode::INVALID_PRICE);
+    }
+    if !stops_are_normalised(rules, request) {
+        return Err(Retcode::INVALID_STOPS);
     }
     let price = if request.order_type.is_market() {
         let market = if request.order_type.is_buy() {
@@ -80,12 +93,13 @@ pub(super) fn check(
         }
         market
     } else {
-        if !pending_price_is_valid(request, quote.bid, quote.ask) {
+        if !pending_price_is_near(request, quote) || !pending_price_is_valid(rules, request, quote)
+        {
             return Err(Retcode::INVALID_PRICE);
         }
         request.price
     };
-    if !stops_are_valid(rules, request, price) {
+    if !stops_are_valid(rules, request, quote) {
         return Err(Retcode::INVALID_STOPS);
     }
     if margin(rules, request.volume, price) > FREE_MARGIN {
@@ -117,6 +131,7 @@ pub(super) fn book(
                 order_type: request.order_type,
                 volume_initial: request.volume,
                 price_open: price,
+                price_stoplimit: request.stoplimit,
                 magic: request.magic,
                 comment,
             })
@@ -129,7 +144,10 @@ pub(super) fn book(
             ..quote.refused(Retcode::PLACED)
         });
     }
-    let partial = fault == Some(Fault::PartialFill) && request.volume > rules.volume_min;
+    // Only IOC fills part of an order: FOK fills all of it or nothing, and here it fills all.
+    let partial = fault == Some(Fault::PartialFill)
+        && request.type_filling == Filling::Ioc
+        && request.volume > rules.volume_min;
     let (volume, retcode) = if partial {
         let part = rules.floor_to_step(request.volume * PARTIAL_FILL_SHARE);
         (part.max(rules.volume_min), Retcode::DONE_PARTIAL)

@@ -4,9 +4,12 @@
 //! `orders_get` and `symbol_info`, the same four calls a Python bridge makes, so a real terminal
 //! can replace [`SimulatedTerminal`] without touching the retry or reconciliation code.
 
+mod constant;
 mod dealing;
+mod decimal;
 mod fault_plan;
 mod faults;
+mod filling;
 mod ledger;
 mod order_type;
 mod price;
@@ -14,9 +17,11 @@ mod retcode;
 mod rules;
 mod simulator;
 mod symbol;
+mod volume;
 
 pub use fault_plan::FaultPlan;
 pub use faults::{Fault, FaultParseError};
+pub use filling::{Filling, SYMBOL_FILLING_FOK, SYMBOL_FILLING_IOC};
 pub use ledger::{Ledger, LedgerError};
 pub use order_type::OrderType;
 pub use retcode::{Retcode, RetcodeClass};
@@ -37,12 +42,19 @@ pub struct TradeRequest {
     /// Price the client agrees to: the current ask/bid for a market order, the trigger for a
     /// pending one.
     pub price: f64,
+    /// The limit price a stop-limit order places when its `price` is reached, 0 otherwise
+    /// (`ORDER_PRICE_STOPLIMIT`).
+    #[serde(default)]
+    pub stoplimit: f64,
     /// Stop loss, 0 for none.
     pub sl: f64,
     /// Take profit, 0 for none.
     pub tp: f64,
     /// Largest accepted slippage from `price`, in points.
     pub deviation: u32,
+    /// Fill policy; FOK when absent, as in MT5.
+    #[serde(default)]
+    pub type_filling: Filling,
     /// Expert Advisor id: which program sent the order.
     pub magic: u64,
     /// Free text kept with the order and its deals (at most 31 characters, as in MT5).
@@ -106,6 +118,9 @@ pub struct Order {
     pub volume_initial: f64,
     /// Trigger price.
     pub price_open: f64,
+    /// A stop-limit order's limit price, 0 for other orders.
+    #[serde(default)]
+    pub price_stoplimit: f64,
     /// The order's magic number.
     pub magic: u64,
     /// The order's comment.

@@ -1,13 +1,24 @@
 //! Order types as MetaTrader 5 numbers them, with the MT4 names clients still send.
 //!
-//! MT5's Python API takes `ORDER_TYPE_BUY` (0) ... `ORDER_TYPE_SELL_STOP` (5); the seed's clients
-//! send MT4's `OP_BUY`/`OP_SELL`. Both spellings parse to the same [`OrderType`].
+//! MT5's Python API takes `mt5.ORDER_TYPE_BUY`, which is the number 0, ...
+//! `ORDER_TYPE_SELL_STOP_LIMIT` (7); the seed's clients send MT4's `OP_BUY`/`OP_SELL`. The number, the MT5 name and the MT4
+//! name all parse to the same [`OrderType`], which serializes as the MT5 name.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::constant::{self, Constant};
 
 /// Direction and kind of an order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(into = "&'static str", try_from = "String")]
+///
+/// ```
+/// use gateway_example::terminal::OrderType;
+///
+/// let sell_limit: OrderType = serde_json::from_str("3").unwrap();
+/// assert_eq!(sell_limit, OrderType::SellLimit);
+/// assert_eq!(serde_json::from_str::<OrderType>(r#""OP_SELLLIMIT""#).unwrap(), sell_limit);
+/// assert_eq!(serde_json::to_string(&sell_limit).unwrap(), r#""ORDER_TYPE_SELL_LIMIT""#);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OrderType {
     /// Market buy at the ask.
     Buy,
@@ -21,6 +32,10 @@ pub enum OrderType {
     BuyStop,
     /// Pending sell below the market.
     SellStop,
+    /// Pending buy stop above the market that places a buy limit at its `stoplimit` price.
+    BuyStopLimit,
+    /// Pending sell stop below the market that places a sell limit at its `stoplimit` price.
+    SellStopLimit,
 }
 
 impl OrderType {
@@ -33,6 +48,8 @@ impl OrderType {
             OrderType::SellLimit => "ORDER_TYPE_SELL_LIMIT",
             OrderType::BuyStop => "ORDER_TYPE_BUY_STOP",
             OrderType::SellStop => "ORDER_TYPE_SELL_STOP",
+            OrderType::BuyStopLimit => "ORDER_TYPE_BUY_STOP_LIMIT",
+            OrderType::SellStopLimit => "ORDER_TYPE_SELL_STOP_LIMIT",
         }
     }
 
@@ -45,19 +62,26 @@ impl OrderType {
             OrderType::SellLimit => 3,
             OrderType::BuyStop => 4,
             OrderType::SellStop => 5,
+            OrderType::BuyStopLimit => 6,
+            OrderType::SellStopLimit => 7,
         }
     }
 
     /// The type named by an MT5 (`ORDER_TYPE_BUY`) or MT4 (`OP_BUY`) constant.
     pub fn from_name(name: &str) -> Option<OrderType> {
-        Some(match name {
-            "ORDER_TYPE_BUY" | "OP_BUY" => OrderType::Buy,
-            "ORDER_TYPE_SELL" | "OP_SELL" => OrderType::Sell,
-            "ORDER_TYPE_BUY_LIMIT" | "OP_BUYLIMIT" => OrderType::BuyLimit,
-            "ORDER_TYPE_SELL_LIMIT" | "OP_SELLLIMIT" => OrderType::SellLimit,
-            "ORDER_TYPE_BUY_STOP" | "OP_BUYSTOP" => OrderType::BuyStop,
-            "ORDER_TYPE_SELL_STOP" | "OP_SELLSTOP" => OrderType::SellStop,
-            _ => return None,
+        constant::from_name(name)
+    }
+
+    /// The MT4 constant's name, e.g. `OP_BUY` (MT4 had no stop-limit orders).
+    const fn mt4_name(self) -> Option<&'static str> {
+        Some(match self {
+            OrderType::Buy => "OP_BUY",
+            OrderType::Sell => "OP_SELL",
+            OrderType::BuyLimit => "OP_BUYLIMIT",
+            OrderType::SellLimit => "OP_SELLLIMIT",
+            OrderType::BuyStop => "OP_BUYSTOP",
+            OrderType::SellStop => "OP_SELLSTOP",
+            OrderType::BuyStopLimit | OrderType::SellStopLimit => return None,
         })
     }
 
@@ -70,8 +94,54 @@ impl OrderType {
     pub const fn is_buy(self) -> bool {
         matches!(
             self,
-            OrderType::Buy | OrderType::BuyLimit | OrderType::BuyStop
+            OrderType::Buy | OrderType::BuyLimit | OrderType::BuyStop | OrderType::BuyStopLimit
         )
+    }
+
+    /// Whether the order is a stop-limit order, which carries a `stoplimit` price.
+    pub const fn is_stop_limit(self) -> bool {
+        matches!(self, OrderType::BuyStopLimit | OrderType::SellStopLimit)
+    }
+}
+
+impl Constant for OrderType {
+    const WHAT: &'static str = "order type";
+    const ALL: &'static [OrderType] = &[
+        OrderType::Buy,
+        OrderType::Sell,
+        OrderType::BuyLimit,
+        OrderType::SellLimit,
+        OrderType::BuyStop,
+        OrderType::SellStop,
+        OrderType::BuyStopLimit,
+        OrderType::SellStopLimit,
+    ];
+
+    fn code(self) -> u32 {
+        OrderType::code(self)
+    }
+
+    fn name(self) -> &'static str {
+        OrderType::name(self)
+    }
+
+    fn from_alias(name: &str) -> Option<OrderType> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|t| t.mt4_name() == Some(name))
+    }
+}
+
+impl Serialize for OrderType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for OrderType {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        constant::deserialize(deserializer)
     }
 }
 

@@ -22,39 +22,58 @@ pub enum RetcodeClass {
 
 macro_rules! retcodes {
     ($($name:ident = $value:literal, $class:ident, $text:literal;)*) => {
-        /// A trade server return code, numbered as in MQL5.
+        /// A trade server return code, numbered as in MQL5 (`ENUM_TRADE_RETCODE`).
+        ///
+        /// ```
+        /// use gateway_example::terminal::{Retcode, RetcodeClass};
+        ///
+        /// let done: Retcode = serde_json::from_str("10009").unwrap();
+        /// assert_eq!(done.name(), "TRADE_RETCODE_DONE");
+        /// let newer: Retcode = serde_json::from_str("10099").unwrap();
+        /// assert_eq!((newer, newer.class()), (Retcode::Unknown(10099), RetcodeClass::Ambiguous));
+        /// ```
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(into = "u32", try_from = "u32")]
+        #[serde(into = "u32", from = "u32")]
         #[allow(non_camel_case_types)] // spelled as MQL5's `TRADE_RETCODE_*` constants, so logs grep alike
         pub enum Retcode {
             $(
                 #[doc = $text]
                 $name,
             )*
+            /// A code this gateway does not know (a terminal newer than it may send one),
+            /// carried through with its number rather than refused.
+            Unknown(u32),
         }
 
         impl Retcode {
             /// The MQL5 number, e.g. 10009 for `TRADE_RETCODE_DONE`.
             pub const fn code(self) -> u32 {
-                match self { $(Retcode::$name => $value,)* }
+                match self { $(Retcode::$name => $value,)* Retcode::Unknown(code) => code }
             }
 
             /// The MQL5 constant's name, e.g. `TRADE_RETCODE_DONE`.
             pub const fn name(self) -> &'static str {
-                match self { $(Retcode::$name => concat!("TRADE_RETCODE_", stringify!($name)),)* }
+                match self {
+                    $(Retcode::$name => concat!("TRADE_RETCODE_", stringify!($name)),)*
+                    Retcode::Unknown(_) => "TRADE_RETCODE_UNKNOWN",
+                }
             }
 
             /// MetaQuotes' description of the code.
             pub const fn description(self) -> &'static str {
-                match self { $(Retcode::$name => $text,)* }
+                match self { $(Retcode::$name => $text,)* Retcode::Unknown(_) => "Unknown return code" }
             }
 
-            /// What the gateway may do after this code.
+            /// What the gateway may do after this code. An unknown code is ambiguous: it may
+            /// even be a success, so the order is looked up before anything is sent again.
             pub const fn class(self) -> RetcodeClass {
-                match self { $(Retcode::$name => RetcodeClass::$class,)* }
+                match self {
+                    $(Retcode::$name => RetcodeClass::$class,)*
+                    Retcode::Unknown(_) => RetcodeClass::Ambiguous,
+                }
             }
 
-            /// The code with this MQL5 number, if it is one the gateway knows.
+            /// The named code with this MQL5 number, if it is one the gateway knows.
             pub const fn from_code(code: u32) -> Option<Retcode> {
                 match code { $($value => Some(Retcode::$name),)* _ => None }
             }
@@ -95,6 +114,15 @@ retcodes! {
     LIMIT_VOLUME = 10034, Permanent, "The volume of orders and positions for the symbol has reached the limit";
     INVALID_ORDER = 10035, Permanent, "Incorrect or prohibited order type";
     POSITION_CLOSED = 10036, Permanent, "Position with the specified POSITION_IDENTIFIER has already been closed";
+    INVALID_CLOSE_VOLUME = 10038, Permanent, "A close volume exceeds the current position volume";
+    CLOSE_ORDER_EXIST = 10039, Permanent, "A close order already exists for the specified position";
+    LIMIT_POSITIONS = 10040, Permanent, "The number of open positions has reached the server's limit";
+    REJECT_CANCEL = 10041, Permanent, "The pending order activation request is rejected, the order is canceled";
+    LONG_ONLY = 10042, Permanent, "Only long positions are allowed for the symbol";
+    SHORT_ONLY = 10043, Permanent, "Only short positions are allowed for the symbol";
+    CLOSE_ONLY = 10044, Permanent, "Only position closing is allowed for the symbol";
+    FIFO_CLOSE = 10045, Permanent, "Position closing is allowed only by the FIFO rule";
+    HEDGE_PROHIBITED = 10046, Permanent, "Opposite positions on a single symbol are disabled";
 }
 
 impl From<Retcode> for u32 {
@@ -103,11 +131,9 @@ impl From<Retcode> for u32 {
     }
 }
 
-impl TryFrom<u32> for Retcode {
-    type Error = String;
-
-    fn try_from(code: u32) -> Result<Self, Self::Error> {
-        Retcode::from_code(code).ok_or_else(|| format!("unknown trade retcode {code}"))
+impl From<u32> for Retcode {
+    fn from(code: u32) -> Retcode {
+        Retcode::from_code(code).unwrap_or(Retcode::Unknown(code))
     }
 }
 

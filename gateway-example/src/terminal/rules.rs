@@ -1,9 +1,14 @@
-//! The trade server's own checks of an order: margin, pending price side, stops distance.
+//! The trade server's own checks of an order: margin, pending price side, stops distance, as
+//! MQL5's "Requirements and Limitations in Making Trades" lists them.
 //!
 //! These make the simulator's permanent rejections (`NO_MONEY`, `INVALID_PRICE`,
 //! `INVALID_STOPS`) come from the order itself, as on a real server, not from a dice roll.
 
-use super::{OrderType, SymbolInfo, TradeRequest};
+use super::dealing::Quote;
+use super::decimal;
+use super::ledger::Ledger;
+use super::volume;
+use super::{HistoryFilter, OrderType, SymbolInfo, TradeRequest};
 
 /// Free margin of the simulated account, in account currency. It does not shrink as positions
 /// open: the demo is about delivery, not about running out of money mid-run.
@@ -22,31 +27,131 @@ pub(crate) fn margin(rules: &SymbolInfo, volume: f64, price: f64) -> f64 {
     }
 }
 
-pub(crate) fn pending_price_is_valid(request: &TradeRequest, bid: f64, ask: f64) -> bool {
-    match request.order_type {
-        OrderType::BuyLimit => request.price < ask,
-        OrderType::SellLimit => request.price > bid,
-        OrderType::BuyStop => request.price > ask,
-        OrderType::SellStop => request.price < bid,
-        OrderType::Buy | OrderType::Sell => true,
+/// `SYMBOL_VOLUME_LIMIT`: whether `request` would take the symbol's positions and pending orders
+/// in its direction past the limit (0 is no limit). The simulator never closes a position, so
+/// every deal on the books is an open position.
+pub(crate) fn exceeds_volume_limit(
+    rules: &SymbolInfo,
+    request: &TradeRequest,
+    ledger: &Ledger,
+) -> bool {
+    if rules.volume_limit <= 0.0 {
+        return false;
     }
+    let step = rules.volume_step;
+    let same_side = |symbol: &str, order_type: OrderType| {
+        symbol == rules.name && order_type.is_buy() == request.order_type.is_buy()
+    };
+    let all = HistoryFilter::default();
+    let positions: u64 = ledger
+        .deals(&all)
+        .iter()
+        .filter(|d| same_side(&d.symbol, d.order_type))
+        .map(|d| volume::booked_steps(d.volume, step))
+        .sum();
+    let orders: u64 = ledger
+        .orders(&all)
+        .iter()
+        .filter(|o| same_side(&o.symbol, o.order_type))
+        .map(|o| volume::booked_steps(o.volume_initial, step))
+        .sum();
+    let new = volume::steps(request.volume, step).unwrap_or(u64::MAX);
+    let limit = volume::booked_steps(rules.volume_limit, step);
+    positions.saturating_add(orders).saturating_add(new) > limit
 }
 
-pub(crate) fn stops_are_valid(rules: &SymbolInfo, request: &TradeRequest, price: f64) -> bool {
-    let min_distance = f64::from(rules.stops_level) * rules.point;
-    let (below, above) = if request.order_type.is_buy() {
+/// A pending order's open price further than this factor from the market (above or below) is
+/// refused: not an MQL5 rule but the simulator's sanity bound, so a typo such as `1e300` or a
+/// price in the wrong currency is refused rather than placed.
+const MAX_PENDING_PRICE_FACTOR: f64 = 10.0;
+
+/// `TRADE_RETCODE_INVALID_PRICE` unless `price` is a price of this symbol: finite, positive and
+/// normalised to `SYMBOL_DIGITS` (the server refuses, it never rounds).
+pub(crate) fn price_is_normalised(rules: &SymbolInfo, price: f64) -> bool {
+    price > 0.0 && decimal::is_normalised(price, rules.digits)
+}
+
+/// Whether a stop loss or take profit is 0 (none) or a normalised price; otherwise the server
+/// answers `TRADE_RETCODE_INVALID_STOPS`.
+pub(crate) fn stops_are_normalised(rules: &SymbolInfo, request: &TradeRequest) -> bool {
+    [request.sl, request.tp]
+        .into_iter()
+        .all(|stop| stop == 0.0 || price_is_normalised(rules, stop))
+}
+
+/// Whether a pending order's open price lies within [`MAX_PENDING_PRICE_FACTOR`] of the market.
+pub(crate) fn pending_price_is_near(request: &TradeRequest, quote: Quote) -> bool {
+    let mid = (quote.bid + quote.ask) / 2.0;
+    request.price <= mid * MAX_PENDING_PRICE_FACTOR
+        && request.price >= mid / MAX_PENDING_PRICE_FACTOR
+}
+
+/// A price distance in whole points: prices sit on the symbol's digits, so rounding only removes
+/// float noise and the comparison with a level in points is exact.
+fn points(rules: &SymbolInfo, distance: f64) -> i64 {
+    (distance / rules.point).round() as i64
+}
+
+/// "Requirements and Limitations in Making Trades": a pending order's open price keeps
+/// `SYMBOL_TRADE_STOPS_LEVEL` points from the price it would trigger on (the Ask for buys, the
+/// Bid for sells), on its own side of the market.
+pub(crate) fn pending_price_is_valid(
+    rules: &SymbolInfo,
+    request: &TradeRequest,
+    quote: Quote,
+) -> bool {
+    let distance = match request.order_type {
+        OrderType::BuyLimit => quote.ask - request.price,
+        OrderType::SellLimit => request.price - quote.bid,
+        OrderType::BuyStop | OrderType::BuyStopLimit => request.price - quote.ask,
+        OrderType::SellStop | OrderType::SellStopLimit => quote.bid - request.price,
+        OrderType::Buy | OrderType::Sell => return true,
+    };
+    points(rules, distance) >= i64::from(rules.stops_level) && stoplimit_is_valid(rules, request)
+}
+
+/// `ORDER_PRICE_STOPLIMIT`: a stop-limit order's limit price is a normalised price on the limit
+/// order's side of the stop (below it for a buy, above for a sell); other orders carry none.
+fn stoplimit_is_valid(rules: &SymbolInfo, request: &TradeRequest) -> bool {
+    if !request.order_type.is_stop_limit() {
+        return request.stoplimit == 0.0;
+    }
+    let limit = request.stoplimit;
+    let on_its_side = if request.order_type.is_buy() {
+        limit < request.price
+    } else {
+        limit > request.price
+    };
+    price_is_normalised(rules, limit) && on_its_side
+}
+
+/// "Requirements and Limitations in Making Trades": stops keep `SYMBOL_TRADE_STOPS_LEVEL` points
+/// from the price a position would close at, not the one it opens at. A buy closes at the Bid
+/// (`Bid − SL` and `TP − Bid`), a sell at the Ask (`SL − Ask` and `Ask − TP`); a pending order's
+/// stops are measured from its open price, a stop-limit order's from its StopLimit price.
+pub(crate) fn stops_are_valid(rules: &SymbolInfo, request: &TradeRequest, quote: Quote) -> bool {
+    let buy = request.order_type.is_buy();
+    let reference = match (request.order_type.is_market(), buy) {
+        (true, true) => quote.bid,
+        (true, false) => quote.ask,
+        (false, _) if request.order_type.is_stop_limit() => request.stoplimit,
+        (false, _) => request.price,
+    };
+    let (below, above) = if buy {
         (request.sl, request.tp)
     } else {
         (request.tp, request.sl)
     };
-    (below == 0.0 || below <= price - min_distance)
-        && (above == 0.0 || above >= price + min_distance)
+    let level = i64::from(rules.stops_level);
+    (below == 0.0 || points(rules, reference - below) >= level)
+        && (above == 0.0 || points(rules, above - reference) >= level)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::terminal::symbol::default_symbols;
+    use crate::terminal::Filling;
 
     fn request(order_type: OrderType, price: f64, sl: f64, tp: f64) -> TradeRequest {
         TradeRequest {
@@ -54,33 +159,72 @@ mod tests {
             volume: 0.01,
             order_type,
             price,
+            stoplimit: 0.0,
             sl,
             tp,
             deviation: 20,
+            type_filling: Filling::Ioc,
             magic: 0,
             comment: String::new(),
         }
     }
 
+    /// EURUSD quoted 1.10000 / 1.10012 (12 points of spread; stops level 10 points).
+    const QUOTE: Quote = Quote {
+        bid: 1.1,
+        ask: 1.10012,
+    };
+
+    /// "Requirements and Limitations in Making Trades", at the boundary: exactly
+    /// `SYMBOL_TRADE_STOPS_LEVEL` points from the closing price is allowed, one less is not.
     #[test]
-    fn stops_must_keep_their_distance_on_the_right_side() {
+    fn stops_keep_the_stops_level_from_the_closing_price() {
         let eurusd = &default_symbols()[0];
-        let buy = |sl, tp| stops_are_valid(eurusd, &request(OrderType::Buy, 1.1, sl, tp), 1.1);
+        let buy =
+            |sl, tp| stops_are_valid(eurusd, &request(OrderType::Buy, 1.10012, sl, tp), QUOTE);
         assert!(buy(0.0, 0.0));
-        assert!(buy(1.09, 1.11));
-        assert!(!buy(1.1, 0.0), "stop loss at the price");
+        assert!(
+            buy(1.0999, 1.1001),
+            "Bid − SL and TP − Bid are exactly 10 points"
+        );
+        assert!(!buy(1.09991, 0.0), "Bid − SL is 9 points");
+        assert!(
+            !buy(0.0, 1.10009),
+            "TP − Bid is 9 points, though TP is below the Ask"
+        );
         assert!(!buy(1.2, 0.0), "stop loss above a buy");
-        let sell = stops_are_valid(eurusd, &request(OrderType::Sell, 1.1, 1.11, 1.09), 1.1);
-        assert!(sell);
+        let sell = |sl, tp| stops_are_valid(eurusd, &request(OrderType::Sell, 1.1, sl, tp), QUOTE);
+        assert!(
+            sell(1.10022, 1.10002),
+            "SL − Ask and Ask − TP are exactly 10 points"
+        );
+        assert!(!sell(1.10021, 0.0), "SL − Ask is 9 points");
+        assert!(
+            !sell(0.0, 1.10003),
+            "Ask − TP is 9 points, though TP is above the Bid"
+        );
+        let limit = |sl, tp| {
+            let order = request(OrderType::BuyLimit, 1.09, sl, tp);
+            stops_are_valid(eurusd, &order, QUOTE)
+        };
+        assert!(
+            limit(1.0899, 1.0901),
+            "a pending order's stops: from its open price"
+        );
+        assert!(!limit(1.08991, 0.0));
     }
 
     #[test]
     fn pending_prices_sit_on_their_side_of_the_market() {
-        let at = |t, p| pending_price_is_valid(&request(t, p, 0.0, 0.0), 1.0, 1.1);
+        let eurusd = &default_symbols()[0];
+        let quote = Quote { bid: 1.0, ask: 1.1 };
+        let at = |t, p| pending_price_is_valid(eurusd, &request(t, p, 0.0, 0.0), quote);
         assert!(at(OrderType::BuyLimit, 0.9) && !at(OrderType::BuyLimit, 1.2));
         assert!(at(OrderType::SellLimit, 1.2) && !at(OrderType::SellLimit, 0.9));
         assert!(at(OrderType::BuyStop, 1.2) && !at(OrderType::BuyStop, 1.05));
         assert!(at(OrderType::SellStop, 0.9) && !at(OrderType::SellStop, 1.05));
+        assert!(at(OrderType::BuyLimit, 1.0999) && !at(OrderType::BuyLimit, 1.09991));
+        assert!(at(OrderType::SellStop, 0.9999) && !at(OrderType::SellStop, 0.99991));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::time::Duration;
 use super::dealing::{answer, book, check, refused_before_the_server, Quote};
 use super::ledger::{Ledger, LedgerError};
 use super::price::Market;
+use super::rules::exceeds_volume_limit;
 use super::symbol::{default_symbols, SymbolInfo};
 use super::{
     Deal, Fault, FaultPlan, HistoryFilter, Order, Retcode, Terminal, TerminalError, TradeRequest,
@@ -139,6 +140,9 @@ impl SimulatedTerminal {
             Ok(price) => price,
             Err(retcode) => return Ok(quote.refused(retcode)),
         };
+        if exceeds_volume_limit(rules, request, &state.ledger) {
+            return Ok(quote.refused(Retcode::LIMIT_VOLUME));
+        }
         let booked = book(&mut state.ledger, rules, request, price, fault, quote)?;
         answer(booked, fault)
     }
@@ -208,7 +212,7 @@ impl Terminal for SimulatedTerminal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::terminal::OrderType;
+    use crate::terminal::{Filling, OrderType};
 
     fn terminal() -> SimulatedTerminal {
         SimulatedTerminal::open(&SimulatorOptions::default()).unwrap()
@@ -221,9 +225,11 @@ mod tests {
             volume,
             order_type: OrderType::Buy,
             price: info.ask,
+            stoplimit: 0.0,
             sl: 0.0,
             tp: 0.0,
             deviation: 20,
+            type_filling: Filling::Ioc,
             magic: 9,
             comment: "t".into(),
         }

@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::volume;
+use super::{SYMBOL_FILLING_FOK, SYMBOL_FILLING_IOC};
+
 /// Whether a symbol can be traded now (`SYMBOL_TRADE_MODE_*`, simplified).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -29,6 +32,12 @@ pub struct SymbolInfo {
     pub volume_step: f64,
     /// Units of the base currency in one lot (margin is reckoned from it).
     pub contract_size: f64,
+    /// Largest total volume of positions and pending orders in one direction
+    /// (`SYMBOL_VOLUME_LIMIT`), 0 for none.
+    pub volume_limit: f64,
+    /// Fill policies allowed (`SYMBOL_FILLING_MODE`): `SYMBOL_FILLING_FOK` (1) and
+    /// `SYMBOL_FILLING_IOC` (2) flags.
+    pub filling_mode: u32,
     /// Closest distance of stops to the price, in points.
     pub stops_level: u32,
     /// Whether the market is open.
@@ -39,21 +48,33 @@ pub struct SymbolInfo {
     pub ask: f64,
 }
 
-/// How far a volume may sit from a whole number of steps and still count as on the grid: floats
-/// such as 0.07 are not exact multiples of 0.01.
+/// Float noise allowed when a computed volume (a partial fill's share) is floored to the grid:
+/// 0.07 / 0.01 is a hair under 7 in binary.
 const VOLUME_GRID_TOLERANCE: f64 = 1e-7;
 
 impl SymbolInfo {
-    /// Whether `volume` lies within `[volume_min, volume_max]` on the `volume_step` grid.
+    /// Whether `volume` is a whole number of `SYMBOL_VOLUME_STEP`s within
+    /// `[SYMBOL_VOLUME_MIN, SYMBOL_VOLUME_MAX]`, compared as integer steps (see
+    /// [`volume`](super::volume)).
+    ///
+    /// ```
+    /// use gateway_example::terminal::{SimulatedTerminal, SimulatorOptions, Terminal};
+    ///
+    /// let terminal = SimulatedTerminal::open(&SimulatorOptions::default()).unwrap();
+    /// let eurusd = terminal.symbol_info("EURUSD").unwrap().unwrap();
+    /// assert!(eurusd.volume_is_valid(0.07));
+    /// assert!(!eurusd.volume_is_valid(0.0100000001));
+    /// ```
     pub fn volume_is_valid(&self, volume: f64) -> bool {
-        if !volume.is_finite() || volume < self.volume_min - VOLUME_GRID_TOLERANCE {
-            return false;
+        let steps = |v| volume::steps(v, self.volume_step);
+        match (
+            steps(volume),
+            steps(self.volume_min),
+            steps(self.volume_max),
+        ) {
+            (Some(n), Some(min), Some(max)) => (min..=max).contains(&n),
+            _ => false,
         }
-        if volume > self.volume_max + VOLUME_GRID_TOLERANCE {
-            return false;
-        }
-        let steps = volume / self.volume_step;
-        (steps - steps.round()).abs() < VOLUME_GRID_TOLERANCE * steps.max(1.0)
     }
 
     /// `volume` rounded down to the step grid (used for partial fills).
@@ -84,12 +105,17 @@ pub(crate) fn default_symbols() -> Vec<SymbolInfo> {
         volume_max: 100.0,
         volume_step: 0.01,
         contract_size: 100_000.0,
+        volume_limit: 0.0,
+        filling_mode: SYMBOL_FILLING_FOK | SYMBOL_FILLING_IOC,
         stops_level: 10,
         trade_mode: TradeMode::Full,
         bid: mid,
         ask: mid,
     };
+    let mut yen = fx("USDJPY", 3, 151.20);
+    yen.filling_mode = SYMBOL_FILLING_IOC;
     let mut gold = fx("XAUUSD", 2, 2350.0);
+    gold.filling_mode = SYMBOL_FILLING_FOK;
     gold.contract_size = 100.0;
     gold.volume_max = 50.0;
     let mut closed = fx("US30", 1, 39_000.0);
@@ -97,12 +123,16 @@ pub(crate) fn default_symbols() -> Vec<SymbolInfo> {
     closed.volume_min = 0.1;
     closed.volume_step = 0.1;
     closed.trade_mode = TradeMode::Closed;
+    // A broker capping exposure: 1 lot of positions and pending orders per direction.
+    let mut capped = fx("EURCHF", 5, 0.9650);
+    capped.volume_limit = 1.0;
     vec![
         fx("EURUSD", 5, 1.0850),
         fx("GBPUSD", 5, 1.2700),
-        fx("USDJPY", 3, 151.20),
+        yen,
         gold,
         closed,
+        capped,
     ]
 }
 
@@ -125,6 +155,11 @@ mod tests {
         assert!(!s.volume_is_valid(100.01));
         assert!(!s.volume_is_valid(0.0));
         assert!(!s.volume_is_valid(f64::NAN));
+        assert!(
+            !s.volume_is_valid(0.0100000001),
+            "SYMBOL_VOLUME_STEP is exact"
+        );
+        assert!(!s.volume_is_valid(49.999999));
     }
 
     #[test]

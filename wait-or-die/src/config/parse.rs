@@ -9,7 +9,7 @@ use toml::Spanned;
 
 use crate::config::duration::{self, DURATION_FORMS};
 use crate::config::error::Problem;
-use crate::config::keys::{self, Form, Key, Value, NONE, SITE_KEYS, SWITCH, TOP_KEYS};
+use crate::config::keys::{self, Form, Value, NONE, SITE_KEYS, SWITCH, TOP_KEYS};
 use crate::control::{intern_name, BudgetChoice, Override};
 use crate::jitter::Jitter;
 use crate::suggest::did_you_mean;
@@ -143,7 +143,17 @@ impl Reader<'_> {
                 self.problem(key.span().start, path, unknown_key(given, &names));
                 continue;
             };
-            match self.value(spec, value) {
+            #[cfg(feature = "chaos")]
+            if spec.form == Form::Chaos {
+                if let Some(chaos) = self.chaos(site, value) {
+                    (spec.set)(&mut entry.settings, Value::Chaos(chaos));
+                    entry
+                        .keys
+                        .push((spec.name, self.lines.of(key.span().start)));
+                }
+                continue;
+            }
+            match read(spec.form, spec.name, value.get_ref()) {
                 Ok(read) => {
                     (spec.set)(&mut entry.settings, read);
                     entry
@@ -156,12 +166,35 @@ impl Reader<'_> {
         self.parsed.sites.push(entry);
     }
 
-    fn value(&mut self, spec: &Key, value: &Spanned<DeValue<'_>>) -> Result<Value, String> {
-        #[cfg(feature = "chaos")]
-        if spec.form == Form::Chaos {
-            return crate::chaos::config::read(value, &self.lines);
+    /// Reads `[sites."site".chaos]`, each problem at its own key.
+    #[cfg(feature = "chaos")]
+    fn chaos(&mut self, site: &str, value: &Spanned<DeValue<'_>>) -> Option<crate::chaos::Chaos> {
+        use crate::chaos::config::CHAOS_KEYS;
+        let path = |key: &str| site_path(site, Some(&format!("chaos.{key}")));
+        let DeValue::Table(entries) = value.get_ref() else {
+            let message = format!(
+                "`chaos` expects {}, found {}",
+                expected(Form::Chaos),
+                kind(value.get_ref())
+            );
+            self.problem(value.span().start, site_path(site, Some("chaos")), message);
+            return None;
+        };
+        let mut chaos = crate::chaos::Chaos::new();
+        let before = self.problems.len();
+        for (key, value) in entries {
+            let given = key.get_ref().as_ref();
+            let Some(spec) = CHAOS_KEYS.iter().find(|k| k.name == given) else {
+                let names: Vec<&str> = CHAOS_KEYS.iter().map(|k| k.name).collect();
+                self.problem(key.span().start, path(given), unknown_key(given, &names));
+                continue;
+            };
+            match read(spec.form, spec.name, value.get_ref()) {
+                Ok(read) => (spec.set)(&mut chaos, read),
+                Err(message) => self.problem(value.span().start, path(given), message),
+            }
         }
-        read(spec.form, spec.name, value.get_ref())
+        (self.problems.len() == before).then_some(chaos)
     }
 }
 

@@ -175,3 +175,25 @@ fn crossed_waits_are_refused_at_the_key_to_change_and_nothing_is_applied() {
     assert!(matches!(missing, ConfigError::Read { .. }), "{missing}");
     assert!(missing.to_string().contains("missing.toml"), "{missing}");
 }
+
+#[cfg(feature = "chaos")]
+#[test]
+fn reads_a_sites_chaos_and_names_a_bad_share_at_its_key() {
+    let parsed =
+        parse("[sites.\"a\".chaos]\nfail = 0.2\nlatency = \"50ms\"\nlatency_share = 0.5\n")
+            .unwrap();
+    let chaos = crate::chaos::Chaos::new()
+        .fail(0.2)
+        .latency(Duration::from_millis(50), 0.5);
+    assert_eq!(parsed.sites[0].settings.chaos, Some(chaos));
+    let (line, key, message) =
+        problem("[sites.\"a\"]\nmax_retries = 1\n\n[sites.\"a\".chaos]\nfail = 1.2\n");
+    assert_eq!((line, key.as_str()), (5, "sites.\"a\".chaos.fail"));
+    assert_eq!(
+        message,
+        "`fail` expects a number from 0 to 1, found the number 1.2"
+    );
+    let (line, key, message) = problem("[sites.\"a\"]\nchaos = { failure = 0.1 }\n");
+    assert_eq!((line, key.as_str()), (2, "sites.\"a\".chaos.failure"));
+    assert!(message.ends_with("did you mean `fail`?"), "{message}");
+}

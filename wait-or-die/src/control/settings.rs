@@ -223,6 +223,16 @@ impl Override {
         self
     }
 
+    /// Sets the faults to inject into the site's attempts (feature `chaos`).
+    ///
+    /// See [`crate::chaos`] for an example.
+    #[cfg(feature = "chaos")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "chaos")))]
+    pub fn chaos(mut self, chaos: crate::chaos::Chaos) -> Self {
+        self.chaos = Some(chaos);
+        self
+    }
+
     /// `base` with these settings laid over it, checked by [`PolicyBuilder::build`]: an
     /// override that makes the policy invalid (say, `max_wait` below the policy's
     /// `initial_wait`) is refused.

@@ -4,7 +4,7 @@ use core::time::Duration;
 
 use crate::error::StopReason;
 
-/// The counters of a [`Site`] at one moment.
+/// The counters of a [`Site`](super::Site) at one moment.
 ///
 /// ```
 /// let total_retries: u64 = wait_or_die::stats::sites().map(|s| s.snapshot().retries).sum();
