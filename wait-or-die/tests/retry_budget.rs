@@ -14,8 +14,17 @@ fn down() -> io::Error {
     io::ErrorKind::ConnectionRefused.into()
 }
 
-/// The seed's socket receive: 10 retries, 0.5 s doubling to 5 s, 30 s budget.
-#[wait_or_die(timeout = 30, max_retries = 10, initial_wait = 0.5, max_wait = 5.0)]
+/// The seed's socket receive: 10 retries, 0.5 s doubling to 5 s. Without jitter and without
+/// the 30 s budget (its nominal waits add up to 37.5 s, so whether all of them fit in 30 s
+/// depends on jitter): only the retry budget could stop it early, and it must not.
+#[wait_or_die(
+    timeout = "none",
+    max_retries = 10,
+    initial_wait = 0.5,
+    max_wait = 5.0,
+    jitter = "none",
+    name = "retry_budget.recv_json"
+)]
 async fn recv_json(attempts: &AtomicU64) -> Result<(), io::Error> {
     attempts.fetch_add(1, Ordering::SeqCst);
     Err(down())
@@ -28,7 +37,16 @@ async fn a_lone_caller_keeps_every_retry_its_policy_allows() {
     let err = recv_json(&attempts).await.unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
     assert_eq!(attempts.load(Ordering::SeqCst), 11, "all 11 attempts");
-    assert!(start.elapsed() < Duration::from_secs(30));
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_millis(37_500),
+        "every wait, in full"
+    );
+    let site = wait_or_die::stats::sites()
+        .find(|s| s.name() == "retry_budget.recv_json")
+        .unwrap()
+        .snapshot();
+    assert_eq!((site.died_exhausted, site.died_budget), (1, 0));
 }
 
 /// A dependency that is down, called `per_second` times a second for `seconds`; returns the
