@@ -88,10 +88,15 @@ impl Frame {
             .policy()
             .timeout()
             .and_then(|t| self.anchor.unwrap_or(now).checked_add(t));
-        match (own, self.cap) {
-            (Some(own), Some(cap)) => Some(own.min(cap)),
-            (own, cap) => own.or(cap),
-        }
+        capped(own, self.cap)
+    }
+}
+
+/// The earlier of a call's own deadline and `cap`, the deadline of the call it is nested in.
+pub(crate) fn capped(own: Option<Instant>, cap: Option<Instant>) -> Option<Instant> {
+    match (own, cap) {
+        (Some(own), Some(cap)) => Some(own.min(cap)),
+        (own, cap) => own.or(cap),
     }
 }
 

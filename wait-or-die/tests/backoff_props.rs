@@ -7,14 +7,9 @@ use proptest::prelude::*;
 use rand::{rngs::SmallRng, SeedableRng};
 use wait_or_die::{Backoff, Jitter, Policy};
 
-fn jitter() -> impl Strategy<Value = Jitter> {
-    prop_oneof![
-        Just(Jitter::None),
-        Just(Jitter::Full),
-        Just(Jitter::Equal),
-        Just(Jitter::Decorrelated),
-    ]
-}
+#[path = "support/strategies.rs"]
+mod strategies;
+use strategies::jitter;
 
 fn policy() -> impl Strategy<Value = Policy> {
     (

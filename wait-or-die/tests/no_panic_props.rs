@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::time::{Duration, Instant as StdInstant};
 
 use proptest::prelude::*;
-use wait_or_die::{retry, retry_blocking, Action, Clock, Jitter, Policy};
+use wait_or_die::{retry, retry_blocking, Action, Clock, Policy};
 
 /// A duration anywhere from zero to `Duration::MAX`, edges included.
 fn any_duration() -> impl Strategy<Value = Duration> {
@@ -20,14 +20,9 @@ fn any_duration() -> impl Strategy<Value = Duration> {
     ]
 }
 
-fn jitter() -> impl Strategy<Value = Jitter> {
-    prop_oneof![
-        Just(Jitter::None),
-        Just(Jitter::Full),
-        Just(Jitter::Equal),
-        Just(Jitter::Decorrelated),
-    ]
-}
+#[path = "support/strategies.rs"]
+mod strategies;
+use strategies::jitter;
 
 fn policy() -> impl Strategy<Value = Policy> {
     (

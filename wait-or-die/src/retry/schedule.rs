@@ -99,10 +99,7 @@ impl<'p, S> Schedule<'p, S> {
             .policy
             .timeout
             .and_then(|budget| anchor.checked_add(budget));
-        match (own, cap) {
-            (Some(own), Some(cap)) => Some(own.min(cap)),
-            (own, cap) => own.or(cap),
-        }
+        current::capped(own, cap)
     }
 
     /// The frame an attempt of this call publishes (see `current.rs`).
