@@ -1,6 +1,8 @@
 //! The binary's `serve` and `send` as an operator runs them: endpoints and limits they accept
 //! must work as written, and `send` must say what it is doing and stop when told.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -8,15 +10,9 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use uuid::Uuid;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_gateway-example");
+use common::free_port;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+const BINARY: &str = env!("CARGO_BIN_EXE_gateway-example");
 
 /// A `serve` process, killed when dropped.
 struct Served {

@@ -29,14 +29,6 @@ const ORDERS: usize = 240;
 const CLIENTS: usize = 6;
 const KILLS: usize = 2;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Starts `serve` with `extra` options and waits for it to listen; returns the child and what
 /// its start-up recovery found.
 fn serve_with(endpoint: &str, data_dir: &Path, extra: &[&str]) -> (Child, serde_json::Value) {
@@ -80,7 +72,7 @@ fn serve(endpoint: &str, data_dir: &Path, seed: u64) -> (Child, serde_json::Valu
 #[test]
 fn kill_9_mid_stream_then_restart_loses_and_duplicates_nothing() {
     let data_dir = tempfile::tempdir().unwrap();
-    let endpoint = format!("tcp://127.0.0.1:{}", free_port());
+    let endpoint = format!("tcp://127.0.0.1:{}", common::free_port());
     let (mut gateway, _) = serve(&endpoint, data_dir.path(), 1);
 
     let context = zmq::Context::new();
@@ -215,7 +207,7 @@ fn deals_on_books(data_dir: &Path, req_id: Uuid) -> Vec<u64> {
 #[test]
 fn a_kill_after_the_deal_but_before_the_reply_is_journaled_is_reconciled_at_restart() {
     let data_dir = tempfile::tempdir().unwrap();
-    let endpoint = format!("tcp://127.0.0.1:{}", free_port());
+    let endpoint = format!("tcp://127.0.0.1:{}", common::free_port());
     // The first order executes and its answer is lost; the gateway then waits (the seed's 1 s,
     // jittered down to no less than 0.5 s) before it looks the order up. It dies in that wait.
     let (mut gateway, _) = serve_with(
@@ -252,7 +244,7 @@ fn a_kill_after_the_deal_but_before_the_reply_is_journaled_is_reconciled_at_rest
 #[test]
 fn a_kill_while_the_order_is_on_its_way_executes_it_once_after_restart() {
     let data_dir = tempfile::tempdir().unwrap();
-    let endpoint = format!("tcp://127.0.0.1:{}", free_port());
+    let endpoint = format!("tcp://127.0.0.1:{}", common::free_port());
     // The terminal takes 3 s before it executes the first order; the gateway dies meanwhile.
     let (mut gateway, _) = serve_with(&endpoint, data_dir.path(), &["--script", "latency-3000"]);
     let context = zmq::Context::new();

@@ -107,3 +107,12 @@ pub fn client(context: &zmq::Context, endpoint: &str, reply_timeout: Duration) -
 pub fn market(symbol: &str, order_type: OrderType, volume: f64) -> OrderSpec {
     OrderSpec::market(symbol, order_type, volume)
 }
+
+/// A loopback TCP port free at the moment of asking.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
