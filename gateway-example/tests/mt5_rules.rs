@@ -7,8 +7,8 @@
 //! to the rules (`src/terminal/rules.rs`).
 
 use gateway_example::terminal::{
-    Filling, OrderType, Retcode, SimulatedTerminal, SimulatorOptions, SymbolInfo, Terminal,
-    TradeRequest,
+    Filling, OrderTime, OrderType, Retcode, SimulatedTerminal, SimulatorOptions, SymbolInfo,
+    Terminal, TradeAction, TradeRequest,
 };
 
 fn terminal() -> SimulatedTerminal {
@@ -23,6 +23,7 @@ fn info(terminal: &SimulatedTerminal, symbol: &str) -> SymbolInfo {
 fn request(terminal: &SimulatedTerminal, symbol: &str, order_type: OrderType) -> TradeRequest {
     let quote = info(terminal, symbol);
     TradeRequest {
+        action: TradeAction::placing(order_type),
         symbol: symbol.into(),
         volume: 0.01,
         order_type,
@@ -36,8 +37,12 @@ fn request(terminal: &SimulatedTerminal, symbol: &str, order_type: OrderType) ->
         stoplimit: 0.0,
         deviation: 20,
         type_filling: Filling::preferred(&quote, order_type),
+        type_time: OrderTime::Gtc,
+        expiration: 0,
         magic: 1,
         comment: "mt5-rules".into(),
+        position: 0,
+        order: 0,
     }
 }
 
@@ -354,7 +359,7 @@ fn stop_limit_orders_carry_order_price_stoplimit() {
     let at = |points: f64, from: f64| eurusd.round_price(from + points * eurusd.point);
     let send = |order_type: u32, price: f64, stoplimit: f64, sl: f64| {
         let mut value = serde_json::to_value(request(&t, "EURUSD", OrderType::BuyStop)).unwrap();
-        value["order_type"] = order_type.into();
+        value["type"] = order_type.into();
         value["price"] = price.into();
         value["stoplimit"] = stoplimit.into();
         value["sl"] = sl.into();

@@ -3,7 +3,7 @@
 use wait_or_die::{wait_or_die, Policy};
 
 use super::{find_executed, order_comment, Execution, ExecutionError, OrderIntent, GATEWAY_MAGIC};
-use crate::terminal::{Filling, RetcodeClass, Terminal, TradeRequest};
+use crate::terminal::{Filling, OrderTime, RetcodeClass, Terminal, TradeAction, TradeRequest};
 
 /// What the attempts of one call have learned, kept across attempts (and across calls: a pending
 /// intent resumed after a restart starts with `maybe_sent` set).
@@ -58,6 +58,7 @@ pub fn place_order(
         (false, _) => order.price.unwrap_or_default(),
     };
     let request = TradeRequest {
+        action: TradeAction::placing(order.order_type),
         symbol: order.symbol.clone(),
         volume: order.volume,
         order_type: order.order_type,
@@ -71,6 +72,10 @@ pub fn place_order(
             .unwrap_or_else(|| Filling::preferred(&quote, order.order_type)),
         magic: GATEWAY_MAGIC,
         comment: order_comment(intent.req_id),
+        type_time: OrderTime::Gtc,
+        expiration: 0,
+        position: 0,
+        order: 0,
     };
     // Set before the call: whatever happens inside it, the next attempt looks before it sends.
     progress.maybe_sent = true;

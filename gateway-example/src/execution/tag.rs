@@ -46,6 +46,7 @@ pub fn order_filter(req_id: Uuid) -> HistoryFilter {
     HistoryFilter {
         magic: Some(GATEWAY_MAGIC),
         comment: Some(order_comment(req_id)),
+        ..HistoryFilter::default()
     }
 }
 

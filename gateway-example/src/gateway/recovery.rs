@@ -121,7 +121,10 @@ mod tests {
     use crate::gateway::GatewayConfig;
     use crate::journal::{IntentState, Journal, DEFAULT_JOURNAL_TTL};
     use crate::protocol::OrderSpec;
-    use crate::terminal::{OrderType, SimulatedTerminal, SimulatorOptions, Terminal, TradeRequest};
+    use crate::terminal::{
+        OrderTime, OrderType, SimulatedTerminal, SimulatorOptions, Terminal, TradeAction,
+        TradeRequest,
+    };
 
     fn order() -> OrderSpec {
         OrderSpec::market("EURUSD", OrderType::Buy, 0.01)
@@ -132,6 +135,7 @@ mod tests {
         let ask = terminal.symbol_info("EURUSD").unwrap().unwrap().ask;
         terminal
             .order_send(&TradeRequest {
+                action: TradeAction::Deal,
                 symbol: "EURUSD".into(),
                 volume: 0.01,
                 order_type: OrderType::Buy,
@@ -143,6 +147,10 @@ mod tests {
                 type_filling: Default::default(),
                 magic: GATEWAY_MAGIC,
                 comment: order_comment(req_id),
+                type_time: OrderTime::Gtc,
+                expiration: 0,
+                position: 0,
+                order: 0,
             })
             .unwrap();
     }

@@ -93,3 +93,21 @@ impl<C: Constant> Visitor<'_> for ConstantVisitor<C> {
         from_name(name).ok_or_else(|| Self::unknown(format_args!("`{name}`")))
     }
 }
+
+/// Serializes each [`Constant`] as its name, and deserializes it from its number or its name.
+macro_rules! serde_by_name {
+    ($($constant:ty),* $(,)?) => {$(
+        impl serde::Serialize for $constant {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str($crate::terminal::constant::Constant::name(*self))
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $constant {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                $crate::terminal::constant::deserialize(deserializer)
+            }
+        }
+    )*};
+}
+pub(crate) use serde_by_name;

@@ -13,8 +13,8 @@ use super::rules::{
 };
 use super::symbol::{SymbolInfo, TradeMode};
 use super::{
-    Deal, Fault, Filling, Order, Retcode, RetcodeClass, TerminalError, TradeRequest, TradeResult,
-    MAX_COMMENT_CHARS,
+    Deal, DealEntry, DealReason, Fault, Filling, Order, OrderState, Retcode, RetcodeClass,
+    TerminalError, TradeRequest, TradeResult, MAX_COMMENT_CHARS,
 };
 use crate::clock::unix_ms;
 
@@ -127,11 +127,18 @@ pub(super) fn book(
             .record_order(Order {
                 ticket: order_ticket,
                 time_setup_msc: now,
+                time_done_msc: 0,
                 symbol: rules.name.clone(),
                 order_type: request.order_type,
+                state: OrderState::Placed,
                 volume_initial: request.volume,
                 price_open: price,
                 price_stoplimit: request.stoplimit,
+                sl: request.sl,
+                tp: request.tp,
+                type_time: request.type_time,
+                expiration: request.expiration,
+                position_id: 0,
                 magic: request.magic,
                 comment,
             })
@@ -162,8 +169,12 @@ pub(super) fn book(
             time_msc: now,
             symbol: rules.name.clone(),
             order_type: request.order_type,
+            entry: DealEntry::In,
+            position_id: order_ticket,
+            reason: DealReason::Expert,
             volume,
             price,
+            profit: 0.0,
             magic: request.magic,
             comment,
         })

@@ -5,8 +5,6 @@
 //! takes a policy its symbol's `SYMBOL_FILLING_MODE` flags allow, and `ORDER_FILLING_RETURN` is
 //! for pending orders only. Anything else is `TRADE_RETCODE_INVALID_FILL`.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 use super::constant::{self, Constant};
 use super::{OrderType, SymbolInfo};
 
@@ -74,14 +72,4 @@ impl Filling {
     }
 }
 
-impl Serialize for Filling {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
-    }
-}
-
-impl<'de> Deserialize<'de> for Filling {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        constant::deserialize(deserializer)
-    }
-}
+constant::serde_by_name!(Filling);

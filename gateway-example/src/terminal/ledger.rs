@@ -9,7 +9,8 @@ use std::path::Path;
 
 use redb::{Database, ReadableTable, TableDefinition};
 
-use super::{Deal, HistoryFilter, Order};
+use super::rules::{FREE_MARGIN, LEVERAGE};
+use super::{AccountInfo, Deal, DealEntry, HistoryFilter, Order, OrderState, Position};
 use crate::store::{open_database, store_err, StoreError};
 
 const DEALS: TableDefinition<u64, &str> = TableDefinition::new("deals");
@@ -18,6 +19,8 @@ const LEDGER_FILE: &str = "terminal.redb";
 /// First ticket of a fresh account: real tickets are large numbers, which keeps them from being
 /// confused with counts in logs.
 const FIRST_TICKET: u64 = 100_000_001;
+/// The simulated account's number.
+const ACCOUNT_LOGIN: u64 = 5_000_001;
 
 /// Why the ledger could not record or read a trade.
 #[derive(Debug, thiserror::Error)]
@@ -93,18 +96,77 @@ impl Ledger {
     pub fn deals(&self, filter: &HistoryFilter) -> Vec<Deal> {
         self.deals
             .iter()
-            .filter(|d| filter.matches(d.magic, &d.comment))
+            .filter(|d| filter.matches_deal(d))
             .cloned()
             .collect()
     }
 
-    /// Pending orders matching the filter, oldest first.
+    /// Pending orders on the book matching the filter, oldest first.
     pub fn orders(&self, filter: &HistoryFilter) -> Vec<Order> {
         self.orders
             .iter()
-            .filter(|o| filter.matches(o.magic, &o.comment))
+            .filter(|o| o.state == OrderState::Placed && filter.matches_order(o))
             .cloned()
             .collect()
+    }
+
+    /// Orders that left the book matching the filter, oldest first.
+    pub fn history_orders(&self, filter: &HistoryFilter) -> Vec<Order> {
+        self.orders
+            .iter()
+            .filter(|o| o.state != OrderState::Placed && filter.matches_order(o))
+            .cloned()
+            .collect()
+    }
+
+    /// Open positions matching the filter: each opening deal's volume less its closing deals'.
+    pub fn positions(&self, filter: &HistoryFilter) -> Vec<Position> {
+        let mut positions: Vec<Position> = Vec::new();
+        for deal in &self.deals {
+            match deal.entry {
+                DealEntry::In => positions.push(Position {
+                    ticket: deal.position_id,
+                    time_msc: deal.time_msc,
+                    time_update_msc: deal.time_msc,
+                    symbol: deal.symbol.clone(),
+                    position_type: deal.order_type,
+                    volume: deal.volume,
+                    price_open: deal.price,
+                    sl: 0.0,
+                    tp: 0.0,
+                    price_current: deal.price,
+                    profit: 0.0,
+                    magic: deal.magic,
+                    comment: deal.comment.clone(),
+                }),
+                DealEntry::Out => {
+                    if let Some(open) = positions.iter_mut().find(|p| p.ticket == deal.position_id)
+                    {
+                        open.volume -= deal.volume;
+                        open.time_update_msc = deal.time_msc;
+                    }
+                }
+            }
+        }
+        positions.retain(|p| p.volume > 1e-9 && filter.matches_position(p));
+        positions
+    }
+
+    /// The account: the starting balance plus realised profit.
+    pub fn account(&self) -> AccountInfo {
+        let realised: f64 = self.deals.iter().map(|d| d.profit).sum();
+        let balance = FREE_MARGIN + realised;
+        AccountInfo {
+            login: ACCOUNT_LOGIN,
+            currency: "USD".into(),
+            leverage: LEVERAGE,
+            balance,
+            equity: balance,
+            margin: 0.0,
+            margin_free: balance,
+            margin_level: 0.0,
+            profit: 0.0,
+        }
     }
 
     fn write<T: serde::Serialize>(
@@ -151,8 +213,12 @@ mod tests {
             time_msc: 0,
             symbol: "EURUSD".into(),
             order_type: OrderType::Buy,
+            entry: Default::default(),
+            position_id: ticket + 1,
+            reason: Default::default(),
             volume: 0.01,
             price: 1.085,
+            profit: 0.0,
             magic: 7,
             comment: comment.into(),
         }
@@ -171,12 +237,13 @@ mod tests {
         let filter = HistoryFilter {
             magic: Some(7),
             comment: Some("a".into()),
+            ..HistoryFilter::default()
         };
         assert_eq!(ledger.deals(&filter).len(), 1);
         assert!(ledger.next_ticket() > first + 1);
         let other = HistoryFilter {
-            magic: None,
             comment: Some("b".into()),
+            ..HistoryFilter::default()
         };
         assert!(ledger.deals(&other).is_empty());
     }

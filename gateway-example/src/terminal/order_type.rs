@@ -4,8 +4,6 @@
 //! `ORDER_TYPE_SELL_STOP_LIMIT` (7); the seed's clients send MT4's `OP_BUY`/`OP_SELL`. The number, the MT5 name and the MT4
 //! name all parse to the same [`OrderType`], which serializes as the MT5 name.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 use super::constant::{self, Constant};
 
 /// Direction and kind of an order.
@@ -133,17 +131,7 @@ impl Constant for OrderType {
     }
 }
 
-impl Serialize for OrderType {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
-    }
-}
-
-impl<'de> Deserialize<'de> for OrderType {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        constant::deserialize(deserializer)
-    }
-}
+constant::serde_by_name!(OrderType);
 
 impl From<OrderType> for &'static str {
     fn from(order_type: OrderType) -> &'static str {

@@ -14,16 +14,16 @@ use super::{HistoryFilter, OrderType, SymbolInfo, TradeRequest};
 /// open: the demo is about delivery, not about running out of money mid-run.
 pub(crate) const FREE_MARGIN: f64 = 50_000.0;
 /// Account leverage (1:100).
-const LEVERAGE: f64 = 100.0;
+pub(crate) const LEVERAGE: u32 = 100;
 
 /// Margin in the account's currency (USD): a USD-based pair's lot is already in dollars, any
 /// other symbol's is worth its price in dollars.
 pub(crate) fn margin(rules: &SymbolInfo, volume: f64, price: f64) -> f64 {
     let notional = volume * rules.contract_size;
     if rules.name.starts_with("USD") {
-        notional / LEVERAGE
+        notional / f64::from(LEVERAGE)
     } else {
-        notional * price / LEVERAGE
+        notional * price / f64::from(LEVERAGE)
     }
 }
 
@@ -151,10 +151,11 @@ pub(crate) fn stops_are_valid(rules: &SymbolInfo, request: &TradeRequest, quote:
 mod tests {
     use super::*;
     use crate::terminal::symbol::default_symbols;
-    use crate::terminal::Filling;
+    use crate::terminal::{Filling, OrderTime, TradeAction};
 
     fn request(order_type: OrderType, price: f64, sl: f64, tp: f64) -> TradeRequest {
         TradeRequest {
+            action: TradeAction::Deal,
             symbol: "EURUSD".into(),
             volume: 0.01,
             order_type,
@@ -164,8 +165,12 @@ mod tests {
             tp,
             deviation: 20,
             type_filling: Filling::Ioc,
+            type_time: OrderTime::Gtc,
+            expiration: 0,
             magic: 0,
             comment: String::new(),
+            position: 0,
+            order: 0,
         }
     }
 

@@ -17,8 +17,8 @@ use super::price::Market;
 use super::rules::exceeds_volume_limit;
 use super::symbol::{default_symbols, SymbolInfo};
 use super::{
-    Deal, Fault, FaultPlan, HistoryFilter, Order, Retcode, Terminal, TerminalError, TradeRequest,
-    TradeResult,
+    AccountInfo, Deal, Fault, FaultPlan, HistoryFilter, Order, Position, Retcode, Terminal,
+    TerminalError, TradeRequest, TradeResult,
 };
 
 /// MT5 silently cuts order comments to this many characters.
@@ -188,12 +188,29 @@ impl Terminal for SimulatedTerminal {
         Ok(state.ledger.deals(filter))
     }
 
+    fn history_orders_get(&self, filter: &HistoryFilter) -> Result<Vec<Order>, TerminalError> {
+        let mut state = self.lock();
+        if self.query_fails(&mut state, filter) {
+            return Err(TerminalError::Disconnected);
+        }
+        Ok(state.ledger.history_orders(filter))
+    }
+
     fn orders_get(&self, filter: &HistoryFilter) -> Result<Vec<Order>, TerminalError> {
         let mut state = self.lock();
         if self.query_fails(&mut state, filter) {
             return Err(TerminalError::Disconnected);
         }
         Ok(state.ledger.orders(filter))
+    }
+
+    fn positions_get(&self, filter: &HistoryFilter) -> Result<Vec<Position>, TerminalError> {
+        let state = self.lock();
+        Ok(state.ledger.positions(filter))
+    }
+
+    fn account_info(&self) -> Result<AccountInfo, TerminalError> {
+        Ok(self.lock().ledger.account())
     }
 
     fn symbol_info(&self, symbol: &str) -> Result<Option<SymbolInfo>, TerminalError> {
@@ -212,7 +229,7 @@ impl Terminal for SimulatedTerminal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::terminal::{Filling, OrderType};
+    use crate::terminal::{Filling, OrderTime, OrderType, TradeAction};
 
     fn terminal() -> SimulatedTerminal {
         SimulatedTerminal::open(&SimulatorOptions::default()).unwrap()
@@ -221,6 +238,7 @@ mod tests {
     fn buy(terminal: &SimulatedTerminal, volume: f64) -> TradeRequest {
         let info = terminal.symbol_info("EURUSD").unwrap().unwrap();
         TradeRequest {
+            action: TradeAction::Deal,
             symbol: "EURUSD".into(),
             volume,
             order_type: OrderType::Buy,
@@ -230,8 +248,12 @@ mod tests {
             tp: 0.0,
             deviation: 20,
             type_filling: Filling::Ioc,
+            type_time: OrderTime::Gtc,
+            expiration: 0,
             magic: 9,
             comment: "t".into(),
+            position: 0,
+            order: 0,
         }
     }
 
