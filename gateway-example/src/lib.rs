@@ -10,6 +10,7 @@
 //! |---|---|
 //! | [`protocol`] | the JSON request and reply frames |
 //! | [`terminal`] | the MT5-shaped `Terminal` trait and the simulator behind it |
+//! | [`remote`] | the simulator as a process of its own, and the gateway's link to it |
 //! | [`execution`] | placing one order with `#[wait_or_die]`, reconciling ambiguous outcomes |
 //! | [`journal`] | the durable intent journal keyed by `req_id` |
 //! | [`gateway`] | request handling: idempotency, in-flight joining, recovery |
@@ -36,6 +37,7 @@ pub mod log_limit;
 pub mod metrics;
 pub mod progress;
 pub mod protocol;
+pub mod remote;
 pub mod security;
 pub mod server;
 pub mod site_table;

@@ -34,6 +34,9 @@ pub enum Fault {
     ExecutedThenDisconnected,
     /// Only part of the volume fills (IOC): `DONE_PARTIAL`, the rest is cancelled.
     PartialFill,
+    /// The order executes, then the answer takes this much longer: a terminal that dies in
+    /// that time has booked the order but never answered. Only scripted, never drawn.
+    ExecutedThenSlowReply(Duration),
 }
 
 /// Every fault with a fixed name, by its name on the command line (`--script`).
@@ -54,15 +57,17 @@ const NAMED_FAULTS: [(&str, Fault); 11] = [
     ("partial-fill", Fault::PartialFill),
 ];
 const LATENCY_PREFIX: &str = "latency-";
+const SLOW_REPLY_PREFIX: &str = "executed-then-slow-reply-";
 
 /// A fault name that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FaultParseError {
-    /// `latency-` followed by something that is not a number of milliseconds.
-    #[error("`{0}`: latency needs whole milliseconds, e.g. latency-500")]
+    /// `latency-` (or `executed-then-slow-reply-`) followed by something that is not a number
+    /// of milliseconds.
+    #[error("`{0}`: a delay needs whole milliseconds, e.g. latency-500")]
     BadLatency(String),
     /// Not a fault's name.
-    #[error("unknown fault `{0}`; expected one of {names}, or latency-<ms>", names = fault_names())]
+    #[error("unknown fault `{0}`; expected one of {names}, latency-<ms> or executed-then-slow-reply-<ms>", names = fault_names())]
     Unknown(String),
 }
 
@@ -75,17 +80,42 @@ impl std::str::FromStr for Fault {
 
     /// Parses a fault's kebab-case name (`executed-then-reply-lost`), or `latency-<ms>`.
     fn from_str(name: &str) -> Result<Fault, FaultParseError> {
+        let delay = |ms: &str| {
+            ms.parse()
+                .map(Duration::from_millis)
+                .map_err(|_| FaultParseError::BadLatency(name.to_owned()))
+        };
         if let Some(ms) = name.strip_prefix(LATENCY_PREFIX) {
-            let ms = ms
-                .parse()
-                .map_err(|_| FaultParseError::BadLatency(name.to_owned()))?;
-            return Ok(Fault::Latency(Duration::from_millis(ms)));
+            return delay(ms).map(Fault::Latency);
+        }
+        if let Some(ms) = name.strip_prefix(SLOW_REPLY_PREFIX) {
+            return delay(ms).map(Fault::ExecutedThenSlowReply);
         }
         NAMED_FAULTS
             .iter()
             .find(|(known, _)| *known == name)
             .map(|&(_, fault)| fault)
             .ok_or_else(|| FaultParseError::Unknown(name.to_owned()))
+    }
+}
+
+impl std::fmt::Display for Fault {
+    /// The fault's name as `--script` reads it, so a parsed script can be passed on to another
+    /// process.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fault::Latency(delay) => write!(f, "{LATENCY_PREFIX}{}", delay.as_millis()),
+            Fault::ExecutedThenSlowReply(delay) => {
+                write!(f, "{SLOW_REPLY_PREFIX}{}", delay.as_millis())
+            }
+            named => {
+                let name = NAMED_FAULTS
+                    .iter()
+                    .find(|(_, fault)| fault == named)
+                    .map_or("unknown", |(name, _)| name);
+                f.write_str(name)
+            }
+        }
     }
 }
 
@@ -108,6 +138,14 @@ mod tests {
         assert!(unknown.to_string().contains("partial-fill"), "{unknown}");
         for (name, fault) in NAMED_FAULTS {
             assert_eq!(name.parse(), Ok(fault));
+            assert_eq!(fault.to_string(), name);
         }
+        let slow = Fault::ExecutedThenSlowReply(Duration::from_millis(900));
+        assert_eq!("executed-then-slow-reply-900".parse(), Ok(slow));
+        assert_eq!(slow.to_string().parse(), Ok(slow));
+        assert_eq!(
+            "latency-7".parse::<Fault>().unwrap().to_string(),
+            "latency-7"
+        );
     }
 }

@@ -172,12 +172,24 @@ impl Terminal for SimulatedTerminal {
             std::thread::sleep(delay);
             fault = None;
         }
+        let slow_reply = match fault {
+            Some(Fault::ExecutedThenSlowReply(delay)) => {
+                fault = None;
+                Some(delay)
+            }
+            _ => None,
+        };
         let Some(rules) = self.rules(&request.symbol) else {
             let no_quote = Quote { bid: 0.0, ask: 0.0 };
             return Ok(no_quote.refused(Retcode::INVALID));
         };
-        let mut state = self.lock();
-        self.execute(&mut state, rules, request, fault)
+        let answer = self.execute(&mut self.lock(), rules, request, fault);
+        if let Some(delay) = slow_reply {
+            // Booked and committed; the answer is held without the lock, so the books can be
+            // read (and the process killed) while it waits.
+            std::thread::sleep(delay);
+        }
+        answer
     }
 
     fn history_deals_get(&self, filter: &HistoryFilter) -> Result<Vec<Deal>, TerminalError> {
@@ -315,6 +327,25 @@ mod tests {
         assert_eq!(second.retcode, Retcode::TIMEOUT);
         assert_eq!(second.deal, 0, "a timeout answer carries no ticket");
         assert_eq!(t.audit_deals().len(), 2);
+    }
+
+    #[test]
+    fn a_slow_reply_is_booked_before_it_is_answered() {
+        let t = std::sync::Arc::new(terminal());
+        let delay = Duration::from_millis(300);
+        t.inject([Fault::ExecutedThenSlowReply(delay)]);
+        let request = buy(&t, 0.01);
+        let sender = std::sync::Arc::clone(&t);
+        let call = std::thread::spawn(move || sender.order_send(&request));
+        // The deal is on the books while the call still waits; nothing else is held up.
+        let started = std::time::Instant::now();
+        while t.audit_deals().is_empty() {
+            assert!(started.elapsed() < Duration::from_secs(10), "never booked");
+            std::thread::yield_now();
+        }
+        let result = call.join().unwrap().unwrap();
+        assert_eq!(result.retcode, Retcode::DONE);
+        assert_eq!(t.audit_deals()[0].ticket, result.deal);
     }
 
     #[test]
