@@ -1,4 +1,4 @@
-//! Command-line interface: `demo` (the default), `serve`, `send` and `stats`.
+//! Command-line interface: `demo` (the default), `serve`, `terminal`, `send` and `stats`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,6 +15,9 @@ pub const MAX_FRAME_BYTES_LIMIT: usize = 64 * 1024 * 1024;
 const MAX_SEND_TIMEOUT_SECS: f64 = 86_400.0;
 /// Largest `--time-scale`: every retry wait a hundred times the seed's.
 const MAX_TIME_SCALE: f64 = 100.0;
+use crate::remote::{
+    RemoteOptions, DEFAULT_ORDER_TIMEOUT, DEFAULT_QUERY_TIMEOUT, DEFAULT_TERMINAL_ENDPOINT,
+};
 use crate::terminal::{Fault, OrderType, SimulatorOptions};
 
 /// A ZeroMQ JSON order gateway in front of a simulated MetaTrader 5 terminal, retried with
@@ -30,12 +33,15 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Gateway, simulated terminal and concurrent clients in one process, with faults; ends with
-    /// a report and exits non-zero if any order was lost or duplicated.
+    /// A simulated terminal process, then the gateway and concurrent clients, with faults; ends
+    /// with a report and exits non-zero if any order was lost or duplicated.
     Demo(DemoArgs),
     /// Serve the gateway until killed; SIGHUP re-reads the retry configuration file named by
     /// WAIT_OR_DIE_CONFIG.
     Serve(ServeArgs),
+    /// Run the simulated MetaTrader 5 terminal as a process of its own, serving its calls over
+    /// ZeroMQ until killed (`serve --terminal` connects to it).
+    Terminal(TerminalArgs),
     /// Send one order to a running gateway and print the reply.
     Send(SendArgs),
     /// Print a running gateway's counters and retry table (its `STATS` action).
@@ -48,7 +54,7 @@ pub enum Command {
 pub struct SimArgs {
     /// Fraction of order_send calls that fail (requotes, busy server, lost connections, executed
     /// orders whose reply is lost, partial fills, latency); a quarter as many replies are also
-    /// dropped on the socket [default: 0.2 for demo, 0 for serve].
+    /// dropped on the socket [default: 0.2 for demo, 0 for serve and terminal].
     #[arg(long, value_parser = parse_fraction)]
     pub fault_rate: Option<f64>,
     /// Seed of faults, prices and (in the demo) orders.
@@ -74,6 +80,65 @@ impl SimArgs {
             scripted: self.script.clone(),
         }
     }
+
+    /// These options as `terminal` takes them on its command line, with `fault_rate` resolved.
+    pub fn to_args(&self, fault_rate: f64) -> Vec<String> {
+        let mut args = vec![
+            "--fault-rate".to_owned(),
+            fault_rate.to_string(),
+            "--seed".to_owned(),
+            self.seed.to_string(),
+            "--max-latency-ms".to_owned(),
+            self.max_latency_ms.to_string(),
+        ];
+        if !self.script.is_empty() {
+            let script: Vec<String> = self.script.iter().map(Fault::to_string).collect();
+            args.extend(["--script".to_owned(), script.join(",")]);
+        }
+        args
+    }
+}
+
+/// How the gateway reaches a terminal in another process.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "terminal link")]
+pub struct LinkArgs {
+    /// How long order_send waits for the terminal's answer, in seconds; then the order counts as
+    /// maybe executed, and is looked up before anything is sent again.
+    #[arg(long, default_value_t = DEFAULT_ORDER_TIMEOUT.as_secs_f64(), value_parser = parse_timeout)]
+    pub terminal_order_timeout: f64,
+    /// How long every other terminal call (quotes, history) waits for its answer, in seconds.
+    #[arg(long, default_value_t = DEFAULT_QUERY_TIMEOUT.as_secs_f64(), value_parser = parse_timeout)]
+    pub terminal_query_timeout: f64,
+}
+
+impl LinkArgs {
+    /// The link to the terminal at `endpoint` with these timeouts.
+    pub fn remote_options(&self, endpoint: &str) -> RemoteOptions {
+        RemoteOptions {
+            order_timeout: Duration::from_secs_f64(self.terminal_order_timeout),
+            query_timeout: Duration::from_secs_f64(self.terminal_query_timeout),
+            ..RemoteOptions::new(endpoint)
+        }
+    }
+}
+
+/// Options of `terminal`.
+#[derive(Debug, Clone, Args)]
+pub struct TerminalArgs {
+    /// Endpoint to listen on: loopback, ipc:// or inproc:// only (the link is unauthenticated).
+    #[arg(long, default_value = DEFAULT_TERMINAL_ENDPOINT)]
+    pub listen: String,
+    /// Where the trade server keeps its books [default: $XDG_STATE_HOME/wait-or-die-gateway/mt5-sim,
+    /// where `serve`'s in-process terminal keeps them].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Log level on stderr (off, error, warn, info, debug).
+    #[arg(long, default_value = "info")]
+    pub log_level: String,
+    /// The simulated terminal.
+    #[command(flatten)]
+    pub sim: SimArgs,
 }
 
 /// Options of `demo`.
@@ -97,6 +162,13 @@ pub struct DemoArgs {
     /// Log level of retry events on stderr (off, error, warn, info, debug).
     #[arg(long, default_value = "off")]
     pub log_level: String,
+    /// Run the simulated terminal inside the demo's own process instead of starting a
+    /// `terminal` process.
+    #[arg(long)]
+    pub in_process: bool,
+    /// The link to the terminal process.
+    #[command(flatten)]
+    pub link: LinkArgs,
     /// The simulated terminal.
     #[command(flatten)]
     pub sim: SimArgs,
@@ -145,6 +217,14 @@ pub struct ServeArgs {
     /// free one).
     #[arg(long, value_name = "ADDRESS")]
     pub metrics: Option<String>,
+    /// Reach a `gateway-example terminal` process at ENDPOINT instead of simulating the
+    /// terminal in this process (the simulator options then only set the socket's dropped
+    /// replies).
+    #[arg(long, value_name = "ENDPOINT")]
+    pub terminal: Option<String>,
+    /// The link to the terminal process.
+    #[command(flatten)]
+    pub link: LinkArgs,
     /// The simulated terminal.
     #[command(flatten)]
     pub sim: SimArgs,
@@ -253,6 +333,10 @@ fn parse_seconds(text: &str) -> Result<Duration, ArgError> {
     }
 }
 
+fn parse_timeout(text: &str) -> Result<f64, ArgError> {
+    parse_seconds(text).map(|_| text.parse().unwrap_or_default())
+}
+
 fn parse_time_scale(text: &str) -> Result<f64, ArgError> {
     match text.parse::<f64>() {
         Ok(value) if value > 0.0 && value <= MAX_TIME_SCALE => Ok(value),
@@ -275,5 +359,30 @@ mod tests {
         assert_eq!(parse_seconds("2.5"), Ok(Duration::from_millis(2500)));
         assert!(parse_seconds("-1").is_err() && parse_seconds("nan").is_err());
         assert!(parse_order_type("OP_HODL").is_err());
+        assert_eq!(parse_timeout("0.25"), Ok(0.25));
+        assert!(parse_timeout("0").is_err());
+    }
+
+    #[test]
+    fn simulator_options_pass_through_to_a_terminal_process() {
+        let demo = DemoArgs::parse_from([
+            "demo",
+            "--seed",
+            "9",
+            "--script",
+            "requote,latency-40,executed-then-slow-reply-900",
+        ]);
+        let args = demo.sim.to_args(0.3);
+        let terminal =
+            TerminalOnly::parse_from(std::iter::once("terminal".to_owned()).chain(args)).args;
+        assert_eq!(terminal.sim.fault_rate, Some(0.3));
+        assert_eq!(terminal.sim.seed, 9);
+        assert_eq!(terminal.sim.script, demo.sim.script);
+    }
+
+    #[derive(Parser)]
+    struct TerminalOnly {
+        #[command(flatten)]
+        args: TerminalArgs,
     }
 }

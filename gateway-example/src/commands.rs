@@ -1,4 +1,4 @@
-//! The `serve`, `send` and `stats` subcommands, and log set-up.
+//! The `serve`, `terminal`, `send` and `stats` subcommands, and log set-up.
 
 use std::io::Write;
 use std::str::FromStr;
@@ -10,7 +10,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use wait_or_die::{Policy, PolicyError};
 
-use crate::cli::{SendArgs, ServeArgs, StatsArgs};
+use crate::cli::{SendArgs, ServeArgs, StatsArgs, TerminalArgs};
 use crate::demo::DemoError;
 use crate::execution::{scaled_policy, EXECUTION_POLICY, SOCKET_POLICY};
 use crate::gateway::{GatewayConfig, GatewayStats};
@@ -19,8 +19,13 @@ use crate::metrics::{registry, MetricsError, MetricsServer, METRICS_PATH};
 use crate::progress::RetryProgress;
 use crate::protocol::OrderSpec;
 use crate::protocol::DEFAULT_DEVIATION_POINTS;
+use crate::remote::{LinkError, TerminalListener};
 use crate::security::{AuthError, SharedKey};
-use crate::server::{default_data_dir, start, ServerOptions, StartError, REPLY_DROP_SHARE};
+use crate::server::{
+    default_data_dir, start, start_remote, RunningGateway, ServerOptions, StartError,
+    REPLY_DROP_SHARE, TERMINAL_SUBDIR,
+};
+use crate::terminal::{LedgerError, SimulatedTerminal};
 use crate::transport::{
     ClientOptions, LazyPirateClient, OrderClient, OrderClientError, RouterOptions, OUTCOME_POLICY,
 };
@@ -66,10 +71,27 @@ pub fn serve(args: &ServeArgs) -> Result<bool, CommandError> {
             ..GatewayConfig::default()
         },
     };
-    let running = start(&context, &options, runtime.handle().clone())?;
+    match &args.terminal {
+        Some(terminal) => {
+            let remote = args.link.remote_options(terminal);
+            let running = start_remote(&context, &options, remote, runtime.handle().clone())?;
+            serve_until_killed(&running, args.metrics.as_deref())
+        }
+        None => {
+            let running = start(&context, &options, runtime.handle().clone())?;
+            serve_until_killed(&running, args.metrics.as_deref())
+        }
+    }
+}
+
+/// Announces a started gateway on stdout, serves `/metrics` if asked, and parks forever.
+fn serve_until_killed<T>(
+    running: &RunningGateway<T>,
+    metrics: Option<&str>,
+) -> Result<bool, CommandError> {
     let recovery = serde_json::to_string(&running.recovery).expect("reports serialize");
     println!("recovered {recovery}");
-    let exporter = match &args.metrics {
+    let _exporter = match metrics {
         Some(address) => {
             let server = MetricsServer::start(address, registry(Arc::clone(&running.gateway)))?;
             println!("metrics on http://{}{METRICS_PATH}", server.address());
@@ -79,7 +101,33 @@ pub fn serve(args: &ServeArgs) -> Result<bool, CommandError> {
     };
     println!("listening on {}", running.endpoint());
     let _ = std::io::stdout().flush();
-    let _serving = (running, exporter);
+    loop {
+        std::thread::park();
+    }
+}
+
+/// Runs the simulated terminal until the process is killed, serving its calls at `--listen`.
+/// Prints `terminal listening on ENDPOINT` on stdout once it listens.
+pub fn terminal(args: &TerminalArgs) -> Result<bool, CommandError> {
+    init_logging(&args.log_level);
+    let mut simulator = args.sim.simulator_options(0.0);
+    simulator.data_dir = Some(
+        args.data_dir
+            .clone()
+            .unwrap_or_else(|| default_data_dir().join(TERMINAL_SUBDIR)),
+    );
+    let terminal = Arc::new(SimulatedTerminal::open(&simulator).map_err(CommandError::Books)?);
+    // Calls run on the runtime's blocking threads; it needs no more than one async worker.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(CommandError::Runtime)?;
+    let context = zmq::Context::new();
+    let listener =
+        TerminalListener::start(&context, &args.listen, terminal, runtime.handle().clone())?;
+    println!("terminal listening on {}", listener.endpoint());
+    let _ = std::io::stdout().flush();
     loop {
         std::thread::park();
     }
@@ -176,6 +224,12 @@ pub enum CommandError {
     /// The gateway did not start.
     #[error(transparent)]
     Start(#[from] StartError),
+    /// The terminal's books could not be opened.
+    #[error("simulated terminal: {0}")]
+    Books(#[source] LedgerError),
+    /// The terminal's socket did not start.
+    #[error("terminal: {0}")]
+    Listen(#[from] LinkError),
     /// `--timeout` made an invalid retry policy.
     #[error("--timeout: {0}")]
     Timeout(#[from] PolicyError),

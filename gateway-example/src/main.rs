@@ -19,6 +19,7 @@ fn main() -> ExitCode {
                 .map_err(commands::CommandError::from)
         }
         Command::Serve(args) => commands::serve(&args),
+        Command::Terminal(args) => commands::terminal(&args),
         Command::Send(args) => commands::send(&args),
         Command::Stats(args) => commands::stats(&args),
     };

@@ -1,4 +1,5 @@
-//! Putting a gateway together: simulated terminal, journal, recovery, then the socket.
+//! Putting a gateway together: terminal (simulated in this process, or reached in its own),
+//! journal, recovery, then the socket.
 //!
 //! Used by `serve`, `demo` and the end-to-end tests, so all three run exactly the same assembly.
 //! Recovery runs before the socket is bound: no client can reach the gateway while a pending
@@ -9,7 +10,8 @@ use std::sync::Arc;
 
 use crate::gateway::{sweep_forever, Gateway, GatewayConfig, RecoveryReport};
 use crate::journal::{Journal, JournalError, DEFAULT_JOURNAL_TTL};
-use crate::terminal::{LedgerError, SimulatedTerminal, SimulatorOptions};
+use crate::remote::{LinkError, RemoteOptions, RemoteTerminal};
+use crate::terminal::{LedgerError, SimulatedTerminal, SimulatorOptions, Terminal};
 use crate::transport::{
     is_local_only, transport_limit_for, RouterOptions, RouterServer, TransportError,
 };
@@ -27,9 +29,11 @@ pub const REPLY_DROP_SHARE: f64 = 0.25;
 pub struct ServerOptions {
     /// Socket options, the endpoint among them.
     pub router: RouterOptions,
-    /// Journal directory (and parent of the terminal's); `None` keeps everything in memory.
+    /// Journal directory (and parent of the in-process terminal's); `None` keeps everything in
+    /// memory.
     pub data_dir: Option<PathBuf>,
-    /// The simulated terminal; its `data_dir` is set from `data_dir`.
+    /// The in-process simulated terminal; its `data_dir` is set from `data_dir`. Unused by
+    /// [`start_remote`].
     pub simulator: SimulatorOptions,
     /// The gateway's behaviour.
     pub gateway: GatewayConfig,
@@ -44,6 +48,9 @@ pub enum StartError {
     /// The terminal's books.
     #[error("simulated terminal: {0}")]
     Terminal(#[from] LedgerError),
+    /// The link to a terminal in another process.
+    #[error("terminal link: {0}")]
+    Link(#[from] LinkError),
     /// The journal.
     #[error("journal: {0}")]
     Journal(#[from] JournalError),
@@ -53,24 +60,24 @@ pub enum StartError {
 }
 
 /// A serving gateway; stops when dropped.
-pub struct RunningGateway {
+pub struct RunningGateway<T = SimulatedTerminal> {
     /// The request handler.
     pub gateway: Arc<Gateway>,
-    /// The simulated terminal behind it.
-    pub terminal: Arc<SimulatedTerminal>,
+    /// The terminal behind it: the simulator itself, or the link to it.
+    pub terminal: Arc<T>,
     /// What start-up recovery found.
     pub recovery: RecoveryReport,
     server: RouterServer,
     sweeper: tokio::task::JoinHandle<()>,
 }
 
-impl Drop for RunningGateway {
+impl<T> Drop for RunningGateway<T> {
     fn drop(&mut self) {
         self.sweeper.abort();
     }
 }
 
-impl RunningGateway {
+impl<T> RunningGateway<T> {
     /// The bound endpoint.
     pub fn endpoint(&self) -> &str {
         self.server.endpoint()
@@ -89,24 +96,56 @@ pub fn default_data_dir() -> PathBuf {
     }
 }
 
-/// Opens the terminal and journal, reconciles pending orders, then binds and serves.
+/// Opens the simulated terminal in this process and the journal, reconciles pending orders,
+/// then binds and serves.
 pub fn start(
     context: &zmq::Context,
     options: &ServerOptions,
     runtime: tokio::runtime::Handle,
 ) -> Result<RunningGateway, StartError> {
+    refuse_exposed(options)?;
+    let mut simulator = options.simulator.clone();
+    simulator.data_dir = options.data_dir.as_ref().map(|d| d.join(TERMINAL_SUBDIR));
+    let terminal = Arc::new(SimulatedTerminal::open(&simulator)?);
+    let faults = Arc::clone(&terminal);
+    serve_over(context, options, terminal, runtime, |gateway| {
+        gateway.count_faults_with(Arc::new(move || faults.faults_injected()));
+    })
+}
+
+/// Connects to a terminal in another process (`gateway-example terminal`), opens the journal,
+/// reconciles pending orders against that terminal's books, then binds and serves.
+pub fn start_remote(
+    context: &zmq::Context,
+    options: &ServerOptions,
+    remote: RemoteOptions,
+    runtime: tokio::runtime::Handle,
+) -> Result<RunningGateway<RemoteTerminal>, StartError> {
+    refuse_exposed(options)?;
+    let terminal = Arc::new(RemoteTerminal::connect(context, remote)?);
+    serve_over(context, options, terminal, runtime, |_| {})
+}
+
+fn refuse_exposed(options: &ServerOptions) -> Result<(), StartError> {
     if options.gateway.key.is_none() && !is_local_only(&options.router.endpoint) {
         return Err(StartError::ExposedWithoutKey(
             options.router.endpoint.clone(),
         ));
     }
-    let mut simulator = options.simulator.clone();
-    simulator.data_dir = options.data_dir.as_ref().map(|d| d.join(TERMINAL_SUBDIR));
-    let terminal = Arc::new(SimulatedTerminal::open(&simulator)?);
+    Ok(())
+}
+
+/// The assembly both terminals share: journal, gateway, recovery, socket, sweeper.
+fn serve_over<T: Terminal + 'static>(
+    context: &zmq::Context,
+    options: &ServerOptions,
+    terminal: Arc<T>,
+    runtime: tokio::runtime::Handle,
+    configure: impl FnOnce(&Gateway),
+) -> Result<RunningGateway<T>, StartError> {
     let journal = Journal::open(options.data_dir.as_deref(), DEFAULT_JOURNAL_TTL)?;
     let gateway = Gateway::new(terminal.clone(), journal, options.gateway.clone());
-    let faults = Arc::clone(&terminal);
-    gateway.count_faults_with(Arc::new(move || faults.faults_injected()));
+    configure(&gateway);
     let recovery = gateway.recover()?;
     // libzmq must let through every frame the protocol accepts, or it would drop the sender of
     // a frame the operator allowed without a reply.
