@@ -1,11 +1,14 @@
-//! `demo`: gateway, simulated terminal and concurrent clients in one process, faults on, then an
-//! audit of every answer against the terminal's books.
+//! `demo`: a simulated terminal process, then a gateway connected to it and concurrent clients
+//! in the demo's process, faults on, then an audit of every answer against the terminal's books.
+//! `--in-process` keeps the terminal in the demo's process too.
 
 mod audit;
 mod report;
+mod terminal_process;
 mod workload;
 
 pub use audit::{audit, Audit, ClientRecord};
+pub use terminal_process::{TerminalProcess, TerminalProcessError, LISTENING};
 pub use workload::{orders, DemoOrder};
 
 use std::io::{IsTerminal, Write};
@@ -18,7 +21,12 @@ use crate::cli::DemoArgs;
 use crate::clock::unix_ms;
 use crate::execution::{scaled_policy, EXECUTION_POLICY, SOCKET_POLICY};
 use crate::gateway::GatewayConfig;
-use crate::server::{start, ServerOptions, StartError, REPLY_DROP_SHARE};
+use crate::remote::AuditView;
+use crate::server::{
+    start, start_remote, RunningGateway, ServerOptions, StartError, REPLY_DROP_SHARE,
+    TERMINAL_SUBDIR,
+};
+use crate::terminal::TerminalError;
 use crate::transport::{
     ClientOptions, LazyPirateClient, OrderClient, RouterOptions, DEFAULT_REPLY_TIMEOUT,
     OUTCOME_POLICY,
@@ -38,6 +46,12 @@ pub enum DemoError {
     /// The runtime or the data directory could not be set up.
     #[error("{0}")]
     Setup(#[from] std::io::Error),
+    /// The terminal process did not start.
+    #[error(transparent)]
+    TerminalProcess(#[from] TerminalProcessError),
+    /// The terminal process did not answer the audit.
+    #[error("reading the terminal's books: {0}")]
+    Books(#[from] TerminalError),
 }
 
 /// Deletes the demo's temporary data directory at the end.
@@ -50,6 +64,9 @@ impl Drop for TempDir {
 }
 
 /// Runs the demo, prints the report, and returns the audit.
+///
+/// The terminal runs as `gateway-example terminal`, started from this process's own binary:
+/// call it from that binary, or pass `--in-process`.
 pub fn run(args: &DemoArgs) -> Result<Audit, DemoError> {
     let started = Instant::now();
     let fault_rate = args.sim.fault_rate.unwrap_or(DEFAULT_DEMO_FAULT_RATE);
@@ -76,7 +93,7 @@ pub fn run(args: &DemoArgs) -> Result<Audit, DemoError> {
             seed: args.sim.seed,
             ..RouterOptions::new("tcp://127.0.0.1:*")
         },
-        data_dir: Some(data_dir),
+        data_dir: Some(data_dir.clone()),
         simulator: args.sim.simulator_options(DEFAULT_DEMO_FAULT_RATE),
         gateway: GatewayConfig {
             execution_policy: scaled_policy(EXECUTION_POLICY, scale),
@@ -84,67 +101,113 @@ pub fn run(args: &DemoArgs) -> Result<Audit, DemoError> {
             ..GatewayConfig::default()
         },
     };
-    let running = start(&context, &options, runtime.handle().clone())?;
-    let client_options = ClientOptions {
-        reply_timeout: DEFAULT_REPLY_TIMEOUT.mul_f64(scale).max(MIN_REPLY_TIMEOUT),
-        policy: scaled_policy(SOCKET_POLICY, scale),
-        ..ClientOptions::new(running.endpoint())
-    };
-    let outcome_policy = scaled_policy(OUTCOME_POLICY, scale);
-    let orders = orders(args.orders, args.sim.seed);
-    println!(
-        "wait-or-die gateway demo: {} orders from {} clients to {} ({}% terminal faults, seed {})",
-        orders.len(),
-        args.clients,
-        running.endpoint(),
-        fault_rate * 100.0,
-        args.sim.seed
-    );
-
-    let next = AtomicUsize::new(0);
-    let answered = AtomicUsize::new(0);
-    let records = Mutex::new(Vec::with_capacity(orders.len()));
-    std::thread::scope(|scope| {
-        for _ in 0..args.clients {
-            scope.spawn(|| {
-                let transport = LazyPirateClient::new(&context, client_options.clone());
-                let mut client = OrderClient::new(transport, outcome_policy);
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(order) = orders.get(index) else {
-                        break;
-                    };
-                    let record = ClientRecord::send(&mut client, order);
-                    records
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push(record);
-                    answered.fetch_add(1, Ordering::Relaxed);
-                }
-            });
-        }
-        show_progress(&answered, orders.len());
-    });
-
-    let records = records.into_inner().unwrap_or_else(|p| p.into_inner());
-    let audit = audit(
-        &records,
-        &running.terminal.audit_deals(),
-        &running.terminal.audit_orders(),
-    );
-    let facts = report::RunFacts {
-        clients: usize::from(args.clients),
+    let run = DemoRun {
+        args,
         fault_rate,
+        started,
+        context: &context,
         reply_drop_rate: options.router.reply_drop_rate,
-        seed: args.sim.seed,
-        time_scale: scale,
-        terminal_faults: running.terminal.faults_injected(),
-        counters: running.gateway.counters().snapshot(),
-        wall: started.elapsed(),
     };
-    print!("{}", report::render(&audit, &facts));
+    if args.in_process {
+        let running = start(&context, &options, runtime.handle().clone())?;
+        let simulator = &running.terminal;
+        return run.drive(&running, || {
+            Ok(AuditView {
+                deals: simulator.audit_deals(),
+                orders: simulator.audit_orders(),
+                faults_injected: simulator.faults_injected(),
+            })
+        });
+    }
+    // Field order is drop order: the gateway lets go of the terminal before it is killed.
+    let terminal = TerminalProcess::spawn(
+        &data_dir.join(TERMINAL_SUBDIR),
+        &args.log_level,
+        &args.sim.to_args(fault_rate),
+    )?;
+    let remote = args.link.remote_options(terminal.endpoint());
+    let running = start_remote(&context, &options, remote, runtime.handle().clone())?;
+    let audit = run.drive(&running, || running.terminal.audit());
     drop(running);
-    Ok(audit)
+    drop(terminal);
+    audit
+}
+
+/// One demo run's settings, whichever terminal it drives.
+struct DemoRun<'a> {
+    args: &'a DemoArgs,
+    fault_rate: f64,
+    reply_drop_rate: f64,
+    started: Instant,
+    context: &'a zmq::Context,
+}
+
+impl DemoRun<'_> {
+    /// Sends the orders from concurrent clients, then audits the answers against `books` and
+    /// prints the report.
+    fn drive<T>(
+        &self,
+        running: &RunningGateway<T>,
+        books: impl FnOnce() -> Result<AuditView, TerminalError>,
+    ) -> Result<Audit, DemoError> {
+        let (args, scale) = (self.args, self.args.time_scale);
+        let client_options = ClientOptions {
+            reply_timeout: DEFAULT_REPLY_TIMEOUT.mul_f64(scale).max(MIN_REPLY_TIMEOUT),
+            policy: scaled_policy(SOCKET_POLICY, scale),
+            ..ClientOptions::new(running.endpoint())
+        };
+        let outcome_policy = scaled_policy(OUTCOME_POLICY, scale);
+        let orders = orders(args.orders, args.sim.seed);
+        println!(
+            "wait-or-die gateway demo: {} orders from {} clients to {} ({}% terminal faults, seed {})",
+            orders.len(),
+            args.clients,
+            running.endpoint(),
+            self.fault_rate * 100.0,
+            args.sim.seed
+        );
+
+        let next = AtomicUsize::new(0);
+        let answered = AtomicUsize::new(0);
+        let records = Mutex::new(Vec::with_capacity(orders.len()));
+        std::thread::scope(|scope| {
+            for _ in 0..args.clients {
+                scope.spawn(|| {
+                    let transport = LazyPirateClient::new(self.context, client_options.clone());
+                    let mut client = OrderClient::new(transport, outcome_policy);
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(order) = orders.get(index) else {
+                            break;
+                        };
+                        let record = ClientRecord::send(&mut client, order);
+                        records
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push(record);
+                        answered.fetch_add(1, Ordering::Relaxed);
+                    }
+                });
+            }
+            show_progress(&answered, orders.len());
+        });
+
+        let records = records.into_inner().unwrap_or_else(|p| p.into_inner());
+        let books = books()?;
+        let audit = audit(&records, &books.deals, &books.orders);
+        let facts = report::RunFacts {
+            clients: usize::from(args.clients),
+            fault_rate: self.fault_rate,
+            reply_drop_rate: self.reply_drop_rate,
+            seed: args.sim.seed,
+            time_scale: scale,
+            terminal_faults: books.faults_injected,
+            counters: running.gateway.counters().snapshot(),
+            wall: self.started.elapsed(),
+        };
+        print!("{}", report::render(&audit, &facts));
+        Ok(audit)
+    }
 }
 
 /// Prints how many orders are answered until all are.
