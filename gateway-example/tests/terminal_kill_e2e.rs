@@ -49,8 +49,8 @@ fn resend(context: &zmq::Context, endpoint: &str, req_id: Uuid) -> serde_json::V
 fn a_gateway_killed_while_the_terminal_holds_its_order_gets_the_fill_after_restart() {
     let dir = tempfile::tempdir().unwrap();
     let (terminal_at, gateway_at) = (endpoint(), endpoint());
-    // The terminal holds the first order 800 ms before it executes it.
-    let terminal = start_terminal(&terminal_at, dir.path(), &["--script", "latency-800"]);
+    // The terminal holds the first order 1.5 s before it executes it: the gateway dies first.
+    let terminal = start_terminal(&terminal_at, dir.path(), &["--script", "latency-1500"]);
     let (gateway, _) = start_gateway(&gateway_at, &terminal_at, dir.path(), &[]);
     let context = zmq::Context::new();
     let req_id = Uuid::new_v4();
