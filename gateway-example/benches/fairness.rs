@@ -5,7 +5,6 @@
 //! fairness test only asserts that every PING is answered.
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use std::time::Duration;
