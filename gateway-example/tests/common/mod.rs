@@ -1,6 +1,7 @@
 //! Shared set-up of the end-to-end tests: a gateway on a random loopback port, and clients.
 #![allow(dead_code)] // each test binary uses its own part of this
 
+pub mod flood;
 pub mod processes;
 pub mod served;
 
