@@ -136,6 +136,10 @@ pub struct TerminalArgs {
     /// Log level on stderr (off, error, warn, info, debug).
     #[arg(long, default_value = "info")]
     pub log_level: String,
+    /// Exit when stdin reaches its end: a parent that holds the other end (the demo) takes
+    /// the terminal down with it however the parent ends, `kill -9` included.
+    #[arg(long)]
+    pub until_stdin_closes: bool,
     /// The simulated terminal.
     #[command(flatten)]
     pub sim: SimArgs,

@@ -128,6 +128,12 @@ pub fn terminal(args: &TerminalArgs) -> Result<bool, CommandError> {
         TerminalListener::start(&context, &args.listen, terminal, runtime.handle().clone())?;
     println!("terminal listening on {}", listener.endpoint());
     let _ = std::io::stdout().flush();
+    if args.until_stdin_closes {
+        // Read until the parent's end of the pipe closes; nothing is expected on it.
+        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+        tracing::info!("stdin closed: the terminal stops");
+        return Ok(true);
+    }
     loop {
         std::thread::park();
     }

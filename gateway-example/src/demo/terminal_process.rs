@@ -46,8 +46,11 @@ impl TerminalProcess {
             ])
             .arg("--data-dir")
             .arg(data_dir)
+            .arg("--until-stdin-closes")
             .args(sim_args)
-            .stdin(Stdio::null())
+            // Held open by this process alone (in `child`): when it ends, however it ends, the
+            // terminal sees its stdin close and stops too.
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
             .map_err(|e| TerminalProcessError::Spawn(binary.display().to_string(), e))?;
