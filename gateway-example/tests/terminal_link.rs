@@ -229,3 +229,50 @@ fn bad_frames_get_an_error_reply_and_the_terminal_keeps_serving() {
     assert_eq!(ok.id, Some(7));
     assert_eq!(ok.result.unwrap()["name"], "EURUSD");
 }
+
+#[test]
+fn an_order_held_in_the_terminal_past_the_gateways_timeout_executes_once() {
+    use gateway_example::execution::order_comment;
+    use gateway_example::server::start_remote;
+
+    let link = Link::start("tcp://127.0.0.1:*");
+    // The terminal holds the first order well past the gateway's order_send timeout.
+    link.simulator
+        .inject([Fault::Latency(Duration::from_millis(1500))]);
+    let remote = RemoteOptions {
+        order_timeout: Duration::from_millis(300),
+        query_timeout: Duration::from_secs(5),
+        ..RemoteOptions::new(link.endpoint())
+    };
+    let options = common::options(None, 0.0, 1);
+    let gateway = start_remote(
+        &link.context,
+        &options,
+        remote,
+        link.runtime.handle().clone(),
+    )
+    .unwrap();
+    let req_id = uuid::Uuid::new_v4();
+    let reply = common::client(&link.context, gateway.endpoint(), Duration::from_secs(5))
+        .send_order(req_id, &common::market("EURUSD", OrderType::Buy, 0.01))
+        .unwrap();
+    assert!(reply.ok, "{reply:?}");
+    // Wait until the held order has answered (to nobody): only then are the books final.
+    wait_until("the held order finished", || {
+        gateway.terminal.discarded_replies() >= 1
+    });
+    let tag = order_comment(req_id);
+    let deals: Vec<_> = link
+        .simulator
+        .audit_deals()
+        .into_iter()
+        .filter(|deal| deal.comment == tag)
+        .collect();
+    assert_eq!(
+        deals.len(),
+        1,
+        "one order, {} deals: {deals:?}",
+        deals.len()
+    );
+    assert_eq!(reply.result.unwrap()["deal"], deals[0].ticket);
+}

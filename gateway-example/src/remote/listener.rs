@@ -2,7 +2,8 @@
 //! run on a blocking worker, each reply sent back by the socket thread.
 //!
 //! The socket thread never runs a terminal call: `order_send` may sleep on injected latency, and
-//! the gateway's other calls must not wait behind it. Workers hand replies back through an
+//! the gateway's other calls must not wait behind it. A read of the books waits for the sends
+//! it could be looking for (see [`super::sends_in_flight`]). Workers hand replies back through an
 //! `inproc` PUSH/PULL pair that the socket thread polls with the ROUTER, as the gateway's own
 //! socket thread does. A frame that is not a call is answered at once with
 //! [`WireError::BadFrame`]; nothing a peer sends can make this end panic.
@@ -11,11 +12,13 @@ use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use super::error::{zmq_err, LinkError};
+use super::sends_in_flight::SendsInFlight;
 use super::wire::{read_call, write_reply, AuditView, Call, CallFrame, ReplyFrame, WireError};
 use crate::clock::unix_ms;
-use crate::terminal::{SimulatedTerminal, Terminal, TerminalError};
+use crate::terminal::{HistoryFilter, SimulatedTerminal, Terminal, TerminalError};
 use crate::transport::{bind_endpoint, is_local_only};
 
 /// Calls run at once at most; more are answered [`WireError::Busy`] without running.
@@ -92,6 +95,7 @@ impl TerminalListener {
                 runtime,
                 replies_out: Arc::new(Mutex::new(replies_out)),
                 in_flight: Arc::new(AtomicUsize::new(0)),
+                sends: Arc::new(SendsInFlight::default()),
             },
             stop: Arc::clone(&stop),
         };
@@ -200,6 +204,7 @@ struct Workers {
     runtime: tokio::runtime::Handle,
     replies_out: Arc<Mutex<zmq::Socket>>,
     in_flight: Arc<AtomicUsize>,
+    sends: Arc<SendsInFlight>,
 }
 
 impl Workers {
@@ -215,14 +220,15 @@ impl Workers {
         let terminal = Arc::clone(&self.terminal);
         let replies_out = Arc::clone(&self.replies_out);
         let in_flight = Arc::clone(&self.in_flight);
+        let sends = Arc::clone(&self.sends);
         self.runtime.spawn_blocking(move || {
             let id = frame.id;
-            let result = std::panic::catch_unwind(AssertUnwindSafe(|| answer(&terminal, frame)))
-                .unwrap_or_else(|_| {
-                    Err(WireError::Terminal(TerminalError::Storage(
-                        "the terminal call panicked".into(),
-                    )))
-                });
+            let run = || answer(&terminal, &sends, frame);
+            let result = std::panic::catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|_| {
+                Err(WireError::Terminal(TerminalError::Storage(
+                    "the terminal call panicked".into(),
+                )))
+            });
             let body = write_reply(&ReplyFrame {
                 id: Some(id),
                 result,
@@ -237,7 +243,11 @@ impl Workers {
 }
 
 /// Runs one call on the terminal, unless its caller has given up on it already.
-fn answer(terminal: &SimulatedTerminal, frame: CallFrame) -> Result<serde_json::Value, WireError> {
+fn answer(
+    terminal: &SimulatedTerminal,
+    sends: &SendsInFlight,
+    frame: CallFrame,
+) -> Result<serde_json::Value, WireError> {
     if unix_ms() > frame.deadline_ms {
         tracing::warn!(
             id = frame.id,
@@ -246,10 +256,21 @@ fn answer(terminal: &SimulatedTerminal, frame: CallFrame) -> Result<serde_json::
         );
         return Err(WireError::Expired);
     }
+    let deadline_ms = frame.deadline_ms;
+    let read = |filter: &HistoryFilter| {
+        let wait = Duration::from_millis(deadline_ms.saturating_sub(unix_ms()));
+        if sends.settle(filter, wait) {
+            Ok(())
+        } else {
+            Err(WireError::Terminal(TerminalError::Timeout))
+        }
+    };
     match frame.call {
         Call::OrderSend(request) => {
             tracing::info!(id = frame.id, comment = %request.comment, "order_send started");
+            let running = sends.start(&request);
             let result = terminal.order_send(&request);
+            drop(running);
             match &result {
                 Ok(done) => tracing::info!(
                     id = frame.id,
@@ -261,10 +282,16 @@ fn answer(terminal: &SimulatedTerminal, frame: CallFrame) -> Result<serde_json::
             }
             json(result)
         }
-        Call::HistoryDealsGet(filter) => json(terminal.history_deals_get(&filter)),
-        Call::HistoryOrdersGet(filter) => json(terminal.history_orders_get(&filter)),
-        Call::OrdersGet(filter) => json(terminal.orders_get(&filter)),
-        Call::PositionsGet(filter) => json(terminal.positions_get(&filter)),
+        Call::HistoryDealsGet(filter) => {
+            read(&filter).and_then(|()| json(terminal.history_deals_get(&filter)))
+        }
+        Call::HistoryOrdersGet(filter) => {
+            read(&filter).and_then(|()| json(terminal.history_orders_get(&filter)))
+        }
+        Call::OrdersGet(filter) => read(&filter).and_then(|()| json(terminal.orders_get(&filter))),
+        Call::PositionsGet(filter) => {
+            read(&filter).and_then(|()| json(terminal.positions_get(&filter)))
+        }
         Call::SymbolInfo(symbol) => json(terminal.symbol_info(&symbol)),
         Call::AccountInfo => json(terminal.account_info()),
         Call::Audit => json(Ok(AuditView {

@@ -11,6 +11,7 @@ mod client;
 mod error;
 mod link;
 mod listener;
+mod sends_in_flight;
 pub mod wire;
 
 pub use client::{
