@@ -49,8 +49,9 @@ fn resend(context: &zmq::Context, endpoint: &str, req_id: Uuid) -> serde_json::V
 fn a_gateway_killed_while_the_terminal_holds_its_order_gets_the_fill_after_restart() {
     let dir = tempfile::tempdir().unwrap();
     let (terminal_at, gateway_at) = (endpoint(), endpoint());
-    // The terminal holds the first order 1.5 s before it executes it: the gateway dies first.
-    let terminal = start_terminal(&terminal_at, dir.path(), &["--script", "latency-1500"]);
+    // The terminal holds the first order 4 s before it executes it: the gateway dies, and its
+    // successor starts, before that.
+    let terminal = start_terminal(&terminal_at, dir.path(), &["--script", "latency-4000"]);
     let (gateway, _) = start_gateway(&gateway_at, &terminal_at, dir.path(), &[]);
     let context = zmq::Context::new();
     let req_id = Uuid::new_v4();
@@ -60,15 +61,15 @@ fn a_gateway_killed_while_the_terminal_holds_its_order_gets_the_fill_after_resta
     });
     gateway.kill_9();
 
-    // The terminal completes the order with nobody left to answer.
-    let mut booked = Vec::new();
-    wait_until("the terminal booked the order", || {
-        booked = deals_for(&context, &terminal_at, req_id);
-        !booked.is_empty()
-    });
-    let (gateway, recovered) = start_gateway(&gateway_at, &terminal_at, dir.path(), &[]);
+    // Restarted at once, while the terminal still holds the order: its recovery's lookup waits
+    // for the order to finish instead of reporting it missing.
+    let patient = ["--terminal-query-timeout", "30"];
+    let (gateway, recovered) = start_gateway(&gateway_at, &terminal_at, dir.path(), &patient);
     assert_eq!(recovered["pending"], 1, "{recovered}");
     assert_eq!(recovered["found_executed"], 1, "{recovered}");
+    // The terminal completed the order with nobody left to answer.
+    let booked = deals_for(&context, &terminal_at, req_id);
+    assert_eq!(booked.len(), 1, "{booked:?}");
     let result = resend(&context, &gateway_at, req_id);
     assert_eq!(result["reconciled"], true, "{result}");
     assert_eq!(result["deal"], booked[0].ticket, "{result}");
