@@ -18,6 +18,7 @@ use super::error::{zmq_err, LinkError};
 use super::sends_in_flight::SendsInFlight;
 use super::wire::{read_call, write_reply, AuditView, Call, CallFrame, ReplyFrame, WireError};
 use crate::clock::unix_ms;
+use crate::log_limit::LogLimiter;
 use crate::terminal::{HistoryFilter, SimulatedTerminal, Terminal, TerminalError};
 use crate::transport::{bind_endpoint, is_local_only};
 
@@ -98,6 +99,7 @@ impl TerminalListener {
                 sends: Arc::new(SendsInFlight::default()),
             },
             stop: Arc::clone(&stop),
+            bad_frame_log: LogLimiter::default(),
         };
         let thread = std::thread::Builder::new()
             .name("terminal-router".into())
@@ -131,6 +133,7 @@ struct SocketThread {
     replies_in: zmq::Socket,
     workers: Workers,
     stop: Arc<AtomicBool>,
+    bad_frame_log: LogLimiter,
 }
 
 impl SocketThread {
@@ -156,6 +159,9 @@ impl SocketThread {
 
     fn take_calls(&self) {
         while let Ok(mut frames) = self.router.recv_multipart(zmq::DONTWAIT) {
+            if frames.is_empty() {
+                continue; // a ROUTER always prepends the routing id; never seen, never fatal
+            }
             let peer = frames.remove(0);
             let frame = match frames.as_slice() {
                 [body] => read_call(body),
@@ -174,7 +180,9 @@ impl SocketThread {
                     }
                 }
                 Err(refusal) => {
-                    tracing::warn!(result = ?refusal.result, "refused a call frame");
+                    if let Some(suppressed) = self.bad_frame_log.check_now() {
+                        tracing::warn!(result = ?refusal.result, suppressed, "refused a call frame");
+                    }
                     self.send(&peer, &write_reply(&refusal));
                 }
             }
