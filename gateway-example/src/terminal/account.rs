@@ -77,10 +77,15 @@ pub(crate) fn account(
 ) -> AccountInfo {
     let balance = start + ledger.realised_profit();
     let (mut floating, mut used) = (0.0, 0.0);
-    for position in ledger.open_positions() {
-        floating += valued(position, symbols, market).profit;
-        if let Some(rules) = symbols.iter().find(|s| s.name == position.symbol) {
-            used += margin(rules, position.volume, position.price_open);
+    for rules in symbols {
+        let (bid, ask) = market.quote(rules);
+        let held = ledger.open_positions().iter();
+        for position in held.filter(|p| p.symbol == rules.name) {
+            let close = closing_price(position.position_type, bid, ask);
+            let (side, volume, open) =
+                (position.position_type, position.volume, position.price_open);
+            floating += profit(rules, side, volume, open, close);
+            used += margin(rules, volume, open);
         }
     }
     let equity = balance + floating;
@@ -119,9 +124,6 @@ mod tests {
         assert_eq!(profit(&eurusd, OrderType::Sell, 0.1, 1.085, 1.086), -10.0);
         let usdjpy = by("USDJPY");
         // 1 lot, 1 yen up: 100 000 JPY, at 152 yen a dollar.
-        assert_eq!(
-            profit(&usdjpy, OrderType::Buy, 1.0, 151.0, 152.0),
-            657.89
-        );
+        assert_eq!(profit(&usdjpy, OrderType::Buy, 1.0, 151.0, 152.0), 657.89);
     }
 }

@@ -13,8 +13,8 @@ use super::modification::{Modification, ModificationKind};
 use super::rules::{position_is_frozen, position_stops_are_valid, price_is_normalised};
 use super::volume;
 use super::{
-    Deal, DealEntry, DealReason, Fault, Order, OrderState, OrderTime, OrderType, Position,
-    Retcode, TradeRequest, TradeResult,
+    Deal, DealEntry, DealReason, Fault, Order, OrderState, OrderTime, OrderType, Position, Retcode,
+    TradeRequest, TradeResult,
 };
 
 /// The market order that moves a position of `order_type`'s direction.

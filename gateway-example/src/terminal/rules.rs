@@ -128,7 +128,14 @@ pub(crate) fn stops_are_valid(rules: &SymbolInfo, request: &TradeRequest, quote:
         (false, _) => request.price,
     };
     let level = rules.stops_level;
-    stops_keep_distance(rules, request.order_type, reference, request.sl, request.tp, level)
+    stops_keep_distance(
+        rules,
+        request.order_type,
+        reference,
+        request.sl,
+        request.tp,
+        level,
+    )
 }
 
 /// Whether a buy's (sell's) SL lies at least `level` points below (above) `reference` and its

@@ -162,21 +162,31 @@ impl SimulatedTerminal {
         self.symbols.iter().find(|s| s.name == symbol)
     }
 
-    /// The symbol a request trades: its own, or the position's or order's it names.
-    fn target_rules(&self, state: &State, request: &TradeRequest) -> Option<&SymbolInfo> {
-        if !request.symbol.is_empty() {
-            return self.rules(&request.symbol);
-        }
-        let symbol = match request.action {
-            TradeAction::Deal | TradeAction::Sltp => {
-                state.ledger.position(request.position)?.symbol.clone()
+    /// The symbol a request trades: its own, or the position's or order's it names; the
+    /// refusal when there is none (`POSITION_CLOSED` or `INVALID_ORDER` for a record no
+    /// longer open, `INVALID` otherwise).
+    fn target_rules(&self, state: &State, request: &TradeRequest) -> Result<&SymbolInfo, Retcode> {
+        let symbol = if !request.symbol.is_empty() {
+            request.symbol.clone()
+        } else {
+            match request.action {
+                TradeAction::Deal if request.position == 0 => return Err(Retcode::INVALID),
+                TradeAction::Deal | TradeAction::Sltp => state
+                    .ledger
+                    .position(request.position)
+                    .ok_or(Retcode::POSITION_CLOSED)?
+                    .symbol
+                    .clone(),
+                TradeAction::Modify | TradeAction::Remove => state
+                    .ledger
+                    .placed_order(request.order)
+                    .ok_or(Retcode::INVALID_ORDER)?
+                    .symbol
+                    .clone(),
+                TradeAction::Pending => return Err(Retcode::INVALID),
             }
-            TradeAction::Modify | TradeAction::Remove => {
-                state.ledger.placed_order(request.order)?.symbol.clone()
-            }
-            TradeAction::Pending => return None,
         };
-        self.rules(&symbol)
+        self.rules(&symbol).ok_or(Retcode::INVALID)
     }
 
     fn moment<'a>(&'a self, rules: &'a SymbolInfo, quote: Quote) -> Moment<'a> {
@@ -199,7 +209,9 @@ impl SimulatedTerminal {
         rules: &SymbolInfo,
         quote: Quote,
     ) -> Result<(), TerminalError> {
-        let free_margin = self.account(state).margin_free;
+        let free_margin = |ledger: &Ledger| {
+            account(ledger, &self.symbols, &state.market, self.balance).margin_free
+        };
         triggers::on_tick(&mut state.ledger, &self.moment(rules, quote), free_margin)
     }
 
@@ -293,9 +305,9 @@ impl Terminal for SimulatedTerminal {
             fault = None;
         }
         let mut state = self.settled()?;
-        let Some(rules) = self.target_rules(&state, request) else {
-            let no_quote = Quote { bid: 0.0, ask: 0.0 };
-            return Ok(no_quote.refused(Retcode::INVALID));
+        let rules = match self.target_rules(&state, request) {
+            Ok(rules) => rules,
+            Err(retcode) => return Ok(Quote { bid: 0.0, ask: 0.0 }.refused(retcode)),
         };
         self.execute(&mut state, rules, request, fault)
     }

@@ -118,17 +118,23 @@ fn stop_hit(position: &Position, quote: Quote, point: f64) -> Option<(DealReason
 }
 
 /// Runs the server's reaction to a new quote of `m.rules`' symbol: pending orders it crosses
-/// trigger (with `free_margin` to cover them), then positions whose SL or TP it reaches close.
+/// trigger (with the account's free margin, `free_margin` of the books, to cover them), then
+/// positions whose SL or TP it reaches close.
 pub(crate) fn on_tick(
     ledger: &mut Ledger,
     m: &Moment,
-    mut free_margin: f64,
+    free_margin: impl FnOnce(&Ledger) -> f64,
 ) -> Result<(), TerminalError> {
     let crossed: Vec<Order> = ledger
         .placed()
         .filter(|o| o.symbol == m.rules.name && triggered(o, m.quote, m.rules.point))
         .cloned()
         .collect();
+    let mut free_margin = if crossed.is_empty() {
+        0.0
+    } else {
+        free_margin(ledger)
+    };
     let mut batch = Batch::default();
     for order in crossed {
         let settled = settle(ledger, m, order, &mut free_margin);
