@@ -266,3 +266,50 @@ fn a_pending_order_within_the_freeze_level_is_frozen() {
     t.set_bid("GBPUSD", 1.27).unwrap();
     assert_eq!(t.order_send(&remove).unwrap().retcode, Retcode::DONE);
 }
+
+/// A pending order holds no margin while it waits; if, when it triggers, the account's free
+/// margin no longer covers it, the server does not open the position and the order leaves the
+/// book `ORDER_STATE_CANCELED` (the simulator's reading of MT5's "rejected on activation").
+#[test]
+fn a_triggered_order_the_free_margin_no_longer_covers_is_cancelled() {
+    let (t, _) = still_market();
+    t.set_bid("EURUSD", 1.1).unwrap();
+    let big = TradeRequest {
+        volume: 30.0,
+        ..pending("EURUSD", OrderType::BuyLimit, 1.099)
+    };
+    let ticket = place(&t, &big);
+    // 20 lots hold 22 002.40 of margin, leaving less than the 32 970 the limit needs at 1.099.
+    let opened = mt5_support::open(&t, "EURUSD", OrderType::Buy, 20.0);
+    assert_eq!(opened.retcode, Retcode::DONE);
+    t.set_bid("EURUSD", 1.09888).unwrap();
+    let done = in_history(&t, ticket).unwrap();
+    assert_eq!(done.state, OrderState::Canceled);
+    assert!(position(&t, ticket).is_none());
+}
+
+/// Outside the symbol's trading session nothing triggers: the order waits for the market to
+/// open, and triggers on the first quote that crosses it then.
+#[test]
+fn pending_orders_wait_while_the_session_is_closed() {
+    let (t, clock) = still_market();
+    t.set_bid("GER40", 18_000.0).unwrap();
+    let request = TradeRequest {
+        volume: 0.1,
+        ..pending("GER40", OrderType::BuyLimit, 17_900.0)
+    };
+    let ticket = place(&t, &request);
+    clock.set_ms(WEDNESDAY_NOON_MS + 10 * 3_600_000);
+    t.set_bid("GER40", 17_880.0).unwrap();
+    assert!(
+        on_book(&t, ticket).is_some(),
+        "22:00: the session is closed"
+    );
+    clock.set_ms(WEDNESDAY_NOON_MS + 19 * 3_600_000);
+    t.set_bid("GER40", 17_880.0).unwrap();
+    assert_eq!(
+        in_history(&t, ticket).unwrap().state,
+        OrderState::Filled,
+        "Thursday 07:00"
+    );
+}

@@ -12,7 +12,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::account::{account, valued};
 use super::broker::Broker;
-use super::dealing::{answer, book, check, refused_before_the_server, Moment, Outcome, Quote};
+use super::dealing::{
+    answer, book, check, market_is_open, refused_before_the_server, Moment, Outcome, Quote,
+};
 use super::ledger::{Ledger, LedgerError};
 use super::modification::Modification;
 use super::price::Market;
@@ -202,17 +204,22 @@ impl SimulatedTerminal {
         account(&state.ledger, &self.symbols, &state.market, self.balance)
     }
 
-    /// The server's reaction to a new quote: triggers and stops (see [`triggers`]).
+    /// The server's reaction to a new quote: triggers and stops (see [`triggers`]); none while
+    /// the symbol's market is closed.
     fn react(
         &self,
         state: &mut State,
         rules: &SymbolInfo,
         quote: Quote,
     ) -> Result<(), TerminalError> {
+        let m = self.moment(rules, quote);
+        if market_is_open(&m).is_err() {
+            return Ok(());
+        }
         let free_margin = |ledger: &Ledger| {
             account(ledger, &self.symbols, &state.market, self.balance).margin_free
         };
-        triggers::on_tick(&mut state.ledger, &self.moment(rules, quote), free_margin)
+        triggers::on_tick(&mut state.ledger, &m, free_margin)
     }
 
     /// One `order_send` on the trade server: a tick, the server's reaction to it, then the
