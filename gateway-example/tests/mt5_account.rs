@@ -4,7 +4,9 @@
 
 mod mt5_support;
 
-use gateway_example::terminal::{OrderType, Retcode, SimulatorOptions, Terminal, DEFAULT_BALANCE};
+use gateway_example::terminal::{
+    DealReason, OrderType, Retcode, SimulatorOptions, Terminal, DEFAULT_BALANCE,
+};
 use mt5_support::{close, open, position, still_market, still_market_with, WEDNESDAY_NOON_MS};
 
 /// `ACCOUNT_MARGIN_FREE` = equity − margin: every open position holds its margin
@@ -144,4 +146,30 @@ fn a_symbol_outside_its_trading_session_is_trade_retcode_market_closed() {
         Retcode::DONE,
         "FX trades round the clock here"
     );
+}
+
+/// Stop out (`ACCOUNT_MARGIN_SO_SO`, 50 % here): when equity falls below half the margin in
+/// use, the server closes the position losing most, with a deal of reason `DEAL_REASON_SO`.
+#[test]
+fn a_margin_level_below_the_stop_out_level_closes_the_worst_position() {
+    let (t, _) = still_market();
+    t.set_bid("EURUSD", 1.1).unwrap();
+    let big = position(&t, open(&t, "EURUSD", OrderType::Buy, 40.0).order).unwrap();
+    // 40 lots at 1.10012 hold 44 004.80; equity is 50 000 + (Bid − 1.10012) × 4 000 000.
+    t.set_bid("EURUSD", 1.09313).unwrap();
+    assert!(
+        position(&t, big.ticket).is_some(),
+        "equity 22 040: level 50.09 %"
+    );
+    t.set_bid("EURUSD", 1.09312).unwrap();
+    assert!(
+        position(&t, big.ticket).is_none(),
+        "equity 22 000: level 49.99 %"
+    );
+    let deal = t.audit_deals().pop().unwrap();
+    assert_eq!(
+        (deal.reason, deal.position_id, deal.profit),
+        (DealReason::So, big.ticket, -28_000.0)
+    );
+    assert_eq!(t.account_info().unwrap().balance, 22_000.0);
 }

@@ -27,6 +27,7 @@ mod rules;
 mod sessions;
 mod sim_clock;
 mod simulator;
+mod stop_out;
 mod symbol;
 mod trade_action;
 mod triggers;

@@ -20,7 +20,7 @@ use super::modification::Modification;
 use super::price::Market;
 use super::rules::exceeds_volume_limit;
 use super::symbol::{default_symbols, SymbolInfo};
-use super::{pending, positions, triggers};
+use super::{pending, positions, stop_out, triggers};
 use super::{
     AccountInfo, Clock, Deal, Fault, FaultPlan, HistoryFilter, Order, Position, Retcode,
     SimulatorOptions, Terminal, TerminalError, TradeAction, TradeRequest, TradeResult,
@@ -204,8 +204,9 @@ impl SimulatedTerminal {
         account(&state.ledger, &self.symbols, &state.market, self.balance)
     }
 
-    /// The server's reaction to a new quote: triggers and stops (see [`triggers`]); none while
-    /// the symbol's market is closed.
+    /// The server's reaction to a new quote: triggers and stops (see [`triggers`]), then a
+    /// stop out if the margin level fell too low (see [`stop_out`]); none while the symbol's
+    /// market is closed.
     fn react(
         &self,
         state: &mut State,
@@ -219,7 +220,15 @@ impl SimulatedTerminal {
         let free_margin = |ledger: &Ledger| {
             account(ledger, &self.symbols, &state.market, self.balance).margin_free
         };
-        triggers::on_tick(&mut state.ledger, &m, free_margin)
+        triggers::on_tick(&mut state.ledger, &m, free_margin)?;
+        let books = stop_out::Account {
+            symbols: &self.symbols,
+            market: &state.market,
+            balance: self.balance,
+            broker: &self.broker,
+            now_ms: m.now_ms,
+        };
+        stop_out::stop_out(&mut state.ledger, &books)
     }
 
     /// One `order_send` on the trade server: a tick, the server's reaction to it, then the
