@@ -94,9 +94,7 @@ pub(crate) fn close_fill(
     m: &Moment,
     closing: Closing,
 ) -> Result<TradeResult, super::TerminalError> {
-    let Closing {
-        position, volume, ..
-    } = closing;
+    let (position, volume) = (closing.position, closing.volume);
     let order_ticket = ledger.next_ticket();
     let deal_ticket = ledger.next_ticket();
     let comment = m.broker.comment(closing.comment, order_ticket);
