@@ -32,13 +32,16 @@ pub(crate) fn profit(
     } else {
         open - close
     };
-    let in_quote = move_ * volume * rules.contract_size;
-    let usd = if rules.name.starts_with("USD") && close > 0.0 {
+    round(in_usd(rules, move_ * volume * rules.contract_size, close))
+}
+
+/// An amount in `rules`' quote currency, in USD at the price `close`.
+fn in_usd(rules: &SymbolInfo, in_quote: f64, close: f64) -> f64 {
+    if rules.name.starts_with("USD") && close > 0.0 {
         in_quote / close
     } else {
         in_quote
-    };
-    (usd * CENTS).round() / CENTS
+    }
 }
 
 /// The price a position would close at now: the Bid for a buy, the Ask for a sell.
@@ -68,7 +71,8 @@ pub(crate) fn valued(position: &Position, symbols: &[SymbolInfo], market: &Marke
 }
 
 /// The account now: `balance` is the start plus realised profit, equity adds the floating
-/// profit, margin is the open positions'.
+/// profit, margin is the open positions'. Summed per symbol and direction (see
+/// [`super::exposure`]), so it costs the same however many positions are open.
 pub(crate) fn account(
     ledger: &Ledger,
     symbols: &[SymbolInfo],
@@ -79,23 +83,30 @@ pub(crate) fn account(
     let (mut floating, mut used) = (0.0, 0.0);
     for rules in symbols {
         let (bid, ask) = market.quote(rules);
-        let held = ledger.open_positions().iter();
-        for position in held.filter(|p| p.symbol == rules.name) {
-            let close = closing_price(position.position_type, bid, ask);
-            let (side, volume, open) =
-                (position.position_type, position.volume, position.price_open);
-            floating += profit(rules, side, volume, open, close);
-            used += margin(rules, volume, open);
+        for buys in [true, false] {
+            let held = ledger.exposure(&rules.name, buys);
+            if held.volume <= 0.0 {
+                continue;
+            }
+            let close = if buys { bid } else { ask };
+            let side = if buys { 1.0 } else { -1.0 };
+            let in_quote = side * (close * held.volume - held.notional) * rules.contract_size;
+            floating += in_usd(rules, in_quote, close);
+            used += if rules.name.starts_with("USD") {
+                margin(rules, held.volume, 1.0)
+            } else {
+                held.notional * rules.contract_size / f64::from(LEVERAGE)
+            };
         }
     }
-    let equity = balance + floating;
+    let (equity, used) = (balance + floating, round(used));
     AccountInfo {
         login: ACCOUNT_LOGIN,
         currency: "USD".into(),
         leverage: LEVERAGE,
         balance: round(balance),
         equity: round(equity),
-        margin: round(used),
+        margin: used,
         margin_free: round(equity - used),
         margin_level: if used > 0.0 {
             round(equity / used * 100.0)

@@ -11,6 +11,7 @@ use std::path::Path;
 
 use redb::{Database, ReadableTable, TableDefinition};
 
+use super::exposure::{Exposure, Exposures};
 use super::{Deal, HistoryFilter, Modification, Order, OrderState, Position};
 use crate::store::{open_database, store_err, StoreError};
 
@@ -70,6 +71,10 @@ pub struct Ledger {
     positions: Vec<Position>,
     modifications: Vec<Modification>,
     next_ticket: u64,
+    /// The open positions summed per symbol and direction.
+    exposures: Exposures,
+    /// Profit realised by every closing deal so far.
+    realised: f64,
 }
 
 impl Ledger {
@@ -93,6 +98,8 @@ impl Ledger {
             .chain(positions.iter().map(|p: &Position| p.ticket))
             .max();
         let next_ticket = last.map_or(FIRST_TICKET, |t| t + 1);
+        let exposures = Exposures::of(&positions);
+        let realised = deals.iter().map(|d: &Deal| d.profit).sum();
         Ok(Ledger {
             db,
             deals,
@@ -100,6 +107,8 @@ impl Ledger {
             positions,
             modifications,
             next_ticket,
+            exposures,
+            realised,
         })
     }
 
@@ -143,14 +152,23 @@ impl Ledger {
             }
         }
         tx.commit().map_err(store_err)?;
+        self.realised += batch.deals.iter().map(|d| d.profit).sum::<f64>();
         self.deals.extend(batch.deals);
         for order in batch.orders {
             upsert(&mut self.orders, order, |o| o.ticket);
         }
         for position in batch.positions {
-            upsert(&mut self.positions, position, |p| p.ticket);
+            self.exposures.add(&position, 1.0);
+            if let Some(old) = upsert(&mut self.positions, position, |p| p.ticket) {
+                self.exposures.add(&old, -1.0);
+            }
         }
-        self.positions.retain(|p| !batch.closed.contains(&p.ticket));
+        for ticket in batch.closed {
+            if let Ok(i) = self.positions.binary_search_by_key(&ticket, |p| p.ticket) {
+                let old = self.positions.remove(i);
+                self.exposures.add(&old, -1.0);
+            }
+        }
         self.modifications.extend(batch.modifications);
         Ok(())
     }
@@ -213,7 +231,12 @@ impl Ledger {
 
     /// Profit realised by every closing deal so far.
     pub(crate) fn realised_profit(&self) -> f64 {
-        self.deals.iter().map(|d| d.profit).sum()
+        self.realised
+    }
+
+    /// The open positions of `symbol` in one direction (`buys` or sells), summed.
+    pub(crate) fn exposure(&self, symbol: &str, buys: bool) -> Exposure {
+        self.exposures.get(symbol, buys)
     }
 
     /// Every applied modification, in order.
@@ -229,11 +252,14 @@ fn find<T>(records: &[T], ticket: u64, key: impl Fn(&T) -> u64) -> Option<&T> {
         .map(|i| &records[i])
 }
 
-/// Replaces the record with the same ticket, or inserts it in ticket order.
-fn upsert<T>(records: &mut Vec<T>, record: T, key: impl Fn(&T) -> u64) {
+/// Replaces the record with the same ticket, returning it, or inserts it in ticket order.
+fn upsert<T>(records: &mut Vec<T>, record: T, key: impl Fn(&T) -> u64) -> Option<T> {
     match records.binary_search_by_key(&key(&record), &key) {
-        Ok(i) => records[i] = record,
-        Err(i) => records.insert(i, record),
+        Ok(i) => Some(std::mem::replace(&mut records[i], record)),
+        Err(i) => {
+            records.insert(i, record);
+            None
+        }
     }
 }
 
@@ -353,5 +379,8 @@ mod tests {
         assert_eq!(open.len(), 1);
         assert_eq!((open[0].ticket, open[0].volume), (5, 0.2));
         assert!(ledger.position(6).is_none());
+        let buys = ledger.exposure("EURUSD", true);
+        assert!((buys.volume - 0.2).abs() < 1e-12, "{buys:?}");
+        assert!((buys.notional - 0.2 * 1.085).abs() < 1e-12, "{buys:?}");
     }
 }

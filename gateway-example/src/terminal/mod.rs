@@ -10,6 +10,7 @@ mod broker;
 mod constant;
 mod dealing;
 mod decimal;
+mod exposure;
 mod fault_plan;
 mod faults;
 mod filling;
