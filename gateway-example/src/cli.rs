@@ -18,7 +18,7 @@ const MAX_TIME_SCALE: f64 = 100.0;
 use crate::remote::{
     RemoteOptions, DEFAULT_ORDER_TIMEOUT, DEFAULT_QUERY_TIMEOUT, DEFAULT_TERMINAL_ENDPOINT,
 };
-use crate::terminal::{Fault, OrderType, SimulatorOptions};
+use crate::terminal::{Fault, OrderType, SimulatorOptions, DEFAULT_BALANCE};
 
 /// A ZeroMQ JSON order gateway in front of a simulated MetaTrader 5 terminal, retried with
 /// #[wait_or_die].
@@ -67,6 +67,17 @@ pub struct SimArgs {
     /// `executed-then-reply-lost,requote,latency-500`: to replay an incident exactly.
     #[arg(long, value_delimiter = ',')]
     pub script: Vec<Fault>,
+    /// How far the terminal's history (history_deals_get, history_orders_get) lags its trade
+    /// results, in milliseconds; positions and pending orders are always current.
+    #[arg(long, default_value_t = 0)]
+    pub history_lag_ms: u64,
+    /// Make the broker replace every order's comment with this text (`{ticket}` becomes the
+    /// ticket), as some brokers do: the gateway must not rely on its comment tag.
+    #[arg(long)]
+    pub rewrite_comments: Option<String>,
+    /// The account's starting balance, in USD.
+    #[arg(long, default_value_t = DEFAULT_BALANCE, value_parser = parse_balance)]
+    pub balance: f64,
 }
 
 impl SimArgs {
@@ -78,6 +89,10 @@ impl SimArgs {
             seed: self.seed,
             max_latency: Duration::from_millis(self.max_latency_ms),
             scripted: self.script.clone(),
+            history_lag: Duration::from_millis(self.history_lag_ms),
+            rewrite_comments: self.rewrite_comments.clone(),
+            balance: self.balance,
+            ..SimulatorOptions::default()
         }
     }
 
@@ -90,7 +105,14 @@ impl SimArgs {
             self.seed.to_string(),
             "--max-latency-ms".to_owned(),
             self.max_latency_ms.to_string(),
+            "--history-lag-ms".to_owned(),
+            self.history_lag_ms.to_string(),
+            "--balance".to_owned(),
+            self.balance.to_string(),
         ];
+        if let Some(text) = &self.rewrite_comments {
+            args.extend(["--rewrite-comments".to_owned(), text.clone()]);
+        }
         if !self.script.is_empty() {
             let script: Vec<String> = self.script.iter().map(Fault::to_string).collect();
             args.extend(["--script".to_owned(), script.join(",")]);
@@ -308,6 +330,9 @@ pub enum ArgError {
     /// Not a positive number of seconds up to a day.
     #[error("`{0}` is not a number of seconds in (0, {MAX_SEND_TIMEOUT_SECS}]")]
     Seconds(String),
+    /// Not a positive, finite amount of money.
+    #[error("`{0}` is not a positive balance in USD")]
+    Balance(String),
 }
 
 fn parse_order_type(name: &str) -> Result<OrderType, ArgError> {
@@ -318,6 +343,13 @@ fn parse_fraction(text: &str) -> Result<f64, ArgError> {
     match text.parse::<f64>() {
         Ok(value) if (0.0..=1.0).contains(&value) => Ok(value),
         _ => Err(ArgError::Fraction(text.to_owned())),
+    }
+}
+
+fn parse_balance(text: &str) -> Result<f64, ArgError> {
+    match text.parse::<f64>() {
+        Ok(balance) if balance > 0.0 && balance.is_finite() => Ok(balance),
+        _ => Err(ArgError::Balance(text.to_owned())),
     }
 }
 
@@ -375,6 +407,12 @@ mod tests {
             "9",
             "--script",
             "requote,latency-40,executed-then-slow-reply-900",
+            "--history-lag-ms",
+            "250",
+            "--rewrite-comments",
+            "#{ticket}",
+            "--balance",
+            "1e6",
         ]);
         let args = demo.sim.to_args(0.3);
         let terminal =
@@ -382,6 +420,11 @@ mod tests {
         assert_eq!(terminal.sim.fault_rate, Some(0.3));
         assert_eq!(terminal.sim.seed, 9);
         assert_eq!(terminal.sim.script, demo.sim.script);
+        let options = terminal.sim.simulator_options(0.0);
+        assert_eq!(options.history_lag, Duration::from_millis(250));
+        assert_eq!(options.rewrite_comments.as_deref(), Some("#{ticket}"));
+        assert_eq!(options.balance, 1e6);
+        assert!(parse_balance("0").is_err() && parse_balance("inf").is_err());
     }
 
     #[derive(Parser)]
