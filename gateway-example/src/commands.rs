@@ -18,7 +18,6 @@ use crate::live_config::{self, LiveConfigError};
 use crate::metrics::{registry, MetricsError, MetricsServer, METRICS_PATH};
 use crate::progress::RetryProgress;
 use crate::protocol::OrderSpec;
-use crate::protocol::DEFAULT_DEVIATION_POINTS;
 use crate::security::{AuthError, SharedKey};
 use crate::server::{default_data_dir, start, ServerOptions, StartError, REPLY_DROP_SHARE};
 use crate::transport::{
@@ -140,15 +139,10 @@ pub fn send(args: &SendArgs) -> Result<bool, CommandError> {
     let transport = LazyPirateClient::new(&context, options);
     let mut client = OrderClient::new(transport, within_timeout(OUTCOME_POLICY)?);
     let order = OrderSpec {
-        symbol: args.symbol.clone(),
-        order_type: args.order_type,
-        volume: args.volume,
         price: args.price,
-        stoplimit: None,
         sl: args.sl,
         tp: args.tp,
-        deviation: DEFAULT_DEVIATION_POINTS,
-        type_filling: None,
+        ..OrderSpec::market(&args.symbol, args.order_type, args.volume)
     };
     let req_id = args.req_id.unwrap_or_else(uuid::Uuid::new_v4);
     let reply = client.send_order(req_id, &order)?;

@@ -10,12 +10,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
+use uuid::Uuid;
 
 use super::in_flight::Claim;
 use super::Gateway;
 use crate::clock::unix_ms;
-use crate::execution::{reconcile_with_retries, OrderIntent};
-use crate::journal::JournalError;
+use crate::execution::{reconcile_with_retries, Context, ExecutionError, Progress, Settled};
+use crate::journal::{Intent, IntentState, JournalError};
 use crate::protocol::{ErrorCode, Reply};
 
 /// What [`Gateway::recover`] found.
@@ -25,6 +26,8 @@ pub struct RecoveryReport {
     pub pending: usize,
     /// Of those, found executed on the terminal and completed.
     pub found_executed: usize,
+    /// Of those, answered for good by the terminal's books (the position or order is gone).
+    pub answered_final: usize,
     /// Of those, not executed and past the client window: completed as expired.
     pub expired_unexecuted: usize,
     /// Of those, left pending for the client's resend (not executed, or the terminal unreachable).
@@ -33,66 +36,147 @@ pub struct RecoveryReport {
     pub ttl_removed: usize,
 }
 
+/// What the terminal says about one pending intent.
+enum Verdict {
+    /// Settled: the reply and the tickets it takes.
+    Settled(Reply, Vec<u64>),
+    /// It did not execute.
+    NotExecuted,
+    /// The terminal could not tell (unreachable, or its history still lagging).
+    Unknown,
+}
+
 impl Gateway {
     /// Reconciles every pending intent that no request is executing now, then drops expired
-    /// entries. Run it before serving after a restart, and now and then while serving.
+    /// entries. Run it before serving after a restart, and now and then while serving. An
+    /// intent left pending keeps its key.
     pub fn recover(&self) -> Result<RecoveryReport, JournalError> {
         let mut report = RecoveryReport::default();
         let window_ms = self.config.client_window.as_millis() as u64;
-        for (req_id, intent) in self.journal.pending()? {
-            // Claim the order like a request would: a resend arriving meanwhile waits for this
+        for (req_id, entry) in self.journal.pending()? {
+            // Claim the intent like a request would: a resend arriving meanwhile waits for this
             // verdict instead of executing alongside it.
-            let owner = match self.in_flight.claim(req_id, &intent.order) {
+            let owner = match self.in_flight.claim(req_id, &entry.intent) {
                 Claim::Owner(owner) => owner,
                 Claim::Joined(..) => continue,
             };
             report.pending += 1;
-            let order_intent = OrderIntent {
-                req_id,
-                order: intent.order.clone(),
-            };
-            let found = reconcile_with_retries(
-                &*self.terminal,
-                &order_intent,
-                &self.config.reconcile_policy,
-            );
+            let key = entry.intent.key();
             let now = unix_ms();
-            let reply = match found {
-                Ok(Some(execution)) => {
-                    report.found_executed += 1;
-                    let result = serde_json::to_value(&execution).expect("executions serialize");
-                    Reply::success(req_id, result)
+            let (reply, tickets) = match self.verdict(req_id, &entry) {
+                Verdict::Settled(reply, tickets) => {
+                    if reply.ok {
+                        report.found_executed += 1;
+                    } else {
+                        report.answered_final += 1;
+                    }
+                    (reply, tickets)
                 }
-                Ok(None) if now.saturating_sub(intent.created_ms) > window_ms => {
+                Verdict::NotExecuted if now.saturating_sub(entry.created_ms) > window_ms => {
                     report.expired_unexecuted += 1;
-                    Reply::failure(
+                    let reply = Reply::failure(
                         Some(req_id),
                         ErrorCode::ExpiredUnexecuted,
-                        "the gateway restarted; this order never executed and its retry window has passed",
+                        "the gateway restarted; this request never executed and its retry window has passed",
                         false,
-                    )
+                    );
+                    (reply, Vec::new())
                 }
                 // Dropping the claim unfinished sends any waiting resend back with
                 // `outcome_unknown`; its next copy executes (after one more lookup).
-                Ok(None) | Err(_) => {
+                Verdict::NotExecuted | Verdict::Unknown => {
                     report.left_pending += 1;
+                    let _ = self.keys.try_take(&key, req_id);
                     continue;
                 }
             };
-            self.journal.complete(req_id, &reply, now)?;
+            self.journal.complete(req_id, &reply, now, &tickets)?;
+            self.keys.release(&key, req_id);
             owner.finish(&reply);
         }
         report.ttl_removed = self.journal.expire(unix_ms())?;
         if report.pending > 0 {
-            tracing::info!(?report, "reconciled pending orders");
+            tracing::info!(?report, "reconciled pending intents");
         }
         Ok(report)
+    }
+
+    /// Settles the pending intent `req_id` that holds a key another intent waits for, if no
+    /// request is executing it: executed or answered for good, or, when it did not execute, as
+    /// a retryable failure that its resend executes anew. Left pending if the terminal cannot
+    /// tell yet.
+    pub(super) fn settle_idle(&self, req_id: Uuid) {
+        let entry = match self.journal.get(req_id) {
+            Ok(Some(entry)) => entry,
+            Ok(None) | Err(_) => return,
+        };
+        let key = entry.intent.key();
+        if !matches!(entry.state, IntentState::Pending) {
+            self.keys.release(&key, req_id);
+            return;
+        }
+        let Claim::Owner(owner) = self.in_flight.claim(req_id, &entry.intent) else {
+            return;
+        };
+        let (reply, tickets) = match self.verdict(req_id, &entry) {
+            Verdict::Settled(reply, tickets) => (reply, tickets),
+            Verdict::NotExecuted => {
+                let reply = Reply::failure(
+                    Some(req_id),
+                    ErrorCode::TerminalUnavailable,
+                    "nothing executed: settled so that another request on the same key could go ahead; resend the same req_id to execute it",
+                    true,
+                );
+                (reply, Vec::new())
+            }
+            Verdict::Unknown => return,
+        };
+        if self
+            .journal
+            .complete(req_id, &reply, unix_ms(), &tickets)
+            .is_ok()
+        {
+            self.keys.release(&key, req_id);
+            owner.finish(&reply);
+        }
+    }
+
+    fn verdict(&self, req_id: Uuid, entry: &Intent) -> Verdict {
+        let cx = Context {
+            req_id,
+            created_ms: entry.created_ms,
+            history_lag_ms: self.config.history_lag.as_millis() as u64,
+            seen_volume: entry.seen_volume,
+            attributions: &self.journal,
+        };
+        // Sent at the latest before this look began: the history lag counts from now.
+        let progress = Progress::resumed(unix_ms());
+        let found = reconcile_with_retries(
+            &*self.terminal,
+            &entry.intent,
+            &cx,
+            &progress,
+            &self.config.reconcile_policy,
+        );
+        match found {
+            Ok(Some(settled)) => settled_reply(req_id, settled),
+            Ok(None) => Verdict::NotExecuted,
+            Err(ExecutionError::Final { code, message }) => Verdict::Settled(
+                Reply::failure(Some(req_id), code, message, false),
+                Vec::new(),
+            ),
+            Err(_) => Verdict::Unknown,
+        }
     }
 
     /// How often a serving gateway re-runs [`Gateway::recover`].
     pub fn sweep_interval(&self) -> Duration {
         self.config.client_window
     }
+}
+
+fn settled_reply(req_id: Uuid, settled: Settled) -> Verdict {
+    Verdict::Settled(Reply::success(req_id, settled.result), settled.tickets)
 }
 
 /// Re-runs [`Gateway::recover`] every [`Gateway::sweep_interval`] while serving: expires old
@@ -117,7 +201,9 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::execution::{order_comment, scaled_policy, EXECUTION_POLICY, GATEWAY_MAGIC};
+    use crate::execution::{
+        order_comment, scaled_policy, TradeIntent, EXECUTION_POLICY, GATEWAY_MAGIC,
+    };
     use crate::gateway::GatewayConfig;
     use crate::journal::{IntentState, Journal, DEFAULT_JOURNAL_TTL};
     use crate::protocol::OrderSpec;
@@ -161,15 +247,25 @@ mod tests {
         let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
         let (executed, stale, fresh) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
         let now = unix_ms();
-        journal.begin(executed, &order(), now).unwrap();
+        journal
+            .begin(executed, &TradeIntent::Open(order()), None, now)
+            .unwrap();
         executed_on_terminal(&terminal, executed);
         journal
-            .begin(stale, &order(), now - 10 * 60 * 1000)
+            .begin(
+                stale,
+                &TradeIntent::Open(order()),
+                None,
+                now - 10 * 60 * 1000,
+            )
             .unwrap();
-        journal.begin(fresh, &order(), now).unwrap();
+        journal
+            .begin(fresh, &TradeIntent::Open(order()), None, now)
+            .unwrap();
         let config = GatewayConfig {
             execution_policy: scaled_policy(EXECUTION_POLICY, 0.001),
             reconcile_policy: scaled_policy(EXECUTION_POLICY, 0.001),
+            history_lag: Duration::ZERO,
             ..GatewayConfig::default()
         };
         let gateway = Gateway::new(terminal.clone(), journal, config);
@@ -180,6 +276,7 @@ mod tests {
             RecoveryReport {
                 pending: 3,
                 found_executed: 1,
+                answered_final: 0,
                 expired_unexecuted: 1,
                 left_pending: 1,
                 ttl_removed: 0,
@@ -214,8 +311,14 @@ mod tests {
         let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
         let abandoned = Uuid::new_v4();
         // Pending, never executed, and its client stopped resending long ago.
-        journal.begin(abandoned, &order(), 0).unwrap();
-        let gateway = Gateway::new(terminal, journal, GatewayConfig::default());
+        journal
+            .begin(abandoned, &TradeIntent::Open(order()), None, 0)
+            .unwrap();
+        let config = GatewayConfig {
+            history_lag: Duration::ZERO,
+            ..GatewayConfig::default()
+        };
+        let gateway = Gateway::new(terminal, journal, config);
         let sweeper = tokio::spawn(sweep_forever(Arc::clone(&gateway)));
         tokio::time::sleep(gateway.sweep_interval() / 2).await;
         assert_eq!(

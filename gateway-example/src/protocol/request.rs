@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::{OrderSpec, ProtocolError, ReqId};
+use super::{CancelSpec, CloseSpec, ListQuery, ModifySpec, OrderSpec, ProtocolError, ReqId};
 
 /// The fields of a request besides `req_id`: the tag and the content of [`Action`] (a test checks
 /// that they match its serde attributes).
@@ -30,10 +30,23 @@ pub enum Action {
     Ping,
     /// Place an order, at most once per `req_id`.
     OrderSend(OrderSpec),
-    /// What happened to an earlier order.
+    /// Close all or part of a position, at most once per `req_id`.
+    PositionClose(CloseSpec),
+    /// Change a position's SL/TP or a pending order's price, stops and expiry, at most once per
+    /// `req_id`.
+    OrderModify(ModifySpec),
+    /// Delete a pending order, at most once per `req_id`.
+    OrderCancel(CancelSpec),
+    /// What happened to an earlier request of any of the four kinds above.
     OrderStatus(StatusQuery),
     /// A symbol's rules and quote.
     SymbolInfo(SymbolQuery),
+    /// Open positions, of one symbol or all; the payload is optional.
+    Positions(Option<ListQuery>),
+    /// Pending orders on the book, of one symbol or all; the payload is optional.
+    Orders(Option<ListQuery>),
+    /// The account's balance, equity and margin; no payload.
+    AccountInfo,
     /// The gateway's counters and every retry site's; no payload.
     Stats,
 }
@@ -89,9 +102,13 @@ pub fn parse_request(frame: &[u8]) -> Result<Request, (Option<ReqId>, ProtocolEr
     };
     let req_id = take_req_id(&mut object).map_err(|e| (None, e))?;
     let action = read_action(object).map_err(|e| (Some(req_id.clone()), e))?;
-    if let Action::OrderSend(order) = &action {
-        order.validate().map_err(|e| (Some(req_id.clone()), e))?;
-    }
+    let checked = match &action {
+        Action::OrderSend(order) => order.validate(),
+        Action::PositionClose(close) => close.validate(),
+        Action::OrderCancel(cancel) => cancel.validate(),
+        _ => Ok(()),
+    };
+    checked.map_err(|e| (Some(req_id.clone()), e))?;
     Ok(Request { req_id, action })
 }
 
