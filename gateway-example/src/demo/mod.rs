@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use crate::cli::DemoArgs;
 use crate::clock::unix_ms;
 use crate::execution::{scaled_policy, EXECUTION_POLICY, SOCKET_POLICY};
-use crate::gateway::GatewayConfig;
+use crate::gateway::{GatewayConfig, DEFAULT_HISTORY_LAG};
 use crate::server::{start, ServerOptions, StartError, REPLY_DROP_SHARE};
 use crate::transport::{
     ClientOptions, LazyPirateClient, OrderClient, RouterOptions, DEFAULT_REPLY_TIMEOUT,
@@ -81,6 +81,7 @@ pub fn run(args: &DemoArgs) -> Result<Audit, DemoError> {
         gateway: GatewayConfig {
             execution_policy: scaled_policy(EXECUTION_POLICY, scale),
             reconcile_policy: scaled_policy(SOCKET_POLICY, scale),
+            history_lag: DEFAULT_HISTORY_LAG.mul_f64(scale),
             ..GatewayConfig::default()
         },
     };
