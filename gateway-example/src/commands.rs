@@ -13,7 +13,7 @@ use wait_or_die::{Policy, PolicyError};
 use crate::cli::{SendArgs, ServeArgs, StatsArgs};
 use crate::demo::DemoError;
 use crate::execution::{scaled_policy, EXECUTION_POLICY, SOCKET_POLICY};
-use crate::gateway::{GatewayConfig, GatewayStats};
+use crate::gateway::{GatewayConfig, GatewayStats, DEFAULT_HISTORY_LAG};
 use crate::live_config::{self, LiveConfigError};
 use crate::metrics::{registry, MetricsError, MetricsServer, METRICS_PATH};
 use crate::progress::RetryProgress;
@@ -60,6 +60,10 @@ pub fn serve(args: &ServeArgs) -> Result<bool, CommandError> {
         gateway: GatewayConfig {
             execution_policy: scaled_policy(EXECUTION_POLICY, args.time_scale),
             reconcile_policy: scaled_policy(SOCKET_POLICY, args.time_scale),
+            history_lag: args.history_lag_ms.map_or_else(
+                || DEFAULT_HISTORY_LAG.mul_f64(args.time_scale),
+                Duration::from_millis,
+            ),
             max_frame_bytes: args.max_frame_bytes,
             key,
             ..GatewayConfig::default()

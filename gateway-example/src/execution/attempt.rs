@@ -73,6 +73,27 @@ impl Attributions for std::collections::HashSet<u64> {
     }
 }
 
+/// What each send must pass, and what learns each definitive answer: the gateway's key lock
+/// (see `IntentKey`) is taken before a send and given back as soon as the intent's outcome on
+/// the terminal is known (its tickets, or nothing executed), so only a send whose outcome is
+/// still unknown holds up the other intents on its key.
+pub trait SendGate {
+    /// Called before each send: the intent must hold its key.
+    fn before_send(&self) -> Result<(), ExecutionError>;
+    /// Called once the terminal's books are known to hold this intent's `tickets` (`Some`), or
+    /// nothing of it (`None`).
+    fn answered(&self, tickets: Option<&[u64]>);
+}
+
+/// No gate: every send may go (tests, and a terminal used without a gateway).
+impl SendGate for () {
+    fn before_send(&self) -> Result<(), ExecutionError> {
+        Ok(())
+    }
+
+    fn answered(&self, _tickets: Option<&[u64]>) {}
+}
+
 /// What an attempt knows about its intent besides the request itself.
 pub struct Context<'a> {
     /// The client's `req_id`: the intent's identity.
@@ -85,6 +106,11 @@ pub struct Context<'a> {
     pub seen_volume: Option<f64>,
     /// Tickets settled intents already took.
     pub attributions: &'a dyn Attributions,
+    /// What each send must pass.
+    pub gate: &'a dyn SendGate,
+    /// Take only records carrying this intent's intact tag: set by a restarted gateway that
+    /// found several possibly sent intents on one key, whose other records it cannot tell apart.
+    pub tag_only: bool,
 }
 
 impl Context<'_> {
@@ -104,6 +130,8 @@ impl Context<'_> {
             history_lag_ms: 0,
             seen_volume: None,
             attributions: &(),
+            gate: &(),
+            tag_only: false,
         }
     }
 
@@ -156,6 +184,8 @@ pub enum Found {
     NotExecuted,
     /// Not in the history, but the history may not show it yet.
     NotYet,
+    /// A record fits, but it may be another intent's: whose it is cannot be told.
+    Unattributable,
 }
 
 /// What differs between the kinds of intent.
@@ -197,13 +227,21 @@ pub(crate) fn attempt<K: Kind>(
 ) -> Result<Settled, ExecutionError> {
     progress.attempts += 1;
     if progress.maybe_sent || K::LOOKS_FIRST {
+        if progress.maybe_sent {
+            // Look under the key: no other intent's send on it can appear meanwhile.
+            cx.gate.before_send()?;
+        }
         match kind.reconcile(terminal, cx, progress)? {
-            Found::Executed(settled) => return Ok(settled),
+            Found::Executed(settled) => {
+                cx.gate.answered(Some(&settled.tickets));
+                return Ok(settled);
+            }
             Found::NotExecuted => progress.maybe_sent = false,
-            Found::NotYet => return Err(ExecutionError::NotYet),
+            Found::NotYet | Found::Unattributable => return Err(ExecutionError::NotYet),
         }
     }
     let request = kind.request(terminal, cx)?;
+    cx.gate.before_send()?;
     // Set before the call: whatever happens inside it, the next attempt looks before it sends.
     progress.maybe_sent = true;
     progress.sends += 1;
@@ -212,14 +250,20 @@ pub(crate) fn attempt<K: Kind>(
         .order_send(&request)
         .map_err(|e| ExecutionError::Ambiguous(e.to_string()))?;
     match result.retcode.class() {
-        RetcodeClass::Success => Ok(kind.settle(cx, &request, &result)),
+        RetcodeClass::Success => {
+            let settled = kind.settle(cx, &request, &result);
+            cx.gate.answered(Some(&settled.tickets));
+            Ok(settled)
+        }
         RetcodeClass::Ambiguous => Err(ExecutionError::Ambiguous(result.retcode.name().into())),
         RetcodeClass::Transient => {
             progress.maybe_sent = false;
+            cx.gate.answered(None);
             Err(ExecutionError::Transient(result.retcode))
         }
         RetcodeClass::Permanent => {
             progress.maybe_sent = false;
+            cx.gate.answered(None);
             match kind.refusal_means_done(result.retcode) {
                 Some(done) => Ok(done),
                 None => Err(ExecutionError::Rejected(result.retcode)),

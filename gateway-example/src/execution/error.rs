@@ -25,6 +25,9 @@ pub enum ExecutionError {
     /// The journal could not say which tickets are already taken.
     #[error("journal unavailable: {0}")]
     Journal(String),
+    /// Another unsettled intent held this one's key too long; nothing was sent.
+    #[error("request {0} on the same key is still unsettled")]
+    KeyBusy(uuid::Uuid),
     /// The symbol vanished from the terminal.
     #[error("unknown symbol `{0}`")]
     UnknownSymbol(String),

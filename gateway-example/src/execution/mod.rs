@@ -21,7 +21,9 @@ mod tag;
 #[cfg(test)]
 mod tests;
 
-pub use attempt::{Attributions, Context, Found, Progress, Settled, CLOCK_SKEW_ALLOWANCE_MS};
+pub use attempt::{
+    Attributions, Context, Found, Progress, SendGate, Settled, CLOCK_SKEW_ALLOWANCE_MS,
+};
 pub use cancel::Cancellation;
 pub use close::Closure;
 pub use error::ExecutionError;

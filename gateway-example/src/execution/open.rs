@@ -9,6 +9,8 @@
 //! (the gateway's key lock), so at most one record fits; a record whose comment is the one sent
 //! is preferred.
 
+use std::cell::Cell;
+
 use super::attempt::{Context, Found, Kind, Progress, Settled};
 use super::{is_tag, order_comment, Execution, ExecutionError, GATEWAY_MAGIC};
 use crate::protocol::OrderSpec;
@@ -17,7 +19,12 @@ use crate::terminal::{
 };
 
 /// `ORDER_SEND` as a [`Kind`].
-pub(crate) struct Open<'a>(pub(crate) &'a OrderSpec);
+pub(crate) struct Open<'a> {
+    order: &'a OrderSpec,
+    /// A look limited to the tag passed over a record that fits but carries no tag at all:
+    /// whose it is cannot be told.
+    unexplained: Cell<bool>,
+}
 
 /// One record that may be the open: its order ticket, type, volume, comment.
 struct Candidate<'a> {
@@ -27,14 +34,21 @@ struct Candidate<'a> {
     comment: &'a str,
 }
 
-impl Open<'_> {
+impl<'a> Open<'a> {
+    pub(crate) fn new(order: &'a OrderSpec) -> Open<'a> {
+        Open {
+            order,
+            unexplained: Cell::new(false),
+        }
+    }
+
     fn magic(&self) -> u64 {
-        self.0.magic.unwrap_or(GATEWAY_MAGIC)
+        self.order.magic.unwrap_or(GATEWAY_MAGIC)
     }
 
     /// The comment sent: the client's, or the gateway's tag.
     fn comment(&self, cx: &Context<'_>) -> String {
-        self.0
+        self.order
             .comment
             .clone()
             .unwrap_or_else(|| order_comment(cx.req_id))
@@ -54,9 +68,13 @@ impl Open<'_> {
             let anothers = !tagged && is_tag(c.comment);
             if anothers
                 || !same_type(c.order_type)
-                || c.volume > self.0.volume + 1e-9
+                || c.volume > self.order.volume + 1e-9
                 || cx.is_attributed(c.ticket)?
             {
+                continue;
+            }
+            if cx.tag_only && !tagged {
+                self.unexplained.set(true);
                 continue;
             }
             if best.is_none_or(|(best_tagged, _)| tagged && !best_tagged) {
@@ -73,7 +91,7 @@ impl Open<'_> {
         filter: &HistoryFilter,
     ) -> Result<Option<Execution>, ExecutionError> {
         let unavailable = ExecutionError::Unavailable;
-        let same = |t: OrderType| t == self.0.order_type;
+        let same = |t: OrderType| t == self.order.order_type;
         let deals = terminal.history_deals_get(filter).map_err(unavailable)?;
         let opening = deals.iter().filter(|d| d.entry == DealEntry::In);
         let candidates = opening.clone().map(|d| Candidate {
@@ -84,7 +102,7 @@ impl Open<'_> {
         });
         if let Some(ticket) = self.pick(cx, candidates, same)? {
             let deal = opening.clone().find(|d| d.order == ticket).expect("picked");
-            return Ok(Some(Execution::from_deal(self.0, deal)));
+            return Ok(Some(Execution::from_deal(self.order, deal)));
         }
         // Positions are current: an open the history does not show yet is there.
         self.find_position(terminal, cx, filter, same)
@@ -111,7 +129,7 @@ impl Open<'_> {
                 .iter()
                 .find(|p| p.ticket == ticket)
                 .expect("picked");
-            Execution::from_position(self.0, position)
+            Execution::from_position(self.order, position)
         }))
     }
 
@@ -122,7 +140,7 @@ impl Open<'_> {
         filter: &HistoryFilter,
     ) -> Result<Option<Execution>, ExecutionError> {
         let unavailable = ExecutionError::Unavailable;
-        let same = |t: OrderType| t == self.0.order_type;
+        let same = |t: OrderType| t == self.order.order_type;
         let mut orders = terminal.orders_get(filter).map_err(unavailable)?;
         // Already triggered, cancelled or expired: it was placed all the same.
         orders.extend(terminal.history_orders_get(filter).map_err(unavailable)?);
@@ -134,10 +152,10 @@ impl Open<'_> {
         });
         if let Some(ticket) = self.pick(cx, candidates, same)? {
             let order = orders.iter().find(|o| o.ticket == ticket).expect("picked");
-            return Ok(Some(Execution::from_order(self.0, order)));
+            return Ok(Some(Execution::from_order(self.order, order)));
         }
         // Triggered while the history lags: the position it opened is there, its ticket the order's.
-        let buy = self.0.order_type.is_buy();
+        let buy = self.order.order_type.is_buy();
         let found = self.find_position(terminal, cx, filter, |t| t.is_buy() == buy)?;
         Ok(found.map(|position| Execution {
             status: super::ExecutionStatus::Placed,
@@ -157,11 +175,11 @@ impl Kind for Open<'_> {
     ) -> Result<Found, ExecutionError> {
         let filter = HistoryFilter {
             magic: Some(self.magic()),
-            symbol: Some(self.0.symbol.clone()),
+            symbol: Some(self.order.symbol.clone()),
             since_msc: Some(cx.since_msc()),
             ..HistoryFilter::default()
         };
-        let found = if self.0.order_type.is_market() {
+        let found = if self.order.order_type.is_market() {
             self.find_market(terminal, cx, &filter)?
         } else {
             self.find_pending(terminal, cx, &filter)?
@@ -171,6 +189,9 @@ impl Kind for Open<'_> {
                 let ticket = execution.order;
                 Found::Executed(Settled::new(&execution, true, vec![ticket]))
             }
+            // A record that fits and carries no tag may be this intent's or another's on the
+            // key: nothing proves it did not run.
+            None if self.unexplained.get() => Found::Unattributable,
             None if cx.lag_passed(progress) => Found::NotExecuted,
             None => Found::NotYet,
         })
@@ -181,7 +202,7 @@ impl Kind for Open<'_> {
         terminal: &dyn Terminal,
         cx: &Context<'_>,
     ) -> Result<TradeRequest, ExecutionError> {
-        let order = self.0;
+        let order = self.order;
         let quote = terminal
             .symbol_info(&order.symbol)
             .map_err(ExecutionError::Unavailable)?
@@ -214,7 +235,7 @@ impl Kind for Open<'_> {
     }
 
     fn settle(&self, _cx: &Context<'_>, _request: &TradeRequest, result: &TradeResult) -> Settled {
-        let execution = Execution::from_result(self.0, result);
+        let execution = Execution::from_result(self.order, result);
         Settled::new(&execution, false, vec![result.order])
     }
 }

@@ -43,7 +43,7 @@ fn place_order(
     progress: &mut Progress,
     policy: &Policy,
 ) -> Result<Settled, ExecutionError> {
-    attempt(&Open(order), terminal, cx, progress)
+    attempt(&Open::new(order), terminal, cx, progress)
 }
 
 /// `POSITION_CLOSE`.
@@ -82,9 +82,9 @@ fn cancel_order(
     attempt(&Cancel(cancel), terminal, cx, progress)
 }
 
-/// Whether a pending intent executed, retried while the terminal cannot be reached or its
-/// history may still be catching up: used on every pending intent by a restarted gateway
-/// before it serves anyone, and by the periodic sweep. `Ok(None)`: it did not execute.
+/// What the terminal shows of a pending intent, retried while the terminal cannot be reached or
+/// its history may still be catching up: used on every pending intent by a restarted gateway
+/// before it serves anyone, and by the periodic sweep. Never [`Found::NotYet`].
 #[wait_or_die(policy = *policy, retry_if = ExecutionError::is_retryable, name = "gateway.reconcile")]
 pub fn reconcile_with_retries(
     terminal: &dyn Terminal,
@@ -92,16 +92,15 @@ pub fn reconcile_with_retries(
     cx: &Context<'_>,
     progress: &Progress,
     policy: &Policy,
-) -> Result<Option<Settled>, ExecutionError> {
+) -> Result<Found, ExecutionError> {
     let found = match intent {
-        TradeIntent::Open(order) => Open(order).reconcile(terminal, cx, progress),
+        TradeIntent::Open(order) => Open::new(order).reconcile(terminal, cx, progress),
         TradeIntent::Close(close) => Close(close).reconcile(terminal, cx, progress),
         TradeIntent::Modify(modify) => Modify(modify).reconcile(terminal, cx, progress),
         TradeIntent::Cancel(cancel) => Cancel(cancel).reconcile(terminal, cx, progress),
-    };
-    match found? {
-        Found::Executed(settled) => Ok(Some(settled)),
-        Found::NotExecuted => Ok(None),
+    }?;
+    match found {
         Found::NotYet => Err(ExecutionError::NotYet),
+        found => Ok(found),
     }
 }

@@ -1,21 +1,20 @@
 //! The key each unsettled intent holds (see [`IntentKey`]): one open per (magic, symbol), one
 //! close or SL/TP change per position, one change or cancel per pending order at a time.
 //!
-//! A key is taken before the intent is journaled and given back when its final reply is
-//! journaled. An intent left pending (`outcome_unknown`, or found pending after a restart) keeps
-//! its key: its outcome is still to be found, and another intent's reconciliation could take it
-//! for its own. Waiting is asynchronous, never on a runtime worker.
+//! A key is taken before each send and given back as soon as the intent's outcome on the
+//! terminal is known (see [`super::gate`]). An intent left pending while it may have executed
+//! (`outcome_unknown`, or found so after a restart) keeps its key: its outcome is still to be
+//! found, and another intent's reconciliation could take it for its own. Waiting happens on the
+//! blocking thread that runs the intent, never on a runtime worker.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
 
-use tokio::sync::Notify;
 use uuid::Uuid;
 
 use super::Gateway;
 use crate::execution::IntentKey;
-use crate::protocol::{ErrorCode, Reply};
 
 /// How often a waiter looks at its key again even without a wake-up: a holder left pending by
 /// a request that ended is settled by the waiter itself (see [`Gateway::settle_idle`]).
@@ -25,7 +24,7 @@ const KEY_RECHECK: Duration = Duration::from_millis(250);
 #[derive(Default)]
 pub struct KeyLocks {
     held: Mutex<HashMap<IntentKey, Uuid>>,
-    freed: Notify,
+    freed: Condvar,
 }
 
 impl KeyLocks {
@@ -48,57 +47,53 @@ impl KeyLocks {
         if held.get(key) == Some(&req_id) {
             held.remove(key);
             drop(held);
-            self.freed.notify_waiters();
+            self.freed.notify_all();
         }
     }
 
-    /// Resolves when some key is given back (or spuriously): the caller tries again.
-    pub fn freed(&self) -> tokio::sync::futures::Notified<'_> {
-        self.freed.notified()
+    /// Blocks until some key is given back or `timeout` passes: the caller tries again. Only
+    /// on a blocking thread that serves no one else.
+    pub fn wait_freed(&self, timeout: Duration) {
+        let held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = self.freed.wait_timeout(held, timeout);
     }
 }
 
 impl Gateway {
-    /// Takes `key` for `req_id`, waiting (asynchronously) while another intent holds it, at most
-    /// the execution budget; a holder that no request is executing is settled here rather than
-    /// left to block every intent on its key until its client resends.
-    pub(super) async fn take_key(
-        self: &Arc<Self>,
-        key: &IntentKey,
-        req_id: Uuid,
-    ) -> Result<(), Reply> {
-        let budget = self
-            .config
+    /// The longest an attempt waits for its key: the execution budget.
+    pub(super) fn key_wait(&self) -> Duration {
+        self.config
             .execution_policy
             .timeout()
-            .unwrap_or(KEY_RECHECK * 120);
-        let deadline = tokio::time::Instant::now() + budget;
+            .unwrap_or(KEY_RECHECK * 120)
+    }
+
+    /// Takes `key` for `req_id`, waiting at most `wait` while another intent holds it; a holder
+    /// that no request is executing is settled here rather than left to block every intent on
+    /// its key until its client resends. `Err` names the holder.
+    pub(super) fn take_key_blocking(
+        &self,
+        key: &IntentKey,
+        req_id: Uuid,
+        wait: Duration,
+    ) -> Result<(), Uuid> {
+        let deadline = Instant::now() + wait;
         loop {
-            let freed = self.keys.freed();
             let holder = match self.keys.try_take(key, req_id) {
                 Ok(()) => return Ok(()),
                 Err(holder) => holder,
             };
             if !self.in_flight.contains(holder) {
-                let gateway = Arc::clone(self);
-                let _ = tokio::task::spawn_blocking(move || gateway.settle_idle(holder)).await;
+                self.settle_idle(holder);
                 if self.keys.try_take(key, req_id).is_ok() {
                     return Ok(());
                 }
             }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(Reply::failure(
-                    Some(req_id),
-                    ErrorCode::KeyBusy,
-                    format!("request {holder} on the same key is still unsettled; nothing executed: resend the same req_id"),
-                    true,
-                ));
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(holder);
             }
-            let _ = tokio::time::timeout_at(
-                deadline.min(tokio::time::Instant::now() + KEY_RECHECK),
-                freed,
-            )
-            .await;
+            self.keys.wait_freed(left.min(KEY_RECHECK));
         }
     }
 }
@@ -107,8 +102,8 @@ impl Gateway {
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
-    async fn a_key_has_one_holder_until_given_back() {
+    #[test]
+    fn a_key_has_one_holder_until_given_back() {
         let keys = KeyLocks::default();
         let key = IntentKey::Position(7);
         let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
@@ -120,7 +115,6 @@ mod tests {
             Ok(()),
             "other keys are free"
         );
-        let freed = keys.freed();
         keys.release(&key, b);
         assert_eq!(
             keys.try_take(&key, b),
@@ -128,7 +122,6 @@ mod tests {
             "only the holder gives it back"
         );
         keys.release(&key, a);
-        freed.await;
         assert_eq!(keys.try_take(&key, b), Ok(()));
     }
 }

@@ -8,6 +8,7 @@
 
 mod checks;
 mod counters;
+mod gate;
 mod in_flight;
 mod keys;
 mod orders;
@@ -90,6 +91,14 @@ pub struct Gateway {
     journal: Journal,
     in_flight: InFlight,
     keys: KeyLocks,
+    attributed: gate::RecentTickets,
+    /// The intents pending when this gateway was made: sent, maybe, by a gateway that is gone.
+    inherited: std::collections::HashSet<uuid::Uuid>,
+    /// When this gateway was made, ms since the Unix epoch: no inherited intent was sent later.
+    started_ms: u64,
+    /// The last send of each intent left pending in this process, ms since the Unix epoch: the
+    /// history lag counts from there, not from each resend.
+    last_sends: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, u64>>,
     counters: Counters,
     config: GatewayConfig,
     seen_signatures: SeenSignatures,
@@ -107,12 +116,21 @@ impl Gateway {
     ) -> Arc<Gateway> {
         let seen_signatures =
             SeenSignatures::new(config.signature_window, config.max_seen_signatures);
+        // An unreadable journal fails recovery before anyone is served.
+        let inherited = journal
+            .pending()
+            .map(|pending| pending.into_iter().map(|(req_id, _)| req_id).collect())
+            .unwrap_or_default();
         Arc::new(Gateway {
             seen_signatures,
             terminal,
             journal,
             in_flight: InFlight::default(),
             keys: KeyLocks::default(),
+            attributed: gate::RecentTickets::default(),
+            inherited,
+            started_ms: crate::clock::unix_ms(),
+            last_sends: Default::default(),
             counters: Counters::default(),
             config,
             unauthorized_log: LogLimiter::default(),

@@ -3,15 +3,16 @@
 //!
 //! The order of steps is the whole point: claim the `req_id` in memory (a concurrent resend joins
 //! instead of racing), read the journal (a finished intent is replayed; a pending one, or one that
-//! ended in a retryable failure, is resumed with reconciliation), take the intent's key (see
-//! [`super::keys`]), check it and journal it, call the terminal, journal the reply (and give the
-//! key back), then answer. A crash between any two steps leaves a state that
+//! ended in a retryable failure, is resumed with reconciliation), check the intent and journal
+//! it, call the terminal (each send under the intent's key, see [`super::keys`]), journal the
+//! reply, then answer. A crash between any two steps leaves a state that
 //! [`Gateway::recover`] or the next resend resolves without a second execution.
 
 use std::sync::Arc;
 
 use uuid::Uuid;
 
+use super::gate::{Attributed, Gate};
 use super::in_flight::{wait_for_reply, Claim};
 use super::{blocking, Counters, Gateway};
 use crate::clock::unix_ms;
@@ -23,8 +24,7 @@ use crate::protocol::{ErrorBody, ErrorCode, Reply};
 pub(super) enum Start {
     /// Never seen: check, journal, send.
     New,
-    /// Ended in a retryable failure that executed nothing: check and journal again, then look
-    /// before sending, as after any earlier send.
+    /// Ended in a retryable failure that executed nothing: check, journal and send again.
     Retry,
     /// Journaled and maybe sent (before a crash, or answered `outcome_unknown`).
     Pending(Intent),
@@ -50,28 +50,13 @@ impl Gateway {
             }
         };
         let gateway = Arc::clone(&self);
-        let lookup = intent.clone();
-        let start = match tokio::task::spawn_blocking(move || gateway.start(req_id, &lookup)).await
-        {
-            Ok(Ok(start)) => start,
-            Ok(Err(reply)) => {
-                owner.finish(&reply);
-                return reply;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, %req_id, "journal lookup panicked");
-                return Reply::failure(Some(req_id), ErrorCode::Internal, "gateway error", true);
-            }
-        };
-        if let Err(reply) = self.take_key(&intent.key(), req_id).await {
-            owner.finish(&reply);
-            return reply;
-        }
-        let gateway = Arc::clone(&self);
         // The claim travels with the blocking work: even if this task were dropped, the
         // `req_id` stays claimed until the terminal call is over.
         let execute = move || {
-            let reply = gateway.execute_once(req_id, intent, start);
+            let reply = match gateway.start(req_id, &intent) {
+                Ok(start) => gateway.execute_once(req_id, intent, start),
+                Err(reply) => reply,
+            };
             owner.finish(&reply);
             reply
         };
@@ -104,34 +89,46 @@ impl Gateway {
     /// Runs on a blocking thread while this request owns `req_id` and its key.
     fn execute_once(&self, req_id: Uuid, intent: TradeIntent, start: Start) -> Reply {
         let now = unix_ms();
+        let mut tag_only = false;
         let (created_ms, seen_volume, mut progress) = match start {
-            Start::Pending(entry) => (entry.created_ms, entry.seen_volume, Progress::resumed(now)),
+            Start::Pending(entry) => {
+                tag_only = self.shares_key(req_id, &entry);
+                let sent_ms = self.latest_send(req_id);
+                (
+                    entry.created_ms,
+                    entry.seen_volume,
+                    Progress::resumed(sent_ms),
+                )
+            }
             Start::New | Start::Retry => {
                 let seen_volume = match self.check(req_id, &intent) {
                     Ok(seen) => seen,
                     Err(refusal) => {
                         Counters::bump(&self.counters.bad_requests);
-                        self.keys.release(&intent.key(), req_id);
                         return refusal;
                     }
                 };
                 if let Err(e) = self.journal.begin(req_id, &intent, seen_volume, now) {
-                    self.keys.release(&intent.key(), req_id);
                     return journal_failed(req_id, &e);
                 }
-                let progress = match start {
-                    Start::Retry => Progress::resumed(now),
-                    _ => Progress::default(),
-                };
-                (now, seen_volume, progress)
+                // A retryable failure was only answered once nothing of the intent could be on
+                // the terminal: the resend starts afresh.
+                (now, seen_volume, Progress::default())
             }
+        };
+        let gate = Gate::new(self, req_id, intent.key());
+        let attributions = Attributed {
+            recent: &self.attributed,
+            journal: &self.journal,
         };
         let cx = Context {
             req_id,
             created_ms,
             history_lag_ms: self.config.history_lag.as_millis() as u64,
             seen_volume,
-            attributions: &self.journal,
+            attributions: &attributions,
+            gate: &gate,
+            tag_only,
         };
         let result = execute(
             &*self.terminal,
@@ -140,8 +137,14 @@ impl Gateway {
             &mut progress,
             &self.config.execution_policy,
         );
-        let Some((reply, tickets)) = self.settle(req_id, result, &progress) else {
-            // Still pending: the intent keeps its key until its outcome is found.
+        let settled = self.settle(req_id, result, &progress);
+        gate.finish(settled.is_none());
+        let Some((reply, tickets)) = settled else {
+            // Still pending: the intent keeps its key until its outcome is found, and the next
+            // look knows when it was last sent.
+            let mut last_sends = self.last_sends.lock().unwrap_or_else(|p| p.into_inner());
+            last_sends.insert(req_id, progress.last_send_ms.max(created_ms));
+            drop(last_sends);
             Counters::bump(&self.counters.outcome_unknown);
             return Reply::failure(
                 Some(req_id),
@@ -150,10 +153,11 @@ impl Gateway {
                 true,
             );
         };
-        let completed = self.journal.complete(req_id, &reply, unix_ms(), &tickets);
-        match completed {
+        match self.journal.complete(req_id, &reply, unix_ms(), &tickets) {
             Ok(()) => {
-                self.keys.release(&intent.key(), req_id);
+                self.attributed.forget(&tickets);
+                let mut last_sends = self.last_sends.lock().unwrap_or_else(|p| p.into_inner());
+                last_sends.remove(&req_id);
                 reply
             }
             Err(e) => journal_failed(req_id, &e),
@@ -201,6 +205,7 @@ fn error_body(error: &ExecutionError, attempts: u32) -> ErrorBody {
         ExecutionError::Transient(retcode) => (retcode.name().to_owned(), true, Some(retcode)),
         ExecutionError::UnknownSymbol(_) => (ErrorCode::UnknownSymbol.as_str().into(), false, None),
         ExecutionError::Final { code, .. } => (code.as_str().to_owned(), false, None),
+        ExecutionError::KeyBusy(_) => (ErrorCode::KeyBusy.as_str().into(), true, None),
         ExecutionError::Unavailable(_)
         | ExecutionError::Ambiguous(_)
         | ExecutionError::NotYet

@@ -6,16 +6,20 @@
 //! then executes); past the client window it is completed as expired, because nobody is waiting
 //! for it and a fill now would be a surprise.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::gate::Attributed;
 use super::in_flight::Claim;
 use super::Gateway;
 use crate::clock::unix_ms;
-use crate::execution::{reconcile_with_retries, Context, ExecutionError, Progress, Settled};
+use crate::execution::{
+    reconcile_with_retries, Context, ExecutionError, Found, IntentKey, Progress, Settled,
+};
 use crate::journal::{Intent, IntentState, JournalError};
 use crate::protocol::{ErrorCode, Reply};
 
@@ -53,7 +57,15 @@ impl Gateway {
     pub fn recover(&self) -> Result<RecoveryReport, JournalError> {
         let mut report = RecoveryReport::default();
         let window_ms = self.config.client_window.as_millis() as u64;
-        for (req_id, entry) in self.journal.pending()? {
+        let pending = self.journal.pending()?;
+        let mut per_key: HashMap<IntentKey, usize> = HashMap::new();
+        for (_, entry) in pending.iter().filter(|(id, _)| self.inherited.contains(id)) {
+            *per_key.entry(entry.intent.key()).or_default() += 1;
+        }
+        for (req_id, entry) in pending {
+            let key = entry.intent.key();
+            let tag_only = self.inherited.contains(&req_id)
+                && per_key.get(&key).copied().unwrap_or_default() > 1;
             // Claim the intent like a request would: a resend arriving meanwhile waits for this
             // verdict instead of executing alongside it.
             let owner = match self.in_flight.claim(req_id, &entry.intent) {
@@ -61,9 +73,8 @@ impl Gateway {
                 Claim::Joined(..) => continue,
             };
             report.pending += 1;
-            let key = entry.intent.key();
             let now = unix_ms();
-            let (reply, tickets) = match self.verdict(req_id, &entry) {
+            let (reply, tickets) = match self.verdict(req_id, &entry, tag_only) {
                 Verdict::Settled(reply, tickets) => {
                     if reply.ok {
                         report.found_executed += 1;
@@ -84,7 +95,12 @@ impl Gateway {
                 }
                 // Dropping the claim unfinished sends any waiting resend back with
                 // `outcome_unknown`; its next copy executes (after one more lookup).
-                Verdict::NotExecuted | Verdict::Unknown => {
+                Verdict::NotExecuted => {
+                    report.left_pending += 1;
+                    continue;
+                }
+                // It may have executed: it holds its key until its outcome is found.
+                Verdict::Unknown => {
                     report.left_pending += 1;
                     let _ = self.keys.try_take(&key, req_id);
                     continue;
@@ -118,7 +134,8 @@ impl Gateway {
         let Claim::Owner(owner) = self.in_flight.claim(req_id, &entry.intent) else {
             return;
         };
-        let (reply, tickets) = match self.verdict(req_id, &entry) {
+        let tag_only = self.shares_key(req_id, &entry);
+        let (reply, tickets) = match self.verdict(req_id, &entry, tag_only) {
             Verdict::Settled(reply, tickets) => (reply, tickets),
             Verdict::NotExecuted => {
                 let reply = Reply::failure(
@@ -141,16 +158,50 @@ impl Gateway {
         }
     }
 
-    fn verdict(&self, req_id: Uuid, entry: &Intent) -> Verdict {
+    /// The latest a pending intent can have been sent: its last send in this process, or before
+    /// this gateway started for one it inherited (or now, if neither is known).
+    pub(super) fn latest_send(&self, req_id: Uuid) -> u64 {
+        let recorded = self.last_sends.lock().unwrap_or_else(|p| p.into_inner());
+        match recorded.get(&req_id) {
+            Some(&sent_ms) => sent_ms,
+            None if self.inherited.contains(&req_id) => self.started_ms,
+            None => unix_ms(),
+        }
+    }
+
+    /// Whether `req_id` and another intent, both pending since before this gateway started,
+    /// share a key: their records cannot be told apart but by their tags. (Within one process an
+    /// intent sends and looks only under its key, and its tickets are attributed before it gives
+    /// the key back.) An unreadable journal counts as shared.
+    pub(super) fn shares_key(&self, req_id: Uuid, entry: &Intent) -> bool {
+        if !self.inherited.contains(&req_id) {
+            return false;
+        }
+        let key = entry.intent.key();
+        self.journal.pending().map_or(true, |pending| {
+            pending.iter().any(|(other, e)| {
+                *other != req_id && self.inherited.contains(other) && e.intent.key() == key
+            })
+        })
+    }
+
+    /// `tag_only` when other possibly sent intents share its key: then only a record with its
+    /// intact tag is taken, and "not found" proves nothing.
+    fn verdict(&self, req_id: Uuid, entry: &Intent, tag_only: bool) -> Verdict {
+        let attributions = Attributed {
+            recent: &self.attributed,
+            journal: &self.journal,
+        };
         let cx = Context {
             req_id,
             created_ms: entry.created_ms,
             history_lag_ms: self.config.history_lag.as_millis() as u64,
             seen_volume: entry.seen_volume,
-            attributions: &self.journal,
+            attributions: &attributions,
+            gate: &(),
+            tag_only,
         };
-        // Sent at the latest before this look began: the history lag counts from now.
-        let progress = Progress::resumed(unix_ms());
+        let progress = Progress::resumed(self.latest_send(req_id));
         let found = reconcile_with_retries(
             &*self.terminal,
             &entry.intent,
@@ -159,13 +210,13 @@ impl Gateway {
             &self.config.reconcile_policy,
         );
         match found {
-            Ok(Some(settled)) => settled_reply(req_id, settled),
-            Ok(None) => Verdict::NotExecuted,
+            Ok(Found::Executed(settled)) => settled_reply(req_id, settled),
+            Ok(Found::NotExecuted) => Verdict::NotExecuted,
             Err(ExecutionError::Final { code, message }) => Verdict::Settled(
                 Reply::failure(Some(req_id), code, message, false),
                 Vec::new(),
             ),
-            Err(_) => Verdict::Unknown,
+            Ok(Found::NotYet | Found::Unattributable) | Err(_) => Verdict::Unknown,
         }
     }
 
@@ -216,8 +267,16 @@ mod tests {
         OrderSpec::market("EURUSD", OrderType::Buy, 0.01)
     }
 
+    fn open_on(symbol: &str) -> TradeIntent {
+        TradeIntent::Open(OrderSpec::market(symbol, OrderType::Buy, 0.01))
+    }
+
     /// What the terminal holds when a gateway died right after `order_send` executed.
     fn executed_on_terminal(terminal: &SimulatedTerminal, req_id: Uuid) {
+        executed_with_comment(terminal, &order_comment(req_id));
+    }
+
+    fn executed_with_comment(terminal: &SimulatedTerminal, comment: &str) {
         let ask = terminal.symbol_info("EURUSD").unwrap().unwrap().ask;
         terminal
             .order_send(&TradeRequest {
@@ -232,7 +291,7 @@ mod tests {
                 deviation: 20,
                 type_filling: Default::default(),
                 magic: GATEWAY_MAGIC,
-                comment: order_comment(req_id),
+                comment: comment.into(),
                 type_time: OrderTime::Gtc,
                 expiration: 0,
                 position: 0,
@@ -251,17 +310,11 @@ mod tests {
             .begin(executed, &TradeIntent::Open(order()), None, now)
             .unwrap();
         executed_on_terminal(&terminal, executed);
+        // Each on a key of its own: a lone pending intent is judged by what fits, tag or not.
         journal
-            .begin(
-                stale,
-                &TradeIntent::Open(order()),
-                None,
-                now - 10 * 60 * 1000,
-            )
+            .begin(stale, &open_on("GBPUSD"), None, now - 10 * 60 * 1000)
             .unwrap();
-        journal
-            .begin(fresh, &TradeIntent::Open(order()), None, now)
-            .unwrap();
+        journal.begin(fresh, &open_on("USDJPY"), None, now).unwrap();
         let config = GatewayConfig {
             execution_policy: scaled_policy(EXECUTION_POLICY, 0.001),
             reconcile_policy: scaled_policy(EXECUTION_POLICY, 0.001),
@@ -282,17 +335,21 @@ mod tests {
                 ttl_removed: 0,
             }
         );
-        let ask = |req_id: Uuid| {
-            let body = json!({"action": "ORDER_SEND", "req_id": req_id, "payload": order()});
+        let ask = |req_id: Uuid, symbol: &str| {
+            let payload = OrderSpec::market(symbol, OrderType::Buy, 0.01);
+            let body = json!({"action": "ORDER_SEND", "req_id": req_id, "payload": payload});
             Arc::clone(&gateway).handle(vec![body.to_string().into_bytes()])
         };
         // The executed order's resend gets the fill found on the terminal, not a second deal.
-        let found = ask(executed).await;
+        let found = ask(executed, "EURUSD").await;
         assert_eq!(found.result.unwrap()["reconciled"], true);
         // The stale one was settled as never executed.
-        assert_eq!(ask(stale).await.error_code(), Some("expired_unexecuted"));
+        assert_eq!(
+            ask(stale, "GBPUSD").await.error_code(),
+            Some("expired_unexecuted")
+        );
         // The fresh one executes on its resend, once.
-        assert!(ask(fresh).await.ok);
+        assert!(ask(fresh, "USDJPY").await.ok);
         let deals = terminal.audit_deals();
         assert_eq!(deals.len(), 2);
         assert_eq!(
@@ -303,6 +360,35 @@ mod tests {
             1
         );
         assert!(gateway.journal.pending().unwrap().is_empty());
+    }
+
+    /// A broker that rewrites comments leaves only magic, symbol, type, volume and time: a lone
+    /// pending open takes the one deal that fits, but two pending opens of a gateway that died
+    /// on one key cannot tell whose it is, so neither takes it, nor is either declared unexecuted.
+    #[test]
+    fn inherited_intents_sharing_a_key_take_no_untagged_record() {
+        let config = GatewayConfig {
+            reconcile_policy: scaled_policy(EXECUTION_POLICY, 0.001),
+            history_lag: Duration::ZERO,
+            ..GatewayConfig::default()
+        };
+        let terminal = Arc::new(SimulatedTerminal::open(&SimulatorOptions::default()).unwrap());
+        let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let now = unix_ms();
+        journal.begin(a, &open_on("EURUSD"), None, now).unwrap();
+        journal.begin(b, &open_on("EURUSD"), None, now).unwrap();
+        executed_with_comment(&terminal, "rewritten by the broker");
+        let gateway = Gateway::new(terminal.clone(), journal, config.clone());
+        let report = gateway.recover().unwrap();
+        assert_eq!((report.pending, report.left_pending), (2, 2), "{report:?}");
+        assert_eq!(gateway.journal.pending().unwrap().len(), 2);
+
+        let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
+        journal.begin(a, &open_on("EURUSD"), None, now).unwrap();
+        let gateway = Gateway::new(terminal, journal, config);
+        let report = gateway.recover().unwrap();
+        assert_eq!(report.found_executed, 1, "{report:?}");
     }
 
     #[tokio::test(start_paused = true)]
