@@ -72,6 +72,7 @@ impl SimArgs {
             seed: self.seed,
             max_latency: Duration::from_millis(self.max_latency_ms),
             scripted: self.script.clone(),
+            ..SimulatorOptions::default()
         }
     }
 }

@@ -21,6 +21,8 @@ fn thousands_of_orders_through_every_fault_survive_exactly_once() {
     let mut opts = options(Some(data_dir.path().to_owned()), 0.3, 2026);
     opts.router.reply_drop_rate = 0.05;
     opts.router.seed = 2027;
+    // Thousands of positions stay open: an account deep enough that margin never refuses them.
+    opts.simulator.balance = 1e9;
     let gateway = TestGateway::start(&opts);
     let orders = orders(ORDERS, 2028);
     let next = AtomicUsize::new(0);

@@ -127,7 +127,12 @@ fn sized(
 /// sent, not within a float tolerance; otherwise `TRADE_RETCODE_INVALID_VOLUME` (10014).
 #[test]
 fn volume_sits_exactly_on_the_symbol_volume_step_grid() {
-    let t = terminal();
+    // Margin for 49.99 lots of USDJPY and more: the grid, not the money, is under test.
+    let t = SimulatedTerminal::open(&SimulatorOptions {
+        balance: 1_000_000.0,
+        ..SimulatorOptions::default()
+    })
+    .unwrap();
     assert_eq!(
         sized(&t, "USDJPY", OrderType::Buy, 49.999999),
         Retcode::INVALID_VOLUME

@@ -6,17 +6,20 @@
 //! booked; the `ExecutedThen*` faults strike after booking, which is the case reconciliation
 //! exists for.
 
-use super::ledger::{Ledger, LedgerError};
+use super::broker::Broker;
+use super::ledger::{Batch, Ledger, LedgerError};
+use super::pending::expiration_is_valid;
+use super::positions::open_fill;
 use super::rules::{
     margin, pending_price_is_near, pending_price_is_valid, price_is_normalised,
-    stops_are_normalised, stops_are_valid, FREE_MARGIN,
+    stops_are_normalised, stops_are_valid,
 };
+use super::sessions;
 use super::symbol::{SymbolInfo, TradeMode};
 use super::{
-    Deal, DealEntry, DealReason, Fault, Filling, Order, OrderState, Retcode, RetcodeClass,
-    TerminalError, TradeRequest, TradeResult, MAX_COMMENT_CHARS,
+    Fault, Filling, Order, OrderState, Retcode, RetcodeClass, TerminalError, TradeRequest,
+    TradeResult,
 };
-use crate::clock::unix_ms;
 
 /// Slippage is measured in whole points: a price this far past the deviation still rounds to it.
 const SLIPPAGE_ROUNDING_POINTS: f64 = 0.5;
@@ -25,14 +28,14 @@ const PARTIAL_FILL_SHARE: f64 = 0.5;
 
 /// The market at the moment of the order.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Quote {
-    pub(super) bid: f64,
-    pub(super) ask: f64,
+pub(crate) struct Quote {
+    pub(crate) bid: f64,
+    pub(crate) ask: f64,
 }
 
 impl Quote {
     /// The answer of an order that did not execute.
-    pub(super) fn refused(self, retcode: Retcode) -> TradeResult {
+    pub(crate) fn refused(self, retcode: Retcode) -> TradeResult {
         TradeResult {
             retcode,
             deal: 0,
@@ -45,8 +48,24 @@ impl Quote {
     }
 }
 
+/// What a trade operation sees: the symbol's rules, its quote, the time and the broker.
+pub(crate) struct Moment<'a> {
+    pub(crate) rules: &'a SymbolInfo,
+    pub(crate) quote: Quote,
+    pub(crate) now_ms: u64,
+    pub(crate) broker: &'a Broker,
+}
+
+/// What an operation on the books came to: an answer, a refusal, or a storage failure.
+pub(crate) type Outcome = Result<Result<TradeResult, Retcode>, TerminalError>;
+
+/// A ledger failure as the terminal reports it.
+pub(crate) fn storage(error: LedgerError) -> TerminalError {
+    TerminalError::Storage(error.to_string())
+}
+
 /// The retcode of a link or dealer fault, which refuses the order before the server sees it.
-pub(super) fn refused_before_the_server(fault: Option<Fault>) -> Option<Retcode> {
+pub(crate) fn refused_before_the_server(fault: Option<Fault>) -> Option<Retcode> {
     match fault? {
         Fault::Requote => Some(Retcode::REQUOTE),
         Fault::PriceChanged => Some(Retcode::PRICE_CHANGED),
@@ -58,139 +77,158 @@ pub(super) fn refused_before_the_server(fault: Option<Fault>) -> Option<Retcode>
     }
 }
 
-/// The server's checks: session, fill policy, volume grid, normalised prices, slippage or pending price,
-/// stops, margin. The
-/// execution price, or the retcode refusing the order.
-pub(super) fn check(
-    rules: &SymbolInfo,
-    request: &TradeRequest,
-    quote: Quote,
-) -> Result<f64, Retcode> {
-    if rules.trade_mode == TradeMode::Closed {
+/// `TRADE_RETCODE_MARKET_CLOSED` when the symbol does not trade now: disabled, or outside its
+/// sessions.
+pub(crate) fn market_is_open(m: &Moment) -> Result<(), Retcode> {
+    if m.rules.trade_mode == TradeMode::Closed
+        || !sessions::is_open(&m.rules.trade_sessions, m.now_ms)
+    {
         return Err(Retcode::MARKET_CLOSED);
     }
-    if !request.type_filling.is_allowed(rules, request.order_type) {
+    Ok(())
+}
+
+/// The checks every deal and order shares: session, fill policy, volume grid, normalised price.
+pub(crate) fn check_order(m: &Moment, request: &TradeRequest) -> Result<(), Retcode> {
+    market_is_open(m)?;
+    if !request.type_filling.is_allowed(m.rules, request.order_type) {
         return Err(Retcode::INVALID_FILL);
     }
-    if !rules.volume_is_valid(request.volume) {
+    if !m.rules.volume_is_valid(request.volume) {
         return Err(Retcode::INVALID_VOLUME);
     }
-    if !price_is_normalised(rules, request.price) {
+    if !price_is_normalised(m.rules, request.price) {
         return Err(Retcode::INVALID_PRICE);
     }
-    if !stops_are_normalised(rules, request) {
+    Ok(())
+}
+
+/// A market order's execution price: the Ask for a buy, the Bid for a sell, unless it lies
+/// further than `deviation` points from the client's price (`REQUOTE`).
+pub(crate) fn market_price(m: &Moment, request: &TradeRequest) -> Result<f64, Retcode> {
+    let market = if request.order_type.is_buy() {
+        m.quote.ask
+    } else {
+        m.quote.bid
+    };
+    let slippage_points = (request.price - market).abs() / m.rules.point;
+    if slippage_points > f64::from(request.deviation) + SLIPPAGE_ROUNDING_POINTS {
+        return Err(Retcode::REQUOTE);
+    }
+    Ok(market)
+}
+
+/// The server's checks of an opening order: the shared ones, then slippage or the pending
+/// price and expiry, stops, and margin against `free_margin`. The execution price, or the
+/// retcode refusing the order.
+pub(crate) fn check(m: &Moment, request: &TradeRequest, free_margin: f64) -> Result<f64, Retcode> {
+    if request.action != super::TradeAction::placing(request.order_type) {
+        return Err(Retcode::INVALID);
+    }
+    check_order(m, request)?;
+    if !stops_are_normalised(m.rules, request) {
         return Err(Retcode::INVALID_STOPS);
     }
     let price = if request.order_type.is_market() {
-        let market = if request.order_type.is_buy() {
-            quote.ask
-        } else {
-            quote.bid
-        };
-        let slippage_points = (request.price - market).abs() / rules.point;
-        if slippage_points > f64::from(request.deviation) + SLIPPAGE_ROUNDING_POINTS {
-            return Err(Retcode::REQUOTE);
-        }
-        market
+        market_price(m, request)?
     } else {
-        if !pending_price_is_near(request, quote) || !pending_price_is_valid(rules, request, quote)
+        if !pending_price_is_near(request, m.quote)
+            || !pending_price_is_valid(m.rules, request, m.quote)
         {
             return Err(Retcode::INVALID_PRICE);
         }
+        if !expiration_is_valid(request.type_time, request.expiration, m.now_ms) {
+            return Err(Retcode::INVALID_EXPIRATION);
+        }
         request.price
     };
-    if !stops_are_valid(rules, request, quote) {
+    if !stops_are_valid(m.rules, request, m.quote) {
         return Err(Retcode::INVALID_STOPS);
     }
-    if margin(rules, request.volume, price) > FREE_MARGIN {
+    if margin(m.rules, request.volume, price) > free_margin {
         return Err(Retcode::NO_MONEY);
     }
     Ok(price)
 }
 
-/// Books a checked order at `price`: a deal for a market order (part of the volume under a
-/// partial-fill fault), a pending order otherwise. Committed to the ledger before it returns.
-pub(super) fn book(
-    ledger: &mut Ledger,
+/// The volume a fill executes: all of it, or (under a partial-fill fault, IOC only: FOK fills
+/// all or nothing) half of it floored to the step.
+pub(crate) fn filled_volume(
     rules: &SymbolInfo,
     request: &TradeRequest,
-    price: f64,
     fault: Option<Fault>,
-    quote: Quote,
-) -> Result<TradeResult, TerminalError> {
-    let comment: String = request.comment.chars().take(MAX_COMMENT_CHARS).collect();
-    let now = unix_ms();
-    let order_ticket = ledger.next_ticket();
-    let storage = |e: LedgerError| TerminalError::Storage(e.to_string());
-    if !request.order_type.is_market() {
-        ledger
-            .record_order(Order {
-                ticket: order_ticket,
-                time_setup_msc: now,
-                time_done_msc: 0,
-                symbol: rules.name.clone(),
-                order_type: request.order_type,
-                state: OrderState::Placed,
-                volume_initial: request.volume,
-                price_open: price,
-                price_stoplimit: request.stoplimit,
-                sl: request.sl,
-                tp: request.tp,
-                type_time: request.type_time,
-                expiration: request.expiration,
-                position_id: 0,
-                magic: request.magic,
-                comment,
-            })
-            .map_err(storage)?;
-        return Ok(TradeResult {
-            retcode: Retcode::PLACED,
-            order: order_ticket,
-            volume: request.volume,
-            price,
-            ..quote.refused(Retcode::PLACED)
-        });
-    }
-    // Only IOC fills part of an order: FOK fills all of it or nothing, and here it fills all.
+) -> (f64, Retcode) {
     let partial = fault == Some(Fault::PartialFill)
         && request.type_filling == Filling::Ioc
         && request.volume > rules.volume_min;
-    let (volume, retcode) = if partial {
+    if partial {
         let part = rules.floor_to_step(request.volume * PARTIAL_FILL_SHARE);
         (part.max(rules.volume_min), Retcode::DONE_PARTIAL)
     } else {
         (request.volume, Retcode::DONE)
+    }
+}
+
+/// Books a checked opening order at `price`: a pending order, or a filled market order with
+/// its deal and the position it opens (part of the volume under a partial-fill fault), in one
+/// commit.
+pub(crate) fn book(
+    ledger: &mut Ledger,
+    m: &Moment,
+    request: &TradeRequest,
+    price: f64,
+    fault: Option<Fault>,
+) -> Result<TradeResult, TerminalError> {
+    let order_ticket = ledger.next_ticket();
+    let market = request.order_type.is_market();
+    let (volume, retcode) = if market {
+        filled_volume(m.rules, request, fault)
+    } else {
+        (request.volume, Retcode::PLACED)
     };
-    let deal_ticket = ledger.next_ticket();
-    ledger
-        .record_deal(Deal {
-            ticket: deal_ticket,
-            order: order_ticket,
-            time_msc: now,
-            symbol: rules.name.clone(),
-            order_type: request.order_type,
-            entry: DealEntry::In,
-            position_id: order_ticket,
-            reason: DealReason::Expert,
-            volume,
-            price,
-            profit: 0.0,
-            magic: request.magic,
-            comment,
-        })
-        .map_err(storage)?;
+    let mut order = Order {
+        ticket: order_ticket,
+        time_setup_msc: m.now_ms,
+        time_done_msc: 0,
+        symbol: m.rules.name.clone(),
+        order_type: request.order_type,
+        state: OrderState::Placed,
+        volume_initial: request.volume,
+        price_open: price,
+        price_stoplimit: request.stoplimit,
+        sl: request.sl,
+        tp: request.tp,
+        type_time: request.type_time,
+        expiration: request.expiration,
+        position_id: 0,
+        magic: request.magic,
+        comment: m.broker.comment(&request.comment, order_ticket),
+    };
+    let mut batch = Batch::default();
+    let mut deal_ticket = 0;
+    if market {
+        deal_ticket = ledger.next_ticket();
+        let (deal, position) = open_fill(&order, deal_ticket, volume, price, m.now_ms);
+        order.state = OrderState::Filled;
+        order.time_done_msc = m.now_ms;
+        order.position_id = order_ticket;
+        batch.deals.push(deal);
+        batch.positions.push(position);
+    }
+    batch.orders.push(order);
+    ledger.commit(batch).map_err(storage)?;
     Ok(TradeResult {
         retcode,
         deal: deal_ticket,
         order: order_ticket,
         volume,
         price,
-        ..quote.refused(retcode)
+        ..m.quote.refused(retcode)
     })
 }
 
 /// The answer the client gets for a booked order: the result, unless a fault loses or garbles it.
-pub(super) fn answer(
+pub(crate) fn answer(
     mut result: TradeResult,
     fault: Option<Fault>,
 ) -> Result<TradeResult, TerminalError> {

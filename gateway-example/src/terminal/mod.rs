@@ -5,35 +5,50 @@
 //! `symbol_info`, `account_info`), so a real terminal can replace [`SimulatedTerminal`] without
 //! touching the retry or reconciliation code.
 
+mod account;
+mod broker;
 mod constant;
 mod dealing;
 mod decimal;
+mod exposure;
 mod fault_plan;
 mod faults;
 mod filling;
 mod ledger;
+mod modification;
+mod options;
 mod order_type;
+mod pending;
+mod positions;
 mod price;
 mod records;
 mod request;
 mod retcode;
 mod rules;
+mod sessions;
+mod sim_clock;
 mod simulator;
+mod stop_out;
 mod symbol;
 mod trade_action;
+mod triggers;
 mod volume;
 
 pub use fault_plan::FaultPlan;
 pub use faults::{Fault, FaultParseError};
 pub use filling::{Filling, SYMBOL_FILLING_FOK, SYMBOL_FILLING_IOC};
 pub use ledger::{Ledger, LedgerError};
+pub use modification::{Modification, ModificationKind};
+pub use options::{SimulatorOptions, DEFAULT_BALANCE};
 pub use order_type::OrderType;
 pub use records::{
     AccountInfo, Deal, DealEntry, DealReason, HistoryFilter, Order, OrderState, Position,
 };
 pub use request::{TradeRequest, TradeResult};
 pub use retcode::{Retcode, RetcodeClass};
-pub use simulator::{SimulatedTerminal, SimulatorOptions, MAX_COMMENT_CHARS};
+pub use sessions::TradeSession;
+pub use sim_clock::{Clock, ManualClock, SystemClock};
+pub use simulator::{SimulatedTerminal, MAX_COMMENT_CHARS};
 pub use symbol::{SymbolInfo, TradeMode};
 pub use trade_action::{OrderTime, TradeAction};
 

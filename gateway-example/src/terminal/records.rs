@@ -252,7 +252,7 @@ pub struct AccountInfo {
     pub balance: f64,
     /// Balance plus floating profit.
     pub equity: f64,
-    /// Margin the open positions and pending orders hold.
+    /// Margin the open positions hold (pending orders hold none).
     pub margin: f64,
     /// Equity minus margin: what new positions may use.
     pub margin_free: f64,

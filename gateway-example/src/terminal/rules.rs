@@ -1,18 +1,16 @@
-//! The trade server's own checks of an order: margin, pending price side, stops distance, as
-//! MQL5's "Requirements and Limitations in Making Trades" lists them.
+//! The trade server's own checks of an order: margin, pending price side, stops distance and
+//! freeze level, as MQL5's "Requirements and Limitations in Making Trades" lists them.
 //!
 //! These make the simulator's permanent rejections (`NO_MONEY`, `INVALID_PRICE`,
-//! `INVALID_STOPS`) come from the order itself, as on a real server, not from a dice roll.
+//! `INVALID_STOPS`, `FROZEN`) come from the order itself, as on a real server, not from a dice
+//! roll.
 
 use super::dealing::Quote;
 use super::decimal;
 use super::ledger::Ledger;
 use super::volume;
-use super::{HistoryFilter, OrderType, SymbolInfo, TradeRequest};
+use super::{Order, OrderType, Position, SymbolInfo, TradeRequest};
 
-/// Free margin of the simulated account, in account currency. It does not shrink as positions
-/// open: the demo is about delivery, not about running out of money mid-run.
-pub(crate) const FREE_MARGIN: f64 = 50_000.0;
 /// Account leverage (1:100).
 pub(crate) const LEVERAGE: u32 = 100;
 
@@ -28,8 +26,7 @@ pub(crate) fn margin(rules: &SymbolInfo, volume: f64, price: f64) -> f64 {
 }
 
 /// `SYMBOL_VOLUME_LIMIT`: whether `request` would take the symbol's positions and pending orders
-/// in its direction past the limit (0 is no limit). The simulator never closes a position, so
-/// every deal on the books is an open position.
+/// in its direction past the limit (0 is no limit).
 pub(crate) fn exceeds_volume_limit(
     rules: &SymbolInfo,
     request: &TradeRequest,
@@ -42,16 +39,14 @@ pub(crate) fn exceeds_volume_limit(
     let same_side = |symbol: &str, order_type: OrderType| {
         symbol == rules.name && order_type.is_buy() == request.order_type.is_buy()
     };
-    let all = HistoryFilter::default();
     let positions: u64 = ledger
-        .deals(&all)
+        .open_positions()
         .iter()
-        .filter(|d| same_side(&d.symbol, d.order_type))
-        .map(|d| volume::booked_steps(d.volume, step))
+        .filter(|p| same_side(&p.symbol, p.position_type))
+        .map(|p| volume::booked_steps(p.volume, step))
         .sum();
     let orders: u64 = ledger
-        .orders(&all)
-        .iter()
+        .placed()
         .filter(|o| same_side(&o.symbol, o.order_type))
         .map(|o| volume::booked_steps(o.volume_initial, step))
         .sum();
@@ -100,12 +95,8 @@ pub(crate) fn pending_price_is_valid(
     request: &TradeRequest,
     quote: Quote,
 ) -> bool {
-    let distance = match request.order_type {
-        OrderType::BuyLimit => quote.ask - request.price,
-        OrderType::SellLimit => request.price - quote.bid,
-        OrderType::BuyStop | OrderType::BuyStopLimit => request.price - quote.ask,
-        OrderType::SellStop | OrderType::SellStopLimit => quote.bid - request.price,
-        OrderType::Buy | OrderType::Sell => return true,
+    let Some(distance) = distance_to_trigger(request.order_type, request.price, quote) else {
+        return true;
     };
     points(rules, distance) >= i64::from(rules.stops_level) && stoplimit_is_valid(rules, request)
 }
@@ -130,21 +121,102 @@ fn stoplimit_is_valid(rules: &SymbolInfo, request: &TradeRequest) -> bool {
 /// (`Bid − SL` and `TP − Bid`), a sell at the Ask (`SL − Ask` and `Ask − TP`); a pending order's
 /// stops are measured from its open price, a stop-limit order's from its StopLimit price.
 pub(crate) fn stops_are_valid(rules: &SymbolInfo, request: &TradeRequest, quote: Quote) -> bool {
-    let buy = request.order_type.is_buy();
-    let reference = match (request.order_type.is_market(), buy) {
+    let reference = match (request.order_type.is_market(), request.order_type.is_buy()) {
         (true, true) => quote.bid,
         (true, false) => quote.ask,
         (false, _) if request.order_type.is_stop_limit() => request.stoplimit,
         (false, _) => request.price,
     };
-    let (below, above) = if buy {
-        (request.sl, request.tp)
+    let level = rules.stops_level;
+    stops_keep_distance(
+        rules,
+        request.order_type,
+        reference,
+        request.sl,
+        request.tp,
+        level,
+    )
+}
+
+/// Whether a buy's (sell's) SL lies at least `level` points below (above) `reference` and its
+/// TP as far above (below); a stop of 0 is none.
+fn stops_keep_distance(
+    rules: &SymbolInfo,
+    order_type: OrderType,
+    reference: f64,
+    sl: f64,
+    tp: f64,
+    level: u32,
+) -> bool {
+    let (below, above) = if order_type.is_buy() {
+        (sl, tp)
     } else {
-        (request.tp, request.sl)
+        (tp, sl)
     };
-    let level = i64::from(rules.stops_level);
+    let level = i64::from(level);
     (below == 0.0 || points(rules, reference - below) >= level)
         && (above == 0.0 || points(rules, above - reference) >= level)
+}
+
+/// `SLTP` on a position: the new stops keep `SYMBOL_TRADE_STOPS_LEVEL` from the price the
+/// position would close at (Bid for a buy, Ask for a sell).
+pub(crate) fn position_stops_are_valid(
+    rules: &SymbolInfo,
+    position: &Position,
+    sl: f64,
+    tp: f64,
+    quote: Quote,
+) -> bool {
+    let closing = closing_price(position.position_type, quote);
+    stops_keep_distance(
+        rules,
+        position.position_type,
+        closing,
+        sl,
+        tp,
+        rules.stops_level,
+    )
+}
+
+/// `SYMBOL_TRADE_FREEZE_LEVEL` on a position: its current SL or TP within the freeze level of
+/// the closing price (`TP − Bid`, `Bid − SL` for a buy; `Ask − TP`, `SL − Ask` for a sell)
+/// freezes them, and `SLTP` is `TRADE_RETCODE_FROZEN`.
+pub(crate) fn position_is_frozen(rules: &SymbolInfo, position: &Position, quote: Quote) -> bool {
+    rules.freeze_level > 0
+        && !stops_keep_distance(
+            rules,
+            position.position_type,
+            closing_price(position.position_type, quote),
+            position.sl,
+            position.tp,
+            rules.freeze_level,
+        )
+}
+
+/// `SYMBOL_TRADE_FREEZE_LEVEL` on a pending order: its open price within the freeze level of
+/// the price it triggers on (`Ask − price` for a buy limit, `price − Ask` for a buy stop,
+/// `price − Bid` for a sell limit, `Bid − price` for a sell stop) freezes it, and `MODIFY` or
+/// `REMOVE` is `TRADE_RETCODE_FROZEN`.
+pub(crate) fn order_is_frozen(rules: &SymbolInfo, order: &Order, quote: Quote) -> bool {
+    rules.freeze_level > 0
+        && distance_to_trigger(order.order_type, order.price_open, quote)
+            .is_some_and(|d| points(rules, d) < i64::from(rules.freeze_level))
+}
+
+/// How far a pending order's price is from the market price it triggers on, positive on its
+/// own side; `None` for a market order.
+fn distance_to_trigger(order_type: OrderType, price: f64, quote: Quote) -> Option<f64> {
+    Some(match order_type {
+        OrderType::BuyLimit => quote.ask - price,
+        OrderType::SellLimit => price - quote.bid,
+        OrderType::BuyStop | OrderType::BuyStopLimit => price - quote.ask,
+        OrderType::SellStop | OrderType::SellStopLimit => quote.bid - price,
+        OrderType::Buy | OrderType::Sell => return None,
+    })
+}
+
+fn closing_price(position_type: OrderType, quote: Quote) -> f64 {
+    super::account::closing_price(position_type, quote.bid, quote.ask)
 }
 
 #[cfg(test)]

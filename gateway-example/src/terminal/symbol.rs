@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::sessions::{weekdays, TradeSession};
 use super::volume;
 use super::{SYMBOL_FILLING_FOK, SYMBOL_FILLING_IOC};
 
@@ -38,8 +39,19 @@ pub struct SymbolInfo {
     /// Fill policies allowed (`SYMBOL_FILLING_MODE`): `SYMBOL_FILLING_FOK` (1) and
     /// `SYMBOL_FILLING_IOC` (2) flags.
     pub filling_mode: u32,
-    /// Closest distance of stops to the price, in points.
+    /// Closest distance of stops to the price, in points (`SYMBOL_TRADE_STOPS_LEVEL`).
     pub stops_level: u32,
+    /// Distance to the market within which an order or a position's stops may no longer be
+    /// changed, in points (`SYMBOL_TRADE_FREEZE_LEVEL`), 0 for none.
+    #[serde(default)]
+    pub freeze_level: u32,
+    /// Spread between bid and ask, in points (`SYMBOL_SPREAD`).
+    #[serde(default)]
+    pub spread: u32,
+    /// When the symbol trades, by UTC weekday (`SymbolInfoSessionTrade`); empty for round the
+    /// clock.
+    #[serde(default)]
+    pub trade_sessions: Vec<TradeSession>,
     /// Whether the market is open.
     pub trade_mode: TradeMode,
     /// Current bid.
@@ -95,7 +107,8 @@ impl SymbolInfo {
     }
 }
 
-/// The market the simulator opens with: four FX/metal symbols and one whose session is closed.
+/// The market the simulator opens with: FX and metal symbols trading round the clock, an index
+/// trading on weekdays' European hours, and one whose trading is closed.
 pub(crate) fn default_symbols() -> Vec<SymbolInfo> {
     let fx = |name: &str, digits: u32, mid: f64| SymbolInfo {
         name: name.to_owned(),
@@ -108,16 +121,31 @@ pub(crate) fn default_symbols() -> Vec<SymbolInfo> {
         volume_limit: 0.0,
         filling_mode: SYMBOL_FILLING_FOK | SYMBOL_FILLING_IOC,
         stops_level: 10,
+        freeze_level: 0,
+        spread: 12,
+        trade_sessions: Vec::new(),
         trade_mode: TradeMode::Full,
         bid: mid,
         ask: mid,
     };
+    let mut cable = fx("GBPUSD", 5, 1.2700);
+    cable.spread = 16;
+    cable.freeze_level = 5;
     let mut yen = fx("USDJPY", 3, 151.20);
     yen.filling_mode = SYMBOL_FILLING_IOC;
+    yen.spread = 14;
     let mut gold = fx("XAUUSD", 2, 2350.0);
     gold.filling_mode = SYMBOL_FILLING_FOK;
     gold.contract_size = 100.0;
     gold.volume_max = 50.0;
+    gold.spread = 30;
+    // A DAX-like index: weekdays 07:00-21:00 UTC.
+    let mut index = fx("GER40", 1, 18_000.0);
+    index.contract_size = 1.0;
+    index.volume_min = 0.1;
+    index.volume_step = 0.1;
+    index.spread = 20;
+    index.trade_sessions = weekdays(7 * 3600, 21 * 3600);
     let mut closed = fx("US30", 1, 39_000.0);
     closed.contract_size = 1.0;
     closed.volume_min = 0.1;
@@ -126,13 +154,15 @@ pub(crate) fn default_symbols() -> Vec<SymbolInfo> {
     // A broker capping exposure: 1 lot of positions and pending orders per direction.
     let mut capped = fx("EURCHF", 5, 0.9650);
     capped.volume_limit = 1.0;
+    capped.spread = 18;
     vec![
         fx("EURUSD", 5, 1.0850),
-        fx("GBPUSD", 5, 1.2700),
+        cable,
         yen,
         gold,
         closed,
         capped,
+        index,
     ]
 }
 

@@ -52,6 +52,7 @@ pub fn options(data_dir: Option<PathBuf>, fault_rate: f64, seed: u64) -> ServerO
             seed,
             max_latency: Duration::from_millis(20),
             scripted: Vec::new(),
+            ..SimulatorOptions::default()
         },
         gateway: GatewayConfig {
             execution_policy: fast_execution(),
