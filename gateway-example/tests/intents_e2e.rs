@@ -107,6 +107,20 @@ async fn an_ambiguous_close_is_reconciled_and_never_applied_twice() {
     // The same req_id again replays; nothing more is closed.
     assert_eq!(rig.ok("POSITION_CLOSE", part, payload).await, closed);
     assert_eq!(rig.closing_deals(position), 1);
+    // ORDER_STATUS knows every kind: the journal's entry and the position's deals.
+    let status = rig
+        .ok("ORDER_STATUS", Uuid::new_v4(), json!({"req_id": part}))
+        .await;
+    assert_eq!(
+        (&status["state"], &status["intent"]["kind"]),
+        (&json!("done"), &json!("close"))
+    );
+    assert_eq!(status["reply"]["result"], closed);
+    assert_eq!(
+        status["deals"].as_array().unwrap().len(),
+        2,
+        "opening and closing"
+    );
 
     rig.terminal.inject([Fault::ExecutedThenTimeoutRetcode]);
     let whole = rig

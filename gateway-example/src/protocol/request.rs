@@ -208,6 +208,69 @@ mod tests {
     }
 
     #[test]
+    fn the_position_lifecycle_actions_parse_with_their_payloads() {
+        let parse = |rest: &str| parse_request(with(rest).as_bytes()).map(|r| r.action);
+        let close = parse(
+            r#""action":"POSITION_CLOSE","payload":{"position":7,"volume":0.01,"comment":"tp1"}"#,
+        );
+        let Ok(Action::PositionClose(close)) = close else {
+            panic!("not a close: {close:?}");
+        };
+        assert_eq!(
+            (close.position, close.volume, close.deviation),
+            (7, Some(0.01), 20)
+        );
+        let modify = parse(r#""action":"ORDER_MODIFY","payload":{"position":7,"sl":1.05}"#);
+        assert_eq!(
+            modify.unwrap(),
+            Action::OrderModify(ModifySpec::Position {
+                position: 7,
+                sl: 1.05,
+                tp: 0.0
+            })
+        );
+        let cancel = parse(r#""action":"ORDER_CANCEL","payload":{"order":9}"#);
+        assert_eq!(
+            cancel.unwrap(),
+            Action::OrderCancel(CancelSpec { order: 9 })
+        );
+        assert_eq!(
+            parse(r#""action":"POSITIONS""#).unwrap(),
+            Action::Positions(None)
+        );
+        let one = parse(r#""action":"ORDERS","payload":{"symbol":"EURUSD"}"#).unwrap();
+        let symbol = Some("EURUSD".to_owned());
+        assert_eq!(one, Action::Orders(Some(ListQuery { symbol })));
+        assert_eq!(
+            parse(r#""action":"ACCOUNT_INFO""#).unwrap(),
+            Action::AccountInfo
+        );
+        for (rest, named) in [
+            (
+                r#""action":"POSITION_CLOSE","payload":{"position":7,"volume":-1}"#,
+                "`volume`",
+            ),
+            (
+                r#""action":"POSITION_CLOSE","payload":{"position":7,"sl":1}"#,
+                "`sl`",
+            ),
+            (
+                r#""action":"ORDER_MODIFY","payload":{"order":7}"#,
+                "`price`",
+            ),
+            (
+                r#""action":"ORDER_CANCEL","payload":{"order":0}"#,
+                "`order`",
+            ),
+            (r#""action":"ORDERS","payload":{"magic":1}"#, "`magic`"),
+        ] {
+            let error = refusal(&with(rest));
+            assert_eq!(error.code(), ErrorCode::InvalidRequest, "{rest}");
+            assert!(error.to_string().contains(named), "{rest}: {error}");
+        }
+    }
+
+    #[test]
     fn malformed_requests_get_the_right_code() {
         assert_eq!(code("not json"), ErrorCode::BadJson);
         assert_eq!(code("[1,2]"), ErrorCode::InvalidRequest);
