@@ -11,7 +11,11 @@ use crate::terminal::{HistoryFilter, SymbolInfo, TerminalError};
 
 impl Gateway {
     /// `Ok` with a close's seen volume (`None` for other kinds), or the refusal.
-    pub(super) fn check(&self, req_id: Uuid, intent: &TradeIntent) -> Result<Option<f64>, Reply> {
+    pub(super) fn check(
+        &self,
+        req_id: Uuid,
+        intent: &TradeIntent,
+    ) -> Result<Option<f64>, Box<Reply>> {
         match intent {
             TradeIntent::Open(order) => self.check_open(req_id, order).map(|()| None),
             TradeIntent::Close(close) => self.check_close(req_id, close).map(Some),
@@ -20,25 +24,25 @@ impl Gateway {
         }
     }
 
-    fn symbol(&self, req_id: Uuid, symbol: &str) -> Result<SymbolInfo, Reply> {
+    fn symbol(&self, req_id: Uuid, symbol: &str) -> Result<SymbolInfo, Box<Reply>> {
         match self.terminal.symbol_info(symbol) {
             Ok(Some(info)) => Ok(info),
-            Ok(None) => Err(Reply::failure(
+            Ok(None) => Err(Box::new(Reply::failure(
                 Some(req_id),
                 ErrorCode::UnknownSymbol,
                 format!("unknown symbol `{symbol}`"),
                 false,
-            )),
-            Err(e) => Err(unavailable(req_id, &e)),
+            ))),
+            Err(e) => Err(Box::new(unavailable(req_id, &e))),
         }
     }
 
-    fn check_open(&self, req_id: Uuid, order: &OrderSpec) -> Result<(), Reply> {
+    fn check_open(&self, req_id: Uuid, order: &OrderSpec) -> Result<(), Box<Reply>> {
         let info = self.symbol(req_id, &order.symbol)?;
         check_volume(req_id, &info, order.volume)
     }
 
-    fn check_close(&self, req_id: Uuid, close: &CloseSpec) -> Result<f64, Reply> {
+    fn check_close(&self, req_id: Uuid, close: &CloseSpec) -> Result<f64, Box<Reply>> {
         let filter = HistoryFilter {
             ticket: Some(close.position),
             ..HistoryFilter::default()
@@ -46,20 +50,20 @@ impl Gateway {
         let positions = self
             .terminal
             .positions_get(&filter)
-            .map_err(|e| unavailable(req_id, &e))?;
+            .map_err(|e| Box::new(unavailable(req_id, &e)))?;
         let Some(position) = positions.first() else {
-            return Err(Reply::failure(
+            return Err(Box::new(Reply::failure(
                 Some(req_id),
                 ErrorCode::UnknownPosition,
                 format!("no open position {}", close.position),
                 false,
-            ));
+            )));
         };
         if let Some(volume) = close.volume {
             let info = self.symbol(req_id, &position.symbol)?;
             check_volume(req_id, &info, volume)?;
             if volume > position.volume + 1e-9 {
-                return Err(Reply::failure(
+                return Err(Box::new(Reply::failure(
                     Some(req_id),
                     ErrorCode::InvalidVolume,
                     format!(
@@ -67,18 +71,18 @@ impl Gateway {
                         position.volume, close.position
                     ),
                     false,
-                ));
+                )));
             }
         }
         Ok(position.volume)
     }
 }
 
-fn check_volume(req_id: Uuid, info: &SymbolInfo, volume: f64) -> Result<(), Reply> {
+fn check_volume(req_id: Uuid, info: &SymbolInfo, volume: f64) -> Result<(), Box<Reply>> {
     if info.volume_is_valid(volume) {
         return Ok(());
     }
-    Err(Reply::failure(
+    Err(Box::new(Reply::failure(
         Some(req_id),
         ErrorCode::InvalidVolume,
         format!(
@@ -86,7 +90,7 @@ fn check_volume(req_id: Uuid, info: &SymbolInfo, volume: f64) -> Result<(), Repl
             info.name, info.volume_min, info.volume_max, info.volume_step
         ),
         false,
-    ))
+    )))
 }
 
 fn unavailable(req_id: Uuid, error: &TerminalError) -> Reply {

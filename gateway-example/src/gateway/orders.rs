@@ -27,7 +27,7 @@ pub(super) enum Start {
     /// Ended in a retryable failure that executed nothing: check, journal and send again.
     Retry,
     /// Journaled and maybe sent (before a crash, or answered `outcome_unknown`).
-    Pending(Intent),
+    Pending(Box<Intent>),
 }
 
 impl Gateway {
@@ -55,7 +55,7 @@ impl Gateway {
         let execute = move || {
             let reply = match gateway.start(req_id, &intent) {
                 Ok(start) => gateway.execute_once(req_id, intent, start),
-                Err(reply) => reply,
+                Err(reply) => *reply,
             };
             owner.finish(&reply);
             reply
@@ -64,11 +64,11 @@ impl Gateway {
     }
 
     /// What the journal holds for `req_id`: a reply to replay (as `Err`), or how to go on.
-    fn start(&self, req_id: Uuid, intent: &TradeIntent) -> Result<Start, Reply> {
+    fn start(&self, req_id: Uuid, intent: &TradeIntent) -> Result<Start, Box<Reply>> {
         match self.journal.get(req_id) {
-            Err(e) => Err(journal_failed(req_id, &e)),
+            Err(e) => Err(Box::new(journal_failed(req_id, &e))),
             Ok(None) => Ok(Start::New),
-            Ok(Some(entry)) if entry.intent != *intent => Err(conflict(req_id)),
+            Ok(Some(entry)) if entry.intent != *intent => Err(Box::new(conflict(req_id))),
             Ok(Some(entry)) => match entry.state {
                 IntentState::Done {
                     retry_on_resend: true,
@@ -79,9 +79,12 @@ impl Gateway {
                 }
                 IntentState::Done { reply, .. } => {
                     Counters::bump(&self.counters.replayed_from_journal);
-                    Err(serde_json::from_str(&reply).unwrap_or_else(|e| journal_failed(req_id, &e)))
+                    let reply = serde_json::from_str(&reply);
+                    Err(Box::new(
+                        reply.unwrap_or_else(|e| journal_failed(req_id, &e)),
+                    ))
                 }
-                IntentState::Pending => Ok(Start::Pending(entry)),
+                IntentState::Pending => Ok(Start::Pending(Box::new(entry))),
             },
         }
     }
@@ -105,7 +108,7 @@ impl Gateway {
                     Ok(seen) => seen,
                     Err(refusal) => {
                         Counters::bump(&self.counters.bad_requests);
-                        return refusal;
+                        return *refusal;
                     }
                 };
                 if let Err(e) = self.journal.begin(req_id, &intent, seen_volume, now) {
