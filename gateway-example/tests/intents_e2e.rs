@@ -447,6 +447,40 @@ async fn a_lagging_history_does_not_make_an_open_look_unexecuted() {
     assert_eq!(rig.terminal.audit_deals().len(), 2);
 }
 
+/// An intent left pending (its outcome unknown) keeps its key; the next intent on that key finds
+/// out what became of it instead of waiting for its client to resend, then goes ahead.
+#[tokio::test]
+async fn an_unsettled_intent_on_a_key_is_settled_by_the_next_one() {
+    let terminal = still(SimulatorOptions::default());
+    let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
+    let abandoned = Uuid::new_v4();
+    let payload = json!({"symbol": "EURUSD", "type": "ORDER_TYPE_BUY", "volume": 0.01});
+    let intent: TradeIntent =
+        serde_json::from_value(json!({"kind": "open", "spec": payload})).unwrap();
+    let now = gateway_example::clock::unix_ms();
+    journal.begin(abandoned, &intent, None, now).unwrap();
+    // The restarted gateway cannot reach the terminal's history: the intent stays pending,
+    // holding its key.
+    terminal.inject_query_failures(1_000);
+    let gateway = Gateway::new(terminal.clone(), journal, config(Duration::ZERO));
+    let report = gateway.recover().unwrap();
+    assert_eq!(report.left_pending, 1, "{report:?}");
+    // Drain what is left of the failures.
+    while terminal.history_deals_get(&Default::default()).is_err() {}
+    let rig = Rig { terminal, gateway };
+    let next = rig.ok("ORDER_SEND", Uuid::new_v4(), payload.clone()).await;
+    assert_eq!(next["reconciled"], false);
+    let status = rig
+        .ok("ORDER_STATUS", Uuid::new_v4(), json!({"req_id": abandoned}))
+        .await;
+    assert_eq!(status["state"], "done", "{status}");
+    assert_eq!(status["reply"]["error"]["retryable"], true, "{status}");
+    // Its client's resend executes it now, once.
+    let resent = rig.ok("ORDER_SEND", abandoned, payload).await;
+    assert_eq!(resent["reconciled"], false);
+    assert_eq!(rig.terminal.audit_deals().len(), 2);
+}
+
 #[tokio::test]
 async fn listings_and_the_account_read_the_terminals_books() {
     let rig = rig();
