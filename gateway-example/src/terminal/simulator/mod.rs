@@ -16,7 +16,6 @@ use super::dealing::{
     answer, book, check, market_is_open, refused_before_the_server, Moment, Outcome, Quote,
 };
 use super::ledger::{Ledger, LedgerError};
-use super::modification::Modification;
 use super::price::Market;
 use super::rules::exceeds_volume_limit;
 use super::symbol::{default_symbols, SymbolInfo};
@@ -38,6 +37,52 @@ struct State {
 }
 
 /// A MetaTrader 5 terminal and trade server in one process.
+///
+/// A hedging account: each opening deal opens a position ticketed as its order, and a deal
+/// naming a position closes all or part of it.
+///
+/// ```
+/// use gateway_example::terminal::{
+///     Filling, HistoryFilter, OrderTime, OrderType, Retcode, SimulatedTerminal,
+///     SimulatorOptions, Terminal, TradeAction, TradeRequest,
+/// };
+///
+/// let terminal = SimulatedTerminal::open(&SimulatorOptions::default()).unwrap();
+/// let ask = terminal.symbol_info("EURUSD").unwrap().unwrap().ask;
+/// let buy = TradeRequest {
+///     action: TradeAction::Deal,
+///     symbol: "EURUSD".into(),
+///     volume: 0.1,
+///     order_type: OrderType::Buy,
+///     price: ask,
+///     stoplimit: 0.0,
+///     sl: 0.0,
+///     tp: 0.0,
+///     deviation: 20,
+///     type_filling: Filling::Ioc,
+///     type_time: OrderTime::Gtc,
+///     expiration: 0,
+///     magic: 7,
+///     comment: "example".into(),
+///     position: 0,
+///     order: 0,
+/// };
+/// let opened = terminal.order_send(&buy).unwrap();
+/// let all = HistoryFilter::default();
+/// assert_eq!(terminal.positions_get(&all).unwrap()[0].ticket, opened.order);
+///
+/// // Close half of it: an opposite deal naming the position.
+/// let bid = terminal.symbol_info("EURUSD").unwrap().unwrap().bid;
+/// let close = TradeRequest {
+///     order_type: OrderType::Sell,
+///     price: bid,
+///     volume: 0.05,
+///     position: opened.order,
+///     ..buy
+/// };
+/// assert_eq!(terminal.order_send(&close).unwrap().retcode, Retcode::DONE);
+/// assert_eq!(terminal.positions_get(&all).unwrap()[0].volume, 0.05);
+/// ```
 pub struct SimulatedTerminal {
     symbols: Vec<SymbolInfo>,
     state: Mutex<State>,
@@ -106,37 +151,6 @@ impl SimulatedTerminal {
         Ok(Some((bid, ask)))
     }
 
-    /// Every deal on the books, fault-free and without history lag: the auditor's view, not a
-    /// trading call.
-    pub fn audit_deals(&self) -> Vec<Deal> {
-        self.audited().ledger.deals(&HistoryFilter::default())
-    }
-
-    /// Every pending order on the book, fault-free.
-    pub fn audit_orders(&self) -> Vec<Order> {
-        self.audited().ledger.orders(&HistoryFilter::default())
-    }
-
-    /// Every order that left the book (filled, cancelled, expired), fault-free, without lag.
-    pub fn audit_history_orders(&self) -> Vec<Order> {
-        self.audited()
-            .ledger
-            .history_orders(&HistoryFilter::default())
-    }
-
-    /// Every open position at current prices, fault-free.
-    pub fn audit_positions(&self) -> Vec<Position> {
-        let state = self.audited();
-        let open = state.ledger.positions(&HistoryFilter::default());
-        let value = |p: &Position| valued(p, &self.symbols, &state.market);
-        open.iter().map(value).collect()
-    }
-
-    /// Every modification applied (`SLTP`, `MODIFY`, `REMOVE`), in order, fault-free.
-    pub fn audit_modifications(&self) -> Vec<Modification> {
-        self.audited().ledger.modifications().to_vec()
-    }
-
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves the books as consistent as the last commit.
         self.state
@@ -150,14 +164,6 @@ impl SimulatedTerminal {
         triggers::expire(&mut state.ledger, self.clock.now_ms())
             .map_err(super::dealing::storage)?;
         Ok(state)
-    }
-
-    /// The state for an auditor: expired as far as storage allows (an expiry that fails to
-    /// commit is tried again at the next call).
-    fn audited(&self) -> MutexGuard<'_, State> {
-        let mut state = self.lock();
-        let _ = triggers::expire(&mut state.ledger, self.clock.now_ms());
-        state
     }
 
     fn rules(&self, symbol: &str) -> Option<&SymbolInfo> {
@@ -373,5 +379,6 @@ impl Terminal for SimulatedTerminal {
     }
 }
 
+mod audit;
 #[cfg(test)]
 mod tests;
