@@ -1,11 +1,11 @@
 //! Executing one intent on the terminal exactly once, whatever the terminal does.
 //!
 //! Four kinds of intent ([`TradeIntent`]: open, close, modify, cancel) share one pipeline: each
-//! call of [`execute`] retries one [attempt](attempt) under `#[wait_or_die]`: transient retcodes
-//! are retried with a fresh price, permanent ones end the call with their code, and an ambiguous
-//! outcome (timeout, lost connection, generic error, no reply at all) is never answered by a
-//! blind resend: the next attempt first finds out on the terminal whether it executed, by the
-//! rules of its kind ([`open`], [`close`], [`modify`], [`cancel`]).
+//! call of [`execute`] retries one attempt under `#[wait_or_die]`: transient retcodes are retried
+//! with a fresh price, permanent ones end the call with their code, and an ambiguous outcome
+//! (timeout, lost connection, generic error, no reply at all) is never answered by a blind
+//! resend: the next attempt first finds out on the terminal whether it executed, by the rules of
+//! its kind (`open.rs`, `close.rs`, `modify.rs`, `cancel.rs`; the gateway README lists them).
 
 mod attempt;
 mod cancel;

@@ -3,7 +3,7 @@
 //!
 //! [`Gateway::handle`] checks size and signature, parses, and dispatches; the four mutating
 //! actions (`ORDER_SEND`, `POSITION_CLOSE`, `ORDER_MODIFY`, `ORDER_CANCEL`) go through the
-//! journal, the in-flight table and the key locks (see [`orders`]) so that each `req_id` executes
+//! journal, the in-flight table and the key locks (see `orders.rs`) so that each `req_id` executes
 //! at most once however often it is sent. [`Gateway::recover`] must run before serving after a crash.
 
 mod checks;

@@ -159,8 +159,7 @@ impl Gateway {
         match self.journal.complete(req_id, &reply, unix_ms(), &tickets) {
             Ok(()) => {
                 self.attributed.forget(&tickets);
-                let mut last_sends = self.last_sends.lock().unwrap_or_else(|p| p.into_inner());
-                last_sends.remove(&req_id);
+                self.forget_last_send(req_id);
                 reply
             }
             Err(e) => journal_failed(req_id, &e),

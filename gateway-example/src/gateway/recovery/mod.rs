@@ -107,6 +107,7 @@ impl Gateway {
                 }
             };
             self.journal.complete(req_id, &reply, now, &tickets)?;
+            self.forget_last_send(req_id);
             self.keys.release(&key, req_id);
             owner.finish(&reply);
         }
@@ -153,6 +154,7 @@ impl Gateway {
             .complete(req_id, &reply, unix_ms(), &tickets)
             .is_ok()
         {
+            self.forget_last_send(req_id);
             self.keys.release(&key, req_id);
             owner.finish(&reply);
         }
@@ -167,6 +169,12 @@ impl Gateway {
             None if self.inherited.contains(&req_id) => self.started_ms,
             None => unix_ms(),
         }
+    }
+
+    /// Forgets the last send of a settled intent.
+    pub(super) fn forget_last_send(&self, req_id: Uuid) {
+        let mut recorded = self.last_sends.lock().unwrap_or_else(|p| p.into_inner());
+        recorded.remove(&req_id);
     }
 
     /// Whether `req_id` and another intent, both pending since before this gateway started,
