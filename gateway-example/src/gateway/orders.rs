@@ -89,7 +89,7 @@ impl Gateway {
         }
     }
 
-    /// Runs on a blocking thread while this request owns `req_id` and its key.
+    /// Runs on a blocking thread while this request owns `req_id`; each send takes the key.
     fn execute_once(&self, req_id: Uuid, intent: TradeIntent, start: Start) -> Reply {
         let now = unix_ms();
         let mut tag_only = false;

@@ -53,7 +53,7 @@ enum Verdict {
 impl Gateway {
     /// Reconciles every pending intent that no request is executing now, then drops expired
     /// entries. Run it before serving after a restart, and now and then while serving. An
-    /// intent left pending keeps its key.
+    /// intent left pending that may have executed keeps its key.
     pub fn recover(&self) -> Result<RecoveryReport, JournalError> {
         let mut report = RecoveryReport::default();
         let window_ms = self.config.client_window.as_millis() as u64;
