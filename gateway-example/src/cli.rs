@@ -236,6 +236,11 @@ pub struct ServeArgs {
     /// Largest request frame answered, at most 64 MiB; larger ones get `frame_too_large`.
     #[arg(long, default_value_t = crate::gateway::DEFAULT_MAX_FRAME_BYTES, value_parser = parse_frame_limit)]
     pub max_frame_bytes: usize,
+    /// How far the terminal's history may lag its trade results: nothing missing from the
+    /// history counts as never executed until this long after the send [default: 500 times
+    /// --time-scale].
+    #[arg(long, value_name = "MS")]
+    pub history_lag_ms: Option<u64>,
     /// Log level on stderr (off, error, warn, info, debug).
     #[arg(long, default_value = "info")]
     pub log_level: String,
