@@ -17,6 +17,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use gateway_example::demo::{audit, orders, ClientRecord};
+use gateway_example::protocol::Action;
+use gateway_example::remote::AuditView;
 use gateway_example::server::TERMINAL_SUBDIR;
 use gateway_example::terminal::Ledger;
 use gateway_example::terminal::OrderType;
@@ -109,7 +111,8 @@ fn kill_9_mid_stream_then_restart_loses_and_duplicates_nothing() {
                 let transport = LazyPirateClient::new(&context, client_options.clone());
                 let mut client = OrderClient::new(transport, outcome_policy);
                 while let Some(order) = orders.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let record = ClientRecord::send(&mut client, order);
+                    let action = Action::OrderSend(order.order.clone());
+                    let record = ClientRecord::send(&mut client, order.req_id, action);
                     records.lock().unwrap().push(record);
                     answered.fetch_add(1, Ordering::Relaxed);
                 }
@@ -142,7 +145,15 @@ fn kill_9_mid_stream_then_restart_loses_and_duplicates_nothing() {
     let all = gateway_example::terminal::HistoryFilter::default();
     let records = records.into_inner().unwrap();
     assert_eq!(records.len(), ORDERS);
-    let audit = audit(&records, &ledger.deals(&all), &ledger.orders(&all));
+    let books = AuditView {
+        deals: ledger.deals(&all),
+        orders: ledger.orders(&all),
+        history_orders: ledger.history_orders(&all),
+        positions: ledger.positions(&all),
+        modifications: ledger.modifications().to_vec(),
+        faults_injected: 0,
+    };
+    let audit = audit(&records, &books);
     assert!(audit.lost.is_empty(), "lost: {:?}", audit.lost);
     assert!(
         audit.duplicated.is_empty(),

@@ -3,13 +3,15 @@
 //! `--in-process` keeps the terminal in the demo's process too.
 
 mod audit;
+mod lifecycle;
 mod report;
 mod terminal_process;
 mod workload;
 
-pub use audit::{audit, Audit, ClientRecord};
+pub use audit::{audit, Audit, ClientRecord, KindCounts};
+pub use lifecycle::{IntentKind, Lifecycle};
 pub use terminal_process::{TerminalProcess, TerminalProcessError, LISTENING};
-pub use workload::{orders, DemoOrder};
+pub use workload::{jobs, orders, DemoJob, DemoOrder};
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -112,13 +114,7 @@ pub fn run(args: &DemoArgs) -> Result<Audit, DemoError> {
     if args.in_process {
         let running = start(&context, &options, runtime.handle().clone())?;
         let simulator = &running.terminal;
-        return run.drive(&running, || {
-            Ok(AuditView {
-                deals: simulator.audit_deals(),
-                orders: simulator.audit_orders(),
-                faults_injected: simulator.faults_injected(),
-            })
-        });
+        return run.drive(&running, || Ok(AuditView::of(simulator)));
     }
     // Field order is drop order: the gateway lets go of the terminal before it is killed.
     let terminal = TerminalProcess::spawn(
@@ -158,10 +154,10 @@ impl DemoRun<'_> {
             ..ClientOptions::new(running.endpoint())
         };
         let outcome_policy = scaled_policy(OUTCOME_POLICY, scale);
-        let orders = orders(args.orders, args.sim.seed);
+        let jobs = jobs(args.orders, args.sim.seed);
         println!(
-            "wait-or-die gateway demo: {} orders from {} clients to {} ({}% terminal faults, seed {})",
-            orders.len(),
+            "wait-or-die gateway demo: {} jobs (orders and lifecycles) from {} clients to {} ({}% terminal faults, seed {})",
+            jobs.len(),
             args.clients,
             running.endpoint(),
             self.fault_rate * 100.0,
@@ -170,7 +166,7 @@ impl DemoRun<'_> {
 
         let next = AtomicUsize::new(0);
         let answered = AtomicUsize::new(0);
-        let records = Mutex::new(Vec::with_capacity(orders.len()));
+        let records = Mutex::new(Vec::with_capacity(jobs.len()));
         std::thread::scope(|scope| {
             for _ in 0..args.clients {
                 scope.spawn(|| {
@@ -178,24 +174,24 @@ impl DemoRun<'_> {
                     let mut client = OrderClient::new(transport, outcome_policy);
                     loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(order) = orders.get(index) else {
+                        let Some(job) = jobs.get(index) else {
                             break;
                         };
-                        let record = ClientRecord::send(&mut client, order);
+                        let done = job.run(&mut client);
                         records
                             .lock()
                             .unwrap_or_else(|p| p.into_inner())
-                            .push(record);
+                            .extend(done);
                         answered.fetch_add(1, Ordering::Relaxed);
                     }
                 });
             }
-            show_progress(&answered, orders.len());
+            show_progress(&answered, jobs.len());
         });
 
         let records = records.into_inner().unwrap_or_else(|p| p.into_inner());
         let books = books()?;
-        let audit = audit(&records, &books.deals, &books.orders);
+        let audit = audit(&records, &books);
         let facts = report::RunFacts {
             clients: usize::from(args.clients),
             fault_rate: self.fault_rate,
@@ -211,7 +207,7 @@ impl DemoRun<'_> {
     }
 }
 
-/// Prints how many orders are answered until all are.
+/// Prints how many jobs are answered until all are.
 fn show_progress(answered: &AtomicUsize, total: usize) {
     let tty = std::io::stderr().is_terminal();
     let mut last_line = Instant::now();
@@ -221,13 +217,13 @@ fn show_progress(answered: &AtomicUsize, total: usize) {
             let width = 40;
             let filled = (done * width).checked_div(total).unwrap_or(width);
             eprint!(
-                "\r  [{}{}] {done}/{total} orders answered",
+                "\r  [{}{}] {done}/{total} jobs answered",
                 "#".repeat(filled),
                 " ".repeat(width - filled)
             );
             let _ = std::io::stderr().flush();
         } else if last_line.elapsed() >= Duration::from_secs(2) || done == total {
-            eprintln!("  {done}/{total} orders answered");
+            eprintln!("  {done}/{total} jobs answered");
             last_line = Instant::now();
         }
         if done >= total {

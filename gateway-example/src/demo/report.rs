@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::audit::Audit;
+use super::IntentKind;
 use crate::gateway::CounterSnapshot;
 use crate::site_table::{self, millis, wrap, NOTE_WIDTH};
 
@@ -42,6 +43,10 @@ fn total(counts: &std::collections::BTreeMap<String, usize>) -> usize {
 /// What the two kinds of unsuccessful order mean.
 const REFUSED_AND_GAVE_UP: &str = "refused: the trade server or the gateway answered no, \
 retryable: false; gave up: retryable: true, a resend of the same req_id would try again";
+/// What a skipped lifecycle step is.
+const SKIPPED: &str = "lifecycles: open a position, set its SL/TP, close part of it, close the \
+rest; or place a pending order, move its price, cancel it. A step is skipped when the one before \
+it got no successful answer.";
 /// What a seeded run repeats and what it does not, printed with every report.
 const WHAT_VARIES: &str = "The seed fixes the orders, their req_ids and each order's terminal \
 faults, so the outcome counts repeat run after run. What varies from run to run: wall time and \
@@ -74,13 +79,13 @@ pub fn render(audit: &Audit, facts: &RunFacts) -> String {
     for (req_id, why) in audit.lost.iter().take(10) {
         let _ = writeln!(w, "  LOST {req_id}: {why}");
     }
-    for req_id in audit.duplicated.iter().take(10) {
-        let _ = writeln!(w, "  DUPLICATED {req_id}");
+    for what in audit.duplicated.iter().take(10) {
+        let _ = writeln!(w, "  DUPLICATED {what}");
     }
     let verdict = if audit.is_clean() {
-        "OK: every order answered once, none lost, none duplicated"
+        "OK: every request answered once, no intent lost, none duplicated"
     } else {
-        "FAILED: orders lost or duplicated"
+        "FAILED: intents lost or duplicated"
     };
     let _ = writeln!(w, "\n  {verdict}");
     out
@@ -109,6 +114,30 @@ fn outcomes(w: &mut String, audit: &Audit) {
     }
     let _ = writeln!(w, "    lost                       {:>6}", audit.lost.len());
     note(w, REFUSED_AND_GAVE_UP);
+    by_kind(w, audit);
+}
+
+/// Every kind of intent, each checked against the books: the lifecycles' modifications,
+/// closes and cancels next to the opens.
+fn by_kind(w: &mut String, audit: &Audit) {
+    let _ = writeln!(
+        w,
+        "  by kind of intent            sent    done  refused  gave up  skipped  (audited against the books)"
+    );
+    for kind in IntentKind::ALL {
+        let c = audit.kind(kind);
+        let _ = writeln!(
+            w,
+            "    {:<26} {:>6}  {:>6}  {:>7}  {:>7}  {:>7}",
+            kind.action_name(),
+            c.sent,
+            c.done,
+            total(&c.refused),
+            total(&c.gave_up),
+            c.skipped
+        );
+    }
+    note(w, SKIPPED);
 }
 
 /// Whether each order executed once, and what it took.
@@ -116,7 +145,7 @@ fn delivery(w: &mut String, audit: &Audit, facts: &RunFacts) {
     let c = &facts.counters;
     let _ = writeln!(
         w,
-        "  duplicated                   {:>6}",
+        "  duplicated                   {:>6}   (an order filled twice, a position closed twice, a change applied twice)",
         audit.duplicated.len()
     );
     let _ = writeln!(
@@ -129,11 +158,10 @@ fn delivery(w: &mut String, audit: &Audit, facts: &RunFacts) {
     );
     let _ = writeln!(
         w,
-        "  fills per req_id             max {}   ({} req_ids with more than one)",
+        "  fills per order req_id       max {}",
         audit.max_fills_per_req_id,
-        audit.duplicated.len()
     );
-    let _ = writeln!(w, "  deals nobody ordered         {:>6}", audit.unexplained);
+    let _ = writeln!(w, "  opened but nobody ordered    {:>6}", audit.unexplained);
     let _ = writeln!(
         w,
         "  latency                      p50 {}, p99 {}, max {}",

@@ -1,19 +1,107 @@
-//! The demo's orders: mostly good market orders across four symbols, some pending orders, and a
-//! few that the trade server must refuse, so the report shows every kind of outcome.
+//! The demo's work: mostly single orders (good market orders across four symbols, some pending
+//! orders, and a few that the trade server must refuse, so the report shows every kind of
+//! outcome), and lifecycles that modify, close and cancel what they open.
 //!
-//! Orders and their `req_id`s both come from the seed: the simulated terminal draws each order's
+//! Everything and every `req_id` comes from the seed: the simulated terminal draws each order's
 //! faults from its tag, so the same seed gives the same orders the same faults in every run.
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use uuid::Uuid;
 
-use crate::protocol::OrderSpec;
+use super::{ClientRecord, Lifecycle};
+use crate::protocol::{Action, OrderSpec};
+use crate::transport::OrderClient;
 use crate::terminal::OrderType;
 
 /// Mixed into the seed for the orders' contents.
 const ORDER_STREAM: u64 = 0x5eed_0de5;
 /// Mixed into the seed for the orders' `req_id`s.
 const REQ_ID_STREAM: u64 = 0x0d1d_5eed;
+/// Mixed into the seed for the lifecycles: which jobs are, what they open, their `req_id`s.
+const LIFECYCLE_STREAM: u64 = 0x11fe_c7c1;
+/// Percentage of a run's jobs that are lifecycles rather than single orders.
+const LIFECYCLE_PERCENT: u32 = 25;
+/// The symbols lifecycles trade, with their price digits.
+const LIFECYCLE_SYMBOLS: [(&str, u32); 2] = [("EURUSD", 5), ("USDJPY", 3)];
+/// Where a lifecycle's pending orders go, per symbol: far from the market, below for a buy
+/// limit, above for a sell limit.
+const PENDING_PRICES: [(f64, f64); 2] = [(1.0, 1.2), (140.0, 160.0)];
+
+/// One unit of a client's work: a single order, or a lifecycle of dependent requests.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DemoJob {
+    /// One `ORDER_SEND`.
+    Order(DemoOrder),
+    /// An open followed by the requests that modify, close or cancel it.
+    Lifecycle(Lifecycle),
+}
+
+/// `count` jobs drawn from `seed`: [`orders`] with about a quarter of them replaced by
+/// lifecycles.
+///
+/// ```
+/// use gateway_example::demo::{jobs, DemoJob};
+///
+/// let all = jobs(40, 7);
+/// assert_eq!(all, jobs(40, 7));
+/// assert!(all.iter().any(|job| matches!(job, DemoJob::Lifecycle(_))));
+/// ```
+pub fn jobs(count: usize, seed: u64) -> Vec<DemoJob> {
+    let mut rng = StdRng::seed_from_u64(seed ^ LIFECYCLE_STREAM);
+    orders(count, seed)
+        .into_iter()
+        .map(|order| {
+            if rng.random_range(0..100) < LIFECYCLE_PERCENT {
+                DemoJob::Lifecycle(lifecycle(&mut rng))
+            } else {
+                DemoJob::Order(order)
+            }
+        })
+        .collect()
+}
+
+impl DemoJob {
+    /// Sends the job's requests through `client`, in order; a record per request, skipped
+    /// steps included.
+    pub fn run(&self, client: &mut OrderClient) -> Vec<ClientRecord> {
+        match self {
+            DemoJob::Order(order) => {
+                let action = Action::OrderSend(order.order.clone());
+                vec![ClientRecord::send(client, order.req_id, action)]
+            }
+            DemoJob::Lifecycle(lifecycle) => lifecycle.run(client),
+        }
+    }
+}
+
+fn lifecycle(rng: &mut StdRng) -> Lifecycle {
+    let which = rng.random_range(0..LIFECYCLE_SYMBOLS.len());
+    let (symbol, digits) = LIFECYCLE_SYMBOLS[which];
+    let buy = rng.random_bool(0.5);
+    // At least two volume steps, so that part of the position can be closed.
+    let lots = f64::from(rng.random_range(2..=40u32)) / 100.0;
+    let open = if rng.random_range(0..100) < 30 {
+        let (below, above) = PENDING_PRICES[which];
+        let (order_type, price) = if buy {
+            (OrderType::BuyLimit, below)
+        } else {
+            (OrderType::SellLimit, above)
+        };
+        OrderSpec {
+            price: Some(price),
+            ..OrderSpec::market(symbol, order_type, lots)
+        }
+    } else {
+        let side = if buy { OrderType::Buy } else { OrderType::Sell };
+        OrderSpec::market(symbol, side, lots)
+    };
+    let mut req_id = || uuid::Builder::from_random_bytes(rng.random()).into_uuid();
+    Lifecycle {
+        open,
+        digits,
+        req_ids: [req_id(), req_id(), req_id(), req_id()],
+    }
+}
 
 /// One order of a run and the `req_id` it is sent under.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,5 +176,24 @@ mod tests {
         assert!(a.iter().any(|o| o.volume == 90.0));
         let ids: std::collections::HashSet<Uuid> = all.iter().map(|o| o.req_id).collect();
         assert_eq!(ids.len(), 500);
+    }
+
+    #[test]
+    fn lifecycles_of_both_shapes_with_their_own_req_ids() {
+        let all = jobs(400, 42);
+        let lifecycles: Vec<&Lifecycle> = all
+            .iter()
+            .filter_map(|job| match job {
+                DemoJob::Lifecycle(l) => Some(l),
+                DemoJob::Order(_) => None,
+            })
+            .collect();
+        assert!(lifecycles.len() > 60, "{}", lifecycles.len());
+        assert!(lifecycles.iter().any(|l| l.is_pending()));
+        assert!(lifecycles.iter().any(|l| !l.is_pending()));
+        assert!(lifecycles.iter().all(|l| l.open.volume >= 0.02));
+        let ids: std::collections::HashSet<Uuid> =
+            lifecycles.iter().flat_map(|l| l.req_ids).collect();
+        assert_eq!(ids.len(), lifecycles.len() * 4);
     }
 }

@@ -302,11 +302,7 @@ fn answer(
         }
         Call::SymbolInfo(symbol) => json(terminal.symbol_info(&symbol)),
         Call::AccountInfo => json(terminal.account_info()),
-        Call::Audit => json(Ok(AuditView {
-            deals: terminal.audit_deals(),
-            orders: terminal.audit_orders(),
-            faults_injected: terminal.faults_injected(),
-        })),
+        Call::Audit => json(Ok(AuditView::of(terminal))),
     }
 }
 

@@ -7,7 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::terminal::{Deal, HistoryFilter, Order, TerminalError, TradeRequest};
+use crate::terminal::{
+    Deal, HistoryFilter, Modification, Order, Position, SimulatedTerminal, TerminalError,
+    TradeRequest,
+};
 
 /// One call to the terminal, by the MetaTrader5 Python package's name for it.
 ///
@@ -119,15 +122,44 @@ pub enum WireError {
     Busy(usize),
 }
 
-/// Everything on the books, fault-free: the answer to [`Call::Audit`].
+/// Everything on the books, fault-free and without history lag: the answer to [`Call::Audit`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditView {
     /// Every deal.
     pub deals: Vec<Deal>,
     /// Every pending order on the book.
     pub orders: Vec<Order>,
+    /// Every order that left the book: filled, cancelled or expired.
+    pub history_orders: Vec<Order>,
+    /// Every open position.
+    pub positions: Vec<Position>,
+    /// Every `SLTP`, `MODIFY` and `REMOVE` applied, in order.
+    pub modifications: Vec<Modification>,
     /// How many `order_send` calls drew a fault (latency included).
     pub faults_injected: u64,
+}
+
+impl AuditView {
+    /// The auditor's view of a simulator's books.
+    ///
+    /// ```
+    /// use gateway_example::remote::AuditView;
+    /// use gateway_example::terminal::{SimulatedTerminal, SimulatorOptions};
+    ///
+    /// let terminal = SimulatedTerminal::open(&SimulatorOptions::default()).unwrap();
+    /// let view = AuditView::of(&terminal);
+    /// assert!(view.deals.is_empty() && view.modifications.is_empty());
+    /// ```
+    pub fn of(terminal: &SimulatedTerminal) -> AuditView {
+        AuditView {
+            deals: terminal.audit_deals(),
+            orders: terminal.audit_orders(),
+            history_orders: terminal.audit_history_orders(),
+            positions: terminal.audit_positions(),
+            modifications: terminal.audit_modifications(),
+            faults_injected: terminal.faults_injected(),
+        }
+    }
 }
 
 /// Reads a call frame; a frame that is not one gets the reply to send back instead.

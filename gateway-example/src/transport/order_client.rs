@@ -1,12 +1,12 @@
-//! Orders over the Lazy Pirate client: build the request, read the reply, and keep resending the
-//! same `req_id` until the gateway gives a final answer.
+//! Requests over the Lazy Pirate client: build the request, read the reply, and keep resending
+//! the same `req_id` until the gateway gives a final answer.
 
 use serde_json::json;
 use uuid::Uuid;
 use wait_or_die::{wait_or_die, Policy};
 
 use super::{ClientError, LazyPirateClient};
-use crate::protocol::{ErrorCode, OrderSpec, Reply};
+use crate::protocol::{Action, ErrorCode, OrderSpec, Reply};
 
 /// How long to keep asking about an order whose outcome the gateway could not yet establish:
 /// 5 more tries, 1 s → 5 s, within 60 s.
@@ -66,21 +66,39 @@ impl OrderClient {
         serde_json::from_slice(&frame).map_err(|e| OrderClientError::BadReply(e.to_string()))
     }
 
-    /// Sends an order and returns its final reply, resending the same `req_id` while the gateway
-    /// answers `outcome_unknown` or the socket retries run out. This outer budget (60 s by
-    /// default) outlasts the gateway's 30 s execution budget, so a client never gives up on an
-    /// order the gateway is still working on.
-    #[wait_or_die(
-        policy = self.outcome_policy,
-        retry_if = OrderClientError::may_resend,
-        name = "client.await_outcome"
-    )]
+    /// Sends an order and returns its final reply: [`OrderClient::send`] of `ORDER_SEND`.
     pub fn send_order(
         &mut self,
         req_id: Uuid,
         order: &OrderSpec,
     ) -> Result<Reply, OrderClientError> {
-        let request = json!({"action": "ORDER_SEND", "req_id": req_id, "payload": order});
+        self.send(req_id, &Action::OrderSend(order.clone()))
+    }
+
+    /// Sends any action under `req_id` and returns its final reply, resending the same `req_id`
+    /// while the gateway answers `outcome_unknown` or the socket retries run out. This outer
+    /// budget (60 s by default) outlasts the gateway's 30 s execution budget, so a client never
+    /// gives up on a request the gateway is still working on.
+    ///
+    /// ```no_run
+    /// use gateway_example::protocol::{Action, CloseSpec};
+    /// use gateway_example::transport::{ClientOptions, LazyPirateClient, OrderClient, OUTCOME_POLICY};
+    ///
+    /// let context = zmq::Context::new();
+    /// let transport = LazyPirateClient::new(&context, ClientOptions::new("tcp://127.0.0.1:5555"));
+    /// let mut client = OrderClient::new(transport, OUTCOME_POLICY);
+    /// let close: CloseSpec = serde_json::from_str(r#"{"position": 100000002}"#).unwrap();
+    /// let reply = client.send(uuid::Uuid::new_v4(), &Action::PositionClose(close)).unwrap();
+    /// println!("{}", reply.to_json());
+    /// ```
+    #[wait_or_die(
+        policy = self.outcome_policy,
+        retry_if = OrderClientError::may_resend,
+        name = "client.await_outcome"
+    )]
+    pub fn send(&mut self, req_id: Uuid, action: &Action) -> Result<Reply, OrderClientError> {
+        let mut request = serde_json::to_value(action).expect("actions serialize");
+        request["req_id"] = json!(req_id);
         let reply = self.call(&request)?;
         if reply.error_code() == Some(ErrorCode::OutcomeUnknown.as_str()) {
             return Err(OrderClientError::OutcomeUnknown(Box::new(reply)));
