@@ -67,10 +67,11 @@ pub struct SimArgs {
     /// `executed-then-reply-lost,requote,latency-500`: to replay an incident exactly.
     #[arg(long, value_delimiter = ',')]
     pub script: Vec<Fault>,
-    /// How far the terminal's history (history_deals_get, history_orders_get) lags its trade
-    /// results, in milliseconds; positions and pending orders are always current.
+    /// How long the simulated terminal holds back its history (history_deals_get,
+    /// history_orders_get) after a trade, in milliseconds; positions and pending orders are
+    /// always current. (`serve --history-lag-ms` is the gateway's bound on this delay.)
     #[arg(long, default_value_t = 0)]
-    pub history_lag_ms: u64,
+    pub history_delay_ms: u64,
     /// Make the broker replace every order's comment with this text (`{ticket}` becomes the
     /// ticket), as some brokers do: the gateway must not rely on its comment tag.
     #[arg(long)]
@@ -89,7 +90,7 @@ impl SimArgs {
             seed: self.seed,
             max_latency: Duration::from_millis(self.max_latency_ms),
             scripted: self.script.clone(),
-            history_lag: Duration::from_millis(self.history_lag_ms),
+            history_lag: Duration::from_millis(self.history_delay_ms),
             rewrite_comments: self.rewrite_comments.clone(),
             balance: self.balance,
             ..SimulatorOptions::default()
@@ -105,8 +106,8 @@ impl SimArgs {
             self.seed.to_string(),
             "--max-latency-ms".to_owned(),
             self.max_latency_ms.to_string(),
-            "--history-lag-ms".to_owned(),
-            self.history_lag_ms.to_string(),
+            "--history-delay-ms".to_owned(),
+            self.history_delay_ms.to_string(),
             "--balance".to_owned(),
             self.balance.to_string(),
         ];
@@ -412,7 +413,7 @@ mod tests {
             "9",
             "--script",
             "requote,latency-40,executed-then-slow-reply-900",
-            "--history-lag-ms",
+            "--history-delay-ms",
             "250",
             "--rewrite-comments",
             "#{ticket}",
@@ -430,6 +431,15 @@ mod tests {
         assert_eq!(options.rewrite_comments.as_deref(), Some("#{ticket}"));
         assert_eq!(options.balance, 1e6);
         assert!(parse_balance("0").is_err() && parse_balance("inf").is_err());
+    }
+
+    #[test]
+    fn every_command_line_is_well_formed() {
+        // clap's own checks: among them, no two options of one command share a name.
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+        let serve = Cli::parse_from(["gateway-example", "serve", "--history-lag-ms", "300"]);
+        assert!(matches!(serve.command, Some(Command::Serve(s)) if s.history_lag_ms == Some(300)));
     }
 
     #[derive(Parser)]

@@ -84,7 +84,11 @@ fn thousands_of_orders_through_every_fault_survive_exactly_once() {
         let counts = audit.kind(kind);
         assert!(counts.done > counts.sent / 2, "{kind:?}: {counts:?}");
     }
-    assert!(audit.kind(IntentKind::Close).done > 500, "{:?}", audit.kinds);
+    assert!(
+        audit.kind(IntentKind::Close).done > 500,
+        "{:?}",
+        audit.kinds
+    );
     // The faults really happened, and really were survived.
     assert!(terminal.faults_injected() > JOBS as u64 / 5);
     assert!(counters.replies_dropped > 0 && counters.reconciled_found > 0);

@@ -190,7 +190,13 @@ struct Opened {
 impl Opened {
     /// Read from the opening step's reply; a pending order's price is the one it was placed at.
     fn from(record: &ClientRecord, pending_price: Option<f64>) -> Option<Opened> {
-        let result = record.reply.as_ref().ok().filter(|r| r.ok)?.result.as_ref()?;
+        let result = record
+            .reply
+            .as_ref()
+            .ok()
+            .filter(|r| r.ok)?
+            .result
+            .as_ref()?;
         let field = |key: &str| result[key].as_f64().unwrap_or_default();
         let ticket = match result["status"].as_str()? {
             "filled" | "partial" => result["position"].as_u64()?,

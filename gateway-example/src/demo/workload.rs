@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use super::{ClientRecord, Lifecycle};
 use crate::protocol::{Action, OrderSpec};
-use crate::transport::OrderClient;
 use crate::terminal::OrderType;
+use crate::transport::OrderClient;
 
 /// Mixed into the seed for the orders' contents.
 const ORDER_STREAM: u64 = 0x5eed_0de5;

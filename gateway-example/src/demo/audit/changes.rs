@@ -36,7 +36,10 @@ pub(super) fn check_modifications(audit: &mut Audit, answered: &[Answered<'_>], 
     for (ticket, changes) in &applied {
         let told = acknowledged.get(ticket).map_or(0, Vec::len);
         if changes.len() > told {
-            let why = format!("{ticket} modified {} times, {told} acknowledged", changes.len());
+            let why = format!(
+                "{ticket} modified {} times, {told} acknowledged",
+                changes.len()
+            );
             audit.duplicated.push(why);
         }
     }
@@ -117,6 +120,8 @@ pub(super) fn check_cancels(audit: &mut Audit, answered: &[Answered<'_>], books:
         }
     }
     for (order, _) in told.into_iter().filter(|(_, n)| *n > 1) {
-        audit.duplicated.push(format!("order {order} cancelled by two requests"));
+        audit
+            .duplicated
+            .push(format!("order {order} cancelled by two requests"));
     }
 }

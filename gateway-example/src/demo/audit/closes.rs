@@ -52,7 +52,11 @@ pub(super) fn check(audit: &mut Audit, answered: &[Answered<'_>], books: &AuditV
         let volume = lots(result["volume"].as_f64().unwrap_or_default());
         let deal = result["deal"].as_u64().unwrap_or_default();
         let named = by_expert.get(&position).into_iter().flatten();
-        if deal != 0 && !named.clone().any(|d| d.ticket == deal && lots(d.volume) == volume) {
+        if deal != 0
+            && !named
+                .clone()
+                .any(|d| d.ticket == deal && lots(d.volume) == volume)
+        {
             let why = format!("told deal {deal} closed {volume} on {position}: not on the books");
             audit.lose(answer.req_id, why);
             continue;

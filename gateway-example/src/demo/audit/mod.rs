@@ -144,7 +144,9 @@ pub fn audit(records: &[ClientRecord], books: &AuditView) -> Audit {
             Ok(reply) if reply.error_code() == Some("outcome_unknown") => {
                 audit.lose(record.req_id, "outcome still unknown".into());
             }
-            Ok(reply) if !reply.ok && reply.error.is_none() || reply.ok && reply.result.is_none() => {
+            Ok(reply)
+                if !reply.ok && reply.error.is_none() || reply.ok && reply.result.is_none() =>
+            {
                 audit.lose(record.req_id, "reply with neither result nor error".into());
             }
             Ok(reply) => answered.push(Answered {

@@ -68,7 +68,10 @@ pub(super) fn check(audit: &mut Audit, answered: &[Answered<'_>], books: &AuditV
         let Some(result) = answer.result() else {
             if tagged > 0 {
                 let code = answer.reply.error.as_ref().map_or("", |e| e.code.as_str());
-                audit.lose(answer.req_id, format!("told `{code}` but it is on the books"));
+                audit.lose(
+                    answer.req_id,
+                    format!("told `{code}` but it is on the books"),
+                );
             } else {
                 count_failure(audit, IntentKind::Open, answer.reply);
             }
@@ -127,11 +130,16 @@ fn settle(
         }
     } else {
         let Some(deal) = opening.deals_by_order.get(&order) else {
-            return Err(format!("told order {order} filled but the books lack its deal"));
+            return Err(format!(
+                "told order {order} filled but the books lack its deal"
+            ));
         };
         let deal_ticket = ticket("deal");
         if deal_ticket != 0 && deal_ticket != deal.ticket {
-            return Err(format!("told deal {deal_ticket}, the books have {}", deal.ticket));
+            return Err(format!(
+                "told deal {deal_ticket}, the books have {}",
+                deal.ticket
+            ));
         }
         let told = result["volume"].as_f64().unwrap_or_default();
         if lots(told) != lots(deal.volume) {
