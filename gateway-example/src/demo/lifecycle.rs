@@ -222,6 +222,7 @@ impl ClientRecord {
             kind: IntentKind::of(&action).unwrap_or(IntentKind::Open),
             action: Some(action),
             reply,
+            sent,
             latency: sent.elapsed(),
         }
     }
@@ -233,6 +234,7 @@ impl ClientRecord {
             kind,
             action: None,
             reply: Err("skipped".into()),
+            sent: Instant::now(),
             latency: std::time::Duration::ZERO,
         }
     }

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use gateway_example::execution::order_comment;
-use gateway_example::remote::{RemoteOptions, RemoteTerminal};
+use gateway_example::remote::{AuditView, RemoteOptions, RemoteTerminal};
 use gateway_example::terminal::Deal;
 use uuid::Uuid;
 
@@ -112,17 +112,21 @@ pub fn gateway(
     (process, serde_json::from_str(recovered).unwrap())
 }
 
-/// The deals on the terminal's books made for `req_id`, read with the link's audit call.
-pub fn deals_for(context: &zmq::Context, terminal: &str, req_id: Uuid) -> Vec<Deal> {
+/// The terminal's whole books, read with the link's fault-free audit call.
+pub fn books(context: &zmq::Context, terminal: &str) -> AuditView {
     let remote = RemoteTerminal::connect(context, RemoteOptions::new(terminal)).unwrap();
-    let comment = order_comment(req_id);
     let mut books = None;
     wait_until("the terminal answered the audit", || {
         books = remote.audit().ok();
         books.is_some()
     });
-    let books = books.unwrap();
-    books
+    books.unwrap()
+}
+
+/// The deals on the terminal's books made for `req_id`, read with the link's audit call.
+pub fn deals_for(context: &zmq::Context, terminal: &str, req_id: Uuid) -> Vec<Deal> {
+    let comment = order_comment(req_id);
+    books(context, terminal)
         .deals
         .into_iter()
         .filter(|deal| deal.comment == comment)

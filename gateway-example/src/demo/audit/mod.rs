@@ -10,7 +10,7 @@ mod closes;
 mod opens;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
@@ -29,6 +29,8 @@ pub struct ClientRecord {
     pub action: Option<Action>,
     /// The final reply, or why there was none.
     pub reply: Result<Reply, String>,
+    /// When it was first sent.
+    pub sent: Instant,
     /// From first send to final reply, resends included.
     pub latency: Duration,
 }
