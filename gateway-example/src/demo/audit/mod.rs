@@ -8,6 +8,8 @@
 mod changes;
 mod closes;
 mod opens;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
