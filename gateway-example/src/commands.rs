@@ -13,12 +13,11 @@ use wait_or_die::{Policy, PolicyError};
 use crate::cli::{SendArgs, ServeArgs, StatsArgs, TerminalArgs};
 use crate::demo::DemoError;
 use crate::execution::{scaled_policy, EXECUTION_POLICY, SOCKET_POLICY};
-use crate::gateway::{GatewayConfig, GatewayStats};
+use crate::gateway::{GatewayConfig, GatewayStats, DEFAULT_HISTORY_LAG};
 use crate::live_config::{self, LiveConfigError};
 use crate::metrics::{registry, MetricsError, MetricsServer, METRICS_PATH};
 use crate::progress::RetryProgress;
 use crate::protocol::OrderSpec;
-use crate::protocol::DEFAULT_DEVIATION_POINTS;
 use crate::remote::{LinkError, TerminalListener};
 use crate::security::{AuthError, SharedKey};
 use crate::server::{
@@ -66,6 +65,10 @@ pub fn serve(args: &ServeArgs) -> Result<bool, CommandError> {
         gateway: GatewayConfig {
             execution_policy: scaled_policy(EXECUTION_POLICY, args.time_scale),
             reconcile_policy: scaled_policy(SOCKET_POLICY, args.time_scale),
+            history_lag: args.history_lag_ms.map_or_else(
+                || DEFAULT_HISTORY_LAG.mul_f64(args.time_scale),
+                Duration::from_millis,
+            ),
             max_frame_bytes: args.max_frame_bytes,
             key,
             ..GatewayConfig::default()
@@ -194,15 +197,10 @@ pub fn send(args: &SendArgs) -> Result<bool, CommandError> {
     let transport = LazyPirateClient::new(&context, options);
     let mut client = OrderClient::new(transport, within_timeout(OUTCOME_POLICY)?);
     let order = OrderSpec {
-        symbol: args.symbol.clone(),
-        order_type: args.order_type,
-        volume: args.volume,
         price: args.price,
-        stoplimit: None,
         sl: args.sl,
         tp: args.tp,
-        deviation: DEFAULT_DEVIATION_POINTS,
-        type_filling: None,
+        ..OrderSpec::market(&args.symbol, args.order_type, args.volume)
     };
     let req_id = args.req_id.unwrap_or_else(uuid::Uuid::new_v4);
     let reply = client.send_order(req_id, &order)?;

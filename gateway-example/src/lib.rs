@@ -1,8 +1,9 @@
 //! A ZeroMQ JSON order gateway in front of a simulated MetaTrader 5 terminal.
 //!
-//! Clients send JSON orders over a ROUTER socket; each order is journaled by its `req_id`, executed
-//! against a [`terminal::Terminal`] with retries, reconciled against the terminal's history when the
-//! outcome is unknown, and answered exactly once. The retried calls mirror the seed integration:
+//! Clients send JSON requests (orders, closes, modifications, cancels) over a ROUTER socket; each
+//! is journaled by its `req_id`, executed against a [`terminal::Terminal`] with retries,
+//! reconciled against the terminal's books when the outcome is unknown, and answered exactly
+//! once. The retried calls mirror the seed integration:
 //! socket round trips (30 s budget, 10 retries, 0.5 s → 5 s) and order execution (30 s, 5 retries,
 //! 1 s → 10 s).
 //!
@@ -11,9 +12,9 @@
 //! | [`protocol`] | the JSON request and reply frames |
 //! | [`terminal`] | the MT5-shaped `Terminal` trait and the simulator behind it |
 //! | [`remote`] | the simulator as a process of its own, and the gateway's link to it |
-//! | [`execution`] | placing one order with `#[wait_or_die]`, reconciling ambiguous outcomes |
-//! | [`journal`] | the durable intent journal keyed by `req_id` |
-//! | [`gateway`] | request handling: idempotency, in-flight joining, recovery |
+//! | [`execution`] | executing one intent (open, close, modify, cancel) with `#[wait_or_die]`, reconciling ambiguous outcomes |
+//! | [`journal`] | the durable intent journal keyed by `req_id`, with the tickets each intent took |
+//! | [`gateway`] | request handling: idempotency, in-flight joining, key locks, recovery |
 //! | [`transport`] | the ROUTER socket thread and the Lazy Pirate client |
 //! | [`security`] | HMAC-SHA256 request signatures |
 //! | [`log_limit`] | rate-limited log lines for refused requests |

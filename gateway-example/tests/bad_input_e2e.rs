@@ -256,13 +256,14 @@ fn fields_the_gateway_does_not_support_are_refused_by_name() {
         payload[field] = value;
         payload
     };
-    // `position` was meant as a close and filled as a new trade; the others executed as if absent.
+    // `position` is a close's (`POSITION_CLOSE`), `order` a modification's; an `expiration`
+    // without `type_time` ORDER_TIME_SPECIFIED would be ignored by the terminal.
     for (field, value) in [
         ("position", json!(123456)),
-        ("comment", json!("mine")),
-        ("magic", json!(7)),
+        ("order", json!(7)),
         ("expiration", json!(1_900_000_000)),
         ("stoploss", json!(1.0)),
+        ("comment", json!("x".repeat(32))),
     ] {
         let reply = ask(&mut client, &order(Uuid::new_v4(), with(field, value)));
         assert_eq!(

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use crate::cli::DemoArgs;
 use crate::clock::unix_ms;
 use crate::execution::{scaled_policy, EXECUTION_POLICY, SOCKET_POLICY};
-use crate::gateway::GatewayConfig;
+use crate::gateway::{GatewayConfig, DEFAULT_HISTORY_LAG};
 use crate::remote::AuditView;
 use crate::server::{
     start, start_remote, RunningGateway, ServerOptions, StartError, REPLY_DROP_SHARE,
@@ -98,6 +98,7 @@ pub fn run(args: &DemoArgs) -> Result<Audit, DemoError> {
         gateway: GatewayConfig {
             execution_policy: scaled_policy(EXECUTION_POLICY, scale),
             reconcile_policy: scaled_policy(SOCKET_POLICY, scale),
+            history_lag: DEFAULT_HISTORY_LAG.mul_f64(scale),
             ..GatewayConfig::default()
         },
     };

@@ -1,29 +1,35 @@
-//! Placing one order on the terminal exactly once, whatever the terminal does.
+//! Executing one intent on the terminal exactly once, whatever the terminal does.
 //!
-//! [`place_order`] is the seed's `_execute_order_with_resilience` made safe: transient retcodes
-//! are retried with a fresh price, permanent ones end the call with their code, and an ambiguous
-//! outcome (timeout, lost connection, generic error, no reply at all) is never answered by a blind
-//! resend: the next attempt first looks the order up in the terminal's history by its tag.
+//! Four kinds of intent ([`TradeIntent`]: open, close, modify, cancel) share one pipeline: each
+//! call of [`execute`] retries one attempt under `#[wait_or_die]`: transient retcodes are retried
+//! with a fresh price, permanent ones end the call with their code, and an ambiguous outcome
+//! (timeout, lost connection, generic error, no reply at all) is never answered by a blind
+//! resend: the next attempt first finds out on the terminal whether it executed, by the rules of
+//! its kind (`open.rs`, `close.rs`, `modify.rs`, `cancel.rs`; the gateway README lists them).
 
+mod attempt;
+mod cancel;
+mod close;
 mod error;
+mod intent;
+mod modify;
+mod open;
 mod outcome;
-mod place;
 mod policy;
-mod reconcile;
+mod sites;
 mod tag;
+#[cfg(test)]
+mod tests;
 
+pub use attempt::{
+    Attributions, Context, Found, Progress, SendGate, Settled, CLOCK_SKEW_ALLOWANCE_MS,
+};
+pub use cancel::Cancellation;
+pub use close::Closure;
 pub use error::ExecutionError;
+pub use intent::{IntentKey, TradeIntent};
+pub use modify::Modification;
 pub use outcome::{Execution, ExecutionStatus};
-pub use place::{place_order, Progress};
 pub use policy::{scaled_policy, EXECUTION_POLICY, SOCKET_POLICY};
-pub use reconcile::{find_executed, reconcile_with_retries};
-pub use tag::{order_comment, order_filter, GATEWAY_MAGIC};
-
-/// A validated order, ready for the terminal.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OrderIntent {
-    /// The client's `req_id`: the order's identity on the terminal too.
-    pub req_id: uuid::Uuid,
-    /// The order as the client asked for it.
-    pub order: crate::protocol::OrderSpec,
-}
+pub use sites::{execute, reconcile_with_retries};
+pub use tag::{is_tag, order_comment, order_filter, GATEWAY_MAGIC};

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::OrderSpec;
-use crate::terminal::{Deal, Order, OrderType, Retcode, TradeResult};
+use crate::terminal::{Deal, Order, OrderType, Position, Retcode, TradeResult};
 
 /// Filled, partly filled (the rest cancelled, IOC) or placed as a pending order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +30,10 @@ pub struct Execution {
     pub deal: u64,
     /// Order ticket.
     pub order: u64,
+    /// The position opened (its ticket, for `POSITION_CLOSE` and `ORDER_MODIFY`), 0 for a
+    /// pending order not yet triggered.
+    #[serde(default)]
+    pub position: u64,
     /// Symbol.
     pub symbol: String,
     /// Order type.
@@ -59,6 +63,12 @@ impl Execution {
             retcode_name: result.retcode.name().to_owned(),
             deal: result.deal,
             order: result.order,
+            // On MetaTrader 5 a position's ticket is the ticket of the order that opened it.
+            position: if order.order_type.is_market() {
+                result.order
+            } else {
+                0
+            },
             symbol: order.symbol.clone(),
             order_type: order.order_type,
             volume: result.volume,
@@ -86,6 +96,7 @@ impl Execution {
             retcode_name: retcode.name().to_owned(),
             deal: deal.ticket,
             order: deal.order,
+            position: deal.position_id,
             symbol: deal.symbol.clone(),
             order_type: deal.order_type,
             volume: deal.volume,
@@ -103,9 +114,38 @@ impl Execution {
             retcode_name: Retcode::PLACED.name().to_owned(),
             deal: 0,
             order: found.ticket,
+            position: found.position_id,
             symbol: found.symbol.clone(),
             order_type: found.order_type,
             volume: found.volume_initial,
+            requested_volume: order.volume,
+            price: found.price_open,
+            reconciled: true,
+        }
+    }
+
+    /// From an open position found on the terminal (its deal not in the history yet).
+    pub fn from_position(order: &OrderSpec, found: &Position) -> Execution {
+        let partial = found.volume + 1e-9 < order.volume;
+        let retcode = if partial {
+            Retcode::DONE_PARTIAL
+        } else {
+            Retcode::DONE
+        };
+        Execution {
+            status: if partial {
+                ExecutionStatus::Partial
+            } else {
+                ExecutionStatus::Filled
+            },
+            retcode,
+            retcode_name: retcode.name().to_owned(),
+            deal: 0,
+            order: found.ticket,
+            position: found.ticket,
+            symbol: found.symbol.clone(),
+            order_type: order.order_type,
+            volume: found.volume,
             requested_volume: order.volume,
             price: found.price_open,
             reconciled: true,

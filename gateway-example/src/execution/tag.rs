@@ -41,6 +41,19 @@ pub fn order_comment(req_id: Uuid) -> String {
     comment
 }
 
+/// Whether `comment` is some intent's tag: a record carrying another intent's intact tag is
+/// that intent's, whatever else fits.
+///
+/// ```
+/// use gateway_example::execution::{is_tag, order_comment};
+///
+/// assert!(is_tag(&order_comment(uuid::Uuid::nil())));
+/// assert!(!is_tag("my strategy"));
+/// ```
+pub fn is_tag(comment: &str) -> bool {
+    comment.starts_with(TAG_PREFIX)
+}
+
 /// The history filter that finds the deals and orders of `req_id`.
 pub fn order_filter(req_id: Uuid) -> HistoryFilter {
     HistoryFilter {

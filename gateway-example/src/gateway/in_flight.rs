@@ -1,4 +1,4 @@
-//! Orders executing right now, so that a resend arriving meanwhile waits for the first copy's
+//! Intents executing right now, so that a resend arriving meanwhile waits for the first copy's
 //! reply instead of racing it to the terminal.
 
 use std::collections::HashMap;
@@ -7,9 +7,10 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::protocol::{OrderSpec, Reply};
+use crate::execution::TradeIntent;
+use crate::protocol::Reply;
 
-type Slots = Arc<Mutex<HashMap<Uuid, (OrderSpec, watch::Receiver<Option<Reply>>)>>>;
+type Slots = Arc<Mutex<HashMap<Uuid, (TradeIntent, watch::Receiver<Option<Reply>>)>>>;
 
 /// The set of `req_id`s being executed.
 #[derive(Default, Clone)]
@@ -22,7 +23,7 @@ pub enum Claim {
     /// Nobody is executing this `req_id`: the caller does, and must [`Owner::finish`].
     Owner(Owner),
     /// Another request is executing it: wait on the receiver for its reply.
-    Joined(OrderSpec, watch::Receiver<Option<Reply>>),
+    Joined(TradeIntent, watch::Receiver<Option<Reply>>),
 }
 
 /// The right and duty to execute one `req_id`; dropping it unfinished frees the slot and wakes
@@ -35,13 +36,13 @@ pub struct Owner {
 
 impl InFlight {
     /// Claims `req_id` for execution, or joins the execution already under way.
-    pub fn claim(&self, req_id: Uuid, order: &OrderSpec) -> Claim {
+    pub fn claim(&self, req_id: Uuid, intent: &TradeIntent) -> Claim {
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((spec, receiver)) = slots.get(&req_id) {
             return Claim::Joined(spec.clone(), receiver.clone());
         }
         let (sender, receiver) = watch::channel(None);
-        slots.insert(req_id, (order.clone(), receiver));
+        slots.insert(req_id, (intent.clone(), receiver));
         Claim::Owner(Owner {
             req_id,
             sender,
@@ -50,7 +51,6 @@ impl InFlight {
     }
 
     /// Whether `req_id` is executing now.
-    #[cfg(test)]
     pub fn contains(&self, req_id: Uuid) -> bool {
         let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         slots.contains_key(&req_id)
@@ -86,8 +86,12 @@ mod tests {
     use super::*;
     use crate::terminal::OrderType;
 
-    fn order() -> OrderSpec {
-        OrderSpec::market("EURUSD", OrderType::Buy, 0.01)
+    fn order() -> TradeIntent {
+        TradeIntent::Open(crate::protocol::OrderSpec::market(
+            "EURUSD",
+            OrderType::Buy,
+            0.01,
+        ))
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,12 +1,16 @@
 //! The gateway proper: turns request frames into replies, independent of the socket that carries
 //! them.
 //!
-//! [`Gateway::handle`] checks size and signature, parses, and dispatches; `ORDER_SEND` goes
-//! through the journal and the in-flight table (see [`orders`]) so that each `req_id` executes at
-//! most once however often it is sent. [`Gateway::recover`] must run before serving after a crash.
+//! [`Gateway::handle`] checks size and signature, parses, and dispatches; the four mutating
+//! actions (`ORDER_SEND`, `POSITION_CLOSE`, `ORDER_MODIFY`, `ORDER_CANCEL`) go through the
+//! journal, the in-flight table and the key locks (see `orders.rs`) so that each `req_id` executes
+//! at most once however often it is sent. [`Gateway::recover`] must run before serving after a crash.
 
+mod checks;
 mod counters;
+mod gate;
 mod in_flight;
+mod keys;
 mod orders;
 mod queries;
 mod recovery;
@@ -21,7 +25,7 @@ pub use counters::{CounterSnapshot, Counters};
 pub use recovery::{sweep_forever, RecoveryReport};
 pub use stats::{override_rows, FaultSource, GatewayStats, OverrideRow};
 
-use crate::execution::{EXECUTION_POLICY, SOCKET_POLICY};
+use crate::execution::{TradeIntent, EXECUTION_POLICY, SOCKET_POLICY};
 use crate::journal::Journal;
 use crate::log_limit::LogLimiter;
 use crate::protocol::{parse_request, Action, ErrorCode, ProtocolError, Reply, Request};
@@ -30,6 +34,8 @@ use crate::security::{
 };
 use crate::terminal::Terminal;
 use in_flight::InFlight;
+use keys::KeyLocks;
+use queries::Listing;
 
 /// Largest request frame the protocol accepts (larger ones get `frame_too_large`).
 pub const DEFAULT_MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -37,6 +43,10 @@ pub const DEFAULT_MAX_FRAME_BYTES: usize = 64 * 1024;
 /// pending order that a restarted gateway finds unexecuted and older than this is expired, not
 /// executed: its client has given up, and a late fill would surprise it.
 pub const DEFAULT_CLIENT_WINDOW: Duration = Duration::from_secs(60);
+/// How far the terminal's history (`history_deals_get`, `history_orders_get`) may lag its trade
+/// results by default: nothing missing from the history counts as "never happened" until this
+/// long after the send that could have made it.
+pub const DEFAULT_HISTORY_LAG: Duration = Duration::from_millis(500);
 
 /// How a gateway behaves.
 #[derive(Debug, Clone)]
@@ -56,6 +66,8 @@ pub struct GatewayConfig {
     pub max_seen_signatures: usize,
     /// See [`DEFAULT_CLIENT_WINDOW`].
     pub client_window: Duration,
+    /// See [`DEFAULT_HISTORY_LAG`]; `serve --history-lag-ms`.
+    pub history_lag: Duration,
 }
 
 impl Default for GatewayConfig {
@@ -68,6 +80,7 @@ impl Default for GatewayConfig {
             signature_window: DEFAULT_SIGNATURE_WINDOW,
             max_seen_signatures: DEFAULT_MAX_SEEN_SIGNATURES,
             client_window: DEFAULT_CLIENT_WINDOW,
+            history_lag: DEFAULT_HISTORY_LAG,
         }
     }
 }
@@ -77,6 +90,15 @@ pub struct Gateway {
     terminal: Arc<dyn Terminal>,
     journal: Journal,
     in_flight: InFlight,
+    keys: KeyLocks,
+    attributed: gate::RecentTickets,
+    /// The intents pending when this gateway was made: sent, maybe, by a gateway that is gone.
+    inherited: std::collections::HashSet<uuid::Uuid>,
+    /// When this gateway was made, ms since the Unix epoch: no inherited intent was sent later.
+    started_ms: u64,
+    /// The last send of each intent left pending in this process, ms since the Unix epoch: the
+    /// history lag counts from there, not from each resend.
+    last_sends: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, u64>>,
     counters: Counters,
     config: GatewayConfig,
     seen_signatures: SeenSignatures,
@@ -94,11 +116,21 @@ impl Gateway {
     ) -> Arc<Gateway> {
         let seen_signatures =
             SeenSignatures::new(config.signature_window, config.max_seen_signatures);
+        // An unreadable journal fails recovery before anyone is served.
+        let inherited = journal
+            .pending()
+            .map(|pending| pending.into_iter().map(|(req_id, _)| req_id).collect())
+            .unwrap_or_default();
         Arc::new(Gateway {
             seen_signatures,
             terminal,
             journal,
             in_flight: InFlight::default(),
+            keys: KeyLocks::default(),
+            attributed: gate::RecentTickets::default(),
+            inherited,
+            started_ms: crate::clock::unix_ms(),
+            last_sends: Default::default(),
             counters: Counters::default(),
             config,
             unauthorized_log: LogLimiter::default(),
@@ -202,7 +234,19 @@ impl Gateway {
                 let gateway = Arc::clone(&self);
                 blocking(move || gateway.order_status(req_id, query.req_id), req_id).await
             }
-            Action::OrderSend(order) => self.order_send(req_id, order).await,
+            Action::Positions(query) => self.listing(req_id, Listing::Positions, query).await,
+            Action::Orders(query) => self.listing(req_id, Listing::Orders, query).await,
+            Action::AccountInfo => self.listing(req_id, Listing::Account, None).await,
+            Action::OrderSend(order) => self.intent_send(req_id, TradeIntent::Open(order)).await,
+            Action::PositionClose(close) => {
+                self.intent_send(req_id, TradeIntent::Close(close)).await
+            }
+            Action::OrderModify(modify) => {
+                self.intent_send(req_id, TradeIntent::Modify(modify)).await
+            }
+            Action::OrderCancel(cancel) => {
+                self.intent_send(req_id, TradeIntent::Cancel(cancel)).await
+            }
         }
     }
 

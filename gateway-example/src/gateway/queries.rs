@@ -1,16 +1,40 @@
-//! The read-only actions: `PING`, `SYMBOL_INFO` and `ORDER_STATUS`.
+//! The read-only actions: `PING`, `SYMBOL_INFO`, `ORDER_STATUS`, `POSITIONS`, `ORDERS` and
+//! `ACCOUNT_INFO`.
+
+use std::sync::Arc;
 
 use serde_json::json;
 use uuid::Uuid;
 
-use super::Gateway;
+use super::{blocking, Gateway};
 use crate::clock::unix_ms;
-use crate::execution::order_filter;
+use crate::execution::{order_comment, TradeIntent, GATEWAY_MAGIC};
 use crate::journal::IntentState;
-use crate::protocol::{ErrorCode, Reply};
+use crate::protocol::{ErrorCode, ListQuery, ModifySpec, Reply};
+use crate::terminal::{HistoryFilter, TerminalError};
 
 pub(super) fn ping(req_id: Uuid) -> Reply {
     Reply::success(req_id, json!({"pong": true, "time_ms": unix_ms()}))
+}
+
+/// Which of the terminal's current books a listing reads.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Listing {
+    /// `positions_get`.
+    Positions,
+    /// `orders_get`.
+    Orders,
+    /// `account_info`.
+    Account,
+}
+
+fn unavailable(req_id: Uuid, error: &TerminalError) -> Reply {
+    Reply::failure(
+        Some(req_id),
+        ErrorCode::TerminalUnavailable,
+        error.to_string(),
+        true,
+    )
 }
 
 impl Gateway {
@@ -23,31 +47,58 @@ impl Gateway {
                 format!("unknown symbol `{symbol}`"),
                 false,
             ),
-            Err(e) => Reply::failure(
-                Some(req_id),
-                ErrorCode::TerminalUnavailable,
-                e.to_string(),
-                true,
-            ),
+            Err(e) => unavailable(req_id, &e),
         }
     }
 
-    /// The journal's view of an order and the terminal's deals and orders carrying its tag.
-    pub(super) fn order_status(&self, req_id: Uuid, order_req_id: Uuid) -> Reply {
-        let (state, reply) = match self.journal.get(order_req_id) {
-            Ok(None) => ("unknown", None),
-            Ok(Some(intent)) => match intent.state {
-                IntentState::Pending => ("pending", None),
+    /// `POSITIONS`, `ORDERS` and `ACCOUNT_INFO`, read on a blocking thread (terminal calls block).
+    pub(super) async fn listing(
+        self: Arc<Self>,
+        req_id: Uuid,
+        listing: Listing,
+        query: Option<ListQuery>,
+    ) -> Reply {
+        let filter = HistoryFilter {
+            symbol: query.and_then(|q| q.symbol),
+            ..HistoryFilter::default()
+        };
+        let read = move || {
+            let terminal = &self.terminal;
+            let result = match listing {
+                Listing::Positions => terminal
+                    .positions_get(&filter)
+                    .map(|p| json!({"positions": p})),
+                Listing::Orders => terminal.orders_get(&filter).map(|o| json!({"orders": o})),
+                Listing::Account => terminal.account_info().map(|a| json!(a)),
+            };
+            match result {
+                Ok(result) => Reply::success(req_id, result),
+                Err(e) => unavailable(req_id, &e),
+            }
+        };
+        blocking(read, req_id).await
+    }
+
+    /// The journal's view of an intent of any kind and the terminal's records of it: deals and
+    /// pending orders carrying its tag (an open with the gateway's tag), of its magic, symbol
+    /// and comment (an open with the client's comment), of its position (close, SL/TP), or with
+    /// its order's ticket (modify, cancel).
+    pub(super) fn order_status(&self, req_id: Uuid, asked: Uuid) -> Reply {
+        let (state, reply, intent) = match self.journal.get(asked) {
+            Ok(None) => ("unknown", None, None),
+            Ok(Some(entry)) => match entry.state {
+                IntentState::Pending => ("pending", None, Some(entry.intent)),
                 IntentState::Done { reply, .. } => (
                     "done",
                     serde_json::from_str::<serde_json::Value>(&reply).ok(),
+                    Some(entry.intent),
                 ),
             },
             Err(e) => {
                 return Reply::failure(Some(req_id), ErrorCode::Internal, e.to_string(), true);
             }
         };
-        let filter = order_filter(order_req_id);
+        let filter = records_of(asked, intent.as_ref());
         let terminal = self
             .terminal
             .history_deals_get(&filter)
@@ -57,17 +108,51 @@ impl Gateway {
                 req_id,
                 json!({
                     "state": state,
+                    "intent": intent,
                     "reply": reply,
                     "deals": deals.iter().map(|d| d.ticket).collect::<Vec<_>>(),
                     "orders": orders.iter().map(|o| o.ticket).collect::<Vec<_>>(),
                 }),
             ),
-            Err(e) => Reply::failure(
-                Some(req_id),
-                ErrorCode::TerminalUnavailable,
-                e.to_string(),
-                true,
-            ),
+            Err(e) => unavailable(req_id, &e),
         }
+    }
+}
+
+/// The filter that selects an intent's records on the terminal.
+fn records_of(req_id: Uuid, intent: Option<&TradeIntent>) -> HistoryFilter {
+    let tag = || HistoryFilter {
+        magic: Some(GATEWAY_MAGIC),
+        comment: Some(order_comment(req_id)),
+        ..HistoryFilter::default()
+    };
+    match intent {
+        None => tag(),
+        Some(TradeIntent::Open(order)) => HistoryFilter {
+            magic: Some(order.magic.unwrap_or(GATEWAY_MAGIC)),
+            comment: Some(
+                order
+                    .comment
+                    .clone()
+                    .unwrap_or_else(|| order_comment(req_id)),
+            ),
+            ..HistoryFilter::default()
+        },
+        Some(TradeIntent::Close(close)) => HistoryFilter {
+            position: Some(close.position),
+            ..HistoryFilter::default()
+        },
+        Some(TradeIntent::Modify(ModifySpec::Position { position, .. })) => HistoryFilter {
+            position: Some(*position),
+            ..HistoryFilter::default()
+        },
+        Some(TradeIntent::Modify(ModifySpec::Order { order, .. })) => HistoryFilter {
+            order: Some(*order),
+            ..HistoryFilter::default()
+        },
+        Some(TradeIntent::Cancel(cancel)) => HistoryFilter {
+            order: Some(cancel.order),
+            ..HistoryFilter::default()
+        },
     }
 }

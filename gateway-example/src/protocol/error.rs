@@ -47,6 +47,12 @@ error_codes! {
     TerminalUnavailable => "terminal_unavailable": "The terminal could not be reached, and nothing executed.",
     Internal => "internal": "The gateway failed internally (its journal, most likely).",
     Busy => "busy": "The connection has too many requests in flight: read the replies, then send again.",
+    UnknownPosition => "unknown_position": "No open position has this ticket.",
+    UnknownOrder => "unknown_order": "No pending order has this ticket, on the book or in the history.",
+    PositionClosed => "position_closed": "The position was closed by something else (stop loss, take profit, stop out) before this request executed.",
+    OrderFilled => "order_filled": "The pending order was filled before it could be changed or deleted.",
+    OrderExpired => "order_expired": "The pending order expired before it could be changed or deleted.",
+    KeyBusy => "key_busy": "Another request on the same position, order or (magic, symbol) stayed unsettled too long; nothing executed: resend the same req_id.",
 }
 
 impl std::fmt::Display for ErrorCode {

@@ -6,9 +6,12 @@
 //! {"req_id": "<uuid>", "ok": false, "error": {"code": "...", "message": "...", "retryable": false}}
 //! ```
 //!
-//! Actions: `PING`, `ORDER_SEND`, `ORDER_STATUS` (payload `{"req_id": "<uuid of the order>"}`),
-//! `SYMBOL_INFO` (payload `{"symbol": "EURUSD"}`) and `STATS` (the gateway's counters and every
-//! retry site's, see [`crate::gateway::GatewayStats`]). Order types may be MT4 (`OP_BUY`) or MT5
+//! Actions: `PING`; the four mutating ones, each executed at most once per `req_id`:
+//! `ORDER_SEND`, `POSITION_CLOSE` ([`CloseSpec`]), `ORDER_MODIFY` ([`ModifySpec`]) and
+//! `ORDER_CANCEL` ([`CancelSpec`]); `ORDER_STATUS` (payload `{"req_id": "<uuid of the
+//! request>"}`, for any of the four); the listings `POSITIONS` and `ORDERS` (optional payload
+//! `{"symbol": "EURUSD"}`), `ACCOUNT_INFO`, `SYMBOL_INFO` (payload `{"symbol": "EURUSD"}`) and
+//! `STATS` (the gateway's counters and every retry site's, see [`crate::gateway::GatewayStats`]). Order types may be MT4 (`OP_BUY`) or MT5
 //! (`ORDER_TYPE_BUY`) names. `req_id` may be any spelling of a UUID (upper case, braces, no
 //! hyphens, `urn:uuid:`); the reply echoes it as sent, and every spelling of one UUID is the same
 //! order. A field the gateway does not know, at any level, is refused with
@@ -29,13 +32,21 @@
 //! When the gateway has a shared key, a request is two frames: the JSON, then its signature
 //! (see [`crate::security`]).
 
+mod cancel;
+mod close;
 mod error;
+mod listing;
+mod modify;
 mod order;
 mod reply;
 mod req_id;
 mod request;
 
+pub use cancel::CancelSpec;
+pub use close::CloseSpec;
 pub use error::{ErrorCode, ProtocolError, UnknownErrorCode};
+pub use listing::ListQuery;
+pub use modify::{ModifyError, ModifySpec};
 pub use order::{OrderSpec, DEFAULT_DEVIATION_POINTS};
 pub use reply::{ErrorBody, Reply};
 pub use req_id::ReqId;

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use gateway_example::execution::{scaled_policy, EXECUTION_POLICY};
-use gateway_example::gateway::GatewayConfig;
+use gateway_example::gateway::{GatewayConfig, DEFAULT_HISTORY_LAG};
 use gateway_example::protocol::OrderSpec;
 use gateway_example::server::{start, RunningGateway, ServerOptions};
 use gateway_example::terminal::{OrderType, SimulatorOptions};
@@ -59,6 +59,8 @@ pub fn options(data_dir: Option<PathBuf>, fault_rate: f64, seed: u64) -> ServerO
         gateway: GatewayConfig {
             execution_policy: fast_execution(),
             reconcile_policy: fast_execution(),
+            // The seed's schedule runs 100 times faster; so does the history-lag bound.
+            history_lag: DEFAULT_HISTORY_LAG / 100,
             ..GatewayConfig::default()
         },
     }

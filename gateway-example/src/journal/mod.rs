@@ -1,4 +1,5 @@
-//! The intent journal: the gateway's durable memory of every order, keyed by `req_id`.
+//! The intent journal: the gateway's durable memory of every intent (open, close, modify,
+//! cancel), keyed by `req_id`.
 //!
 //! An intent is written *before* the terminal is called and completed with the final reply, both
 //! committed to disk (`redb`, fsync on commit) before the gateway moves on. So after any crash,
@@ -15,6 +16,7 @@ use redb::{Database, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::execution::{Attributions, TradeIntent};
 use crate::protocol::{OrderSpec, Reply};
 use crate::store::{open_database, store_err, StoreError};
 
@@ -22,6 +24,9 @@ const INTENTS: TableDefinition<&str, &str> = TableDefinition::new("intents");
 /// The `req_id`s of pending intents: an index, so that recovery reads the few unfinished orders
 /// rather than a day of finished ones. Kept in the same transactions as `INTENTS`.
 const PENDING: TableDefinition<&str, u64> = TableDefinition::new("pending");
+/// Order tickets that settled intents took as their own, with when: an ambiguous open is only
+/// found in a record none of them took. Written in the transaction that completes the intent.
+const ATTRIBUTED: TableDefinition<u64, u64> = TableDefinition::new("attributed");
 const JOURNAL_FILE: &str = "journal.redb";
 /// How long a completed entry is kept: far beyond the 30 s client budget, so that only a client
 /// resending a day later could execute twice, and that client has long since given up.
@@ -46,16 +51,52 @@ pub enum IntentState {
     },
 }
 
-/// One journaled order.
+/// One journaled intent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "StoredIntent")]
 pub struct Intent {
-    /// The order as first received: a resend must match it.
-    pub order: OrderSpec,
-    /// When it was first received, ms since the Unix epoch.
+    /// The intent as first received: a resend must match it.
+    pub intent: TradeIntent,
+    /// When it was journaled (before its first send), ms since the Unix epoch.
     pub created_ms: u64,
+    /// A close's position volume as seen before it was journaled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_volume: Option<f64>,
     /// Pending or done.
     #[serde(flatten)]
     pub state: IntentState,
+}
+
+/// An entry as stored, including those written when every intent was an order.
+#[derive(Deserialize)]
+struct StoredIntent {
+    #[serde(default)]
+    intent: Option<TradeIntent>,
+    #[serde(default)]
+    order: Option<OrderSpec>,
+    created_ms: u64,
+    #[serde(default)]
+    seen_volume: Option<f64>,
+    #[serde(flatten)]
+    state: IntentState,
+}
+
+impl TryFrom<StoredIntent> for Intent {
+    type Error = &'static str;
+
+    fn try_from(stored: StoredIntent) -> Result<Intent, &'static str> {
+        let intent = match (stored.intent, stored.order) {
+            (Some(intent), None) => intent,
+            (None, Some(order)) => TradeIntent::Open(order),
+            _ => return Err("an entry holds exactly one of `intent` or `order`"),
+        };
+        Ok(Intent {
+            intent,
+            created_ms: stored.created_ms,
+            seen_volume: stored.seen_volume,
+            state: stored.state,
+        })
+    }
 }
 
 /// Why the journal failed.
@@ -72,7 +113,7 @@ pub enum JournalError {
         /// The decoding error.
         source: serde_json::Error,
     },
-    /// `complete` for an order that was never begun.
+    /// `complete` for an intent that was never begun.
     #[error("no journal entry for {0}")]
     Missing(Uuid),
 }
@@ -90,6 +131,7 @@ impl Journal {
         let tx = db.begin_write().map_err(store_err)?;
         tx.open_table(INTENTS).map_err(store_err)?;
         tx.open_table(PENDING).map_err(store_err)?;
+        tx.open_table(ATTRIBUTED).map_err(store_err)?;
         tx.commit().map_err(store_err)?;
         Ok(Journal { db, ttl })
     }
@@ -105,27 +147,47 @@ impl Journal {
         decode(&key, json.value()).map(Some)
     }
 
-    /// Records that `order` is about to be sent. Committed before it returns.
-    pub fn begin(&self, req_id: Uuid, order: &OrderSpec, now_ms: u64) -> Result<(), JournalError> {
-        self.put(
-            req_id,
-            &Intent {
-                order: order.clone(),
-                created_ms: now_ms,
-                state: IntentState::Pending,
-            },
-        )
+    /// Records that `intent` is about to be sent (a close with the position's volume as seen).
+    /// Committed before it returns.
+    pub fn begin(
+        &self,
+        req_id: Uuid,
+        intent: &TradeIntent,
+        seen_volume: Option<f64>,
+        now_ms: u64,
+    ) -> Result<(), JournalError> {
+        let entry = Intent {
+            intent: intent.clone(),
+            created_ms: now_ms,
+            seen_volume,
+            state: IntentState::Pending,
+        };
+        self.put(req_id, &entry, &[])
     }
 
-    /// Stores the reply that ends this execution of `req_id`. Committed before it returns.
-    pub fn complete(&self, req_id: Uuid, reply: &Reply, now_ms: u64) -> Result<(), JournalError> {
+    /// Stores the reply that ends this execution of `req_id`, and the order tickets it took as
+    /// its own. Committed before it returns.
+    pub fn complete(
+        &self,
+        req_id: Uuid,
+        reply: &Reply,
+        now_ms: u64,
+        tickets: &[u64],
+    ) -> Result<(), JournalError> {
         let mut intent = self.get(req_id)?.ok_or(JournalError::Missing(req_id))?;
         intent.state = IntentState::Done {
             reply: reply.to_json(),
             finished_ms: now_ms,
             retry_on_resend: reply.error.as_ref().is_some_and(|e| e.retryable),
         };
-        self.put(req_id, &intent)
+        self.put(req_id, &intent, tickets)
+    }
+
+    /// Whether a settled intent took the order `ticket`.
+    pub fn is_attributed(&self, ticket: u64) -> Result<bool, JournalError> {
+        let tx = self.db.begin_read().map_err(store_err)?;
+        let table = tx.open_table(ATTRIBUTED).map_err(store_err)?;
+        Ok(table.get(ticket).map_err(store_err)?.is_some())
     }
 
     /// Every order still pending, oldest first: what a restarted gateway must reconcile.
@@ -161,15 +223,16 @@ impl Journal {
             })
             .map(|(req_id, _)| req_id.to_string())
             .collect();
-        if stale.is_empty() {
-            return Ok(0);
-        }
         let tx = self.db.begin_write().map_err(store_err)?;
         {
             let mut table = tx.open_table(INTENTS).map_err(store_err)?;
             for key in &stale {
                 table.remove(key.as_str()).map_err(store_err)?;
             }
+            let mut attributed = tx.open_table(ATTRIBUTED).map_err(store_err)?;
+            attributed
+                .retain(|_, finished_ms| now_ms.saturating_sub(finished_ms) <= ttl_ms)
+                .map_err(store_err)?;
         }
         tx.commit().map_err(store_err)?;
         Ok(stale.len())
@@ -187,7 +250,7 @@ impl Journal {
         Ok(entries)
     }
 
-    fn put(&self, req_id: Uuid, intent: &Intent) -> Result<(), JournalError> {
+    fn put(&self, req_id: Uuid, intent: &Intent, tickets: &[u64]) -> Result<(), JournalError> {
         let json = serde_json::to_string(intent).expect("intents always serialize");
         let key = req_id.to_string();
         let tx = self.db.begin_write().map_err(store_err)?;
@@ -203,13 +266,23 @@ impl Journal {
                         .insert(key.as_str(), intent.created_ms)
                         .map_err(store_err)?;
                 }
-                IntentState::Done { .. } => {
+                IntentState::Done { finished_ms, .. } => {
                     pending.remove(key.as_str()).map_err(store_err)?;
+                    let mut attributed = tx.open_table(ATTRIBUTED).map_err(store_err)?;
+                    for &ticket in tickets.iter().filter(|&&t| t != 0) {
+                        attributed.insert(ticket, finished_ms).map_err(store_err)?;
+                    }
                 }
             }
         }
         tx.commit().map_err(store_err)?;
         Ok(())
+    }
+}
+
+impl Attributions for Journal {
+    fn is_attributed(&self, ticket: u64) -> Result<bool, String> {
+        Journal::is_attributed(self, ticket).map_err(|e| e.to_string())
     }
 }
 
@@ -228,106 +301,4 @@ fn decode(key: &str, json: &str) -> Result<Intent, JournalError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::terminal::OrderType;
-
-    fn order() -> OrderSpec {
-        OrderSpec::market("EURUSD", OrderType::Buy, 0.01)
-    }
-
-    fn done_reply(req_id: Uuid) -> Reply {
-        Reply::success(req_id, serde_json::json!({"deal": 1}))
-    }
-
-    #[test]
-    fn a_retryable_failure_is_marked_to_run_again_on_resend() {
-        let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
-        let (gave_up, refused) = (Uuid::new_v4(), Uuid::new_v4());
-        for (id, retryable) in [(gave_up, true), (refused, false)] {
-            journal.begin(id, &order(), 0).unwrap();
-            let reply = Reply::failure(
-                Some(id),
-                crate::protocol::ErrorCode::Internal,
-                "x",
-                retryable,
-            );
-            journal.complete(id, &reply, 1).unwrap();
-        }
-        let flag = |id| match journal.get(id).unwrap().unwrap().state {
-            IntentState::Done {
-                retry_on_resend, ..
-            } => retry_on_resend,
-            IntentState::Pending => panic!("completed"),
-        };
-        assert!(flag(gave_up));
-        assert!(!flag(refused));
-        assert!(journal.pending().unwrap().is_empty());
-    }
-
-    #[test]
-    fn entries_written_before_the_flag_existed_still_read() {
-        let old = r#"{"order":{"symbol":"EURUSD","type":"ORDER_TYPE_BUY","volume":0.01,"price":null,"sl":0.0,"tp":0.0,"deviation":20},"created_ms":1,"state":"done","reply":"{}","finished_ms":2}"#;
-        let intent = decode("k", old).unwrap();
-        assert!(matches!(
-            intent.state,
-            IntentState::Done {
-                retry_on_resend: false,
-                ..
-            }
-        ));
-    }
-
-    #[test]
-    fn pending_then_done_survives_reopening() {
-        let dir = tempfile::tempdir().unwrap();
-        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
-        {
-            let journal = Journal::open(Some(dir.path()), DEFAULT_JOURNAL_TTL).unwrap();
-            journal.begin(a, &order(), 1).unwrap();
-            journal.begin(b, &order(), 2).unwrap();
-            journal.complete(b, &done_reply(b), 3).unwrap();
-        }
-        let journal = Journal::open(Some(dir.path()), DEFAULT_JOURNAL_TTL).unwrap();
-        let pending = journal.pending().unwrap();
-        assert_eq!(pending.len(), 1);
-        assert_eq!(pending[0].0, a);
-        let done = journal.get(b).unwrap().unwrap();
-        assert_eq!(
-            done.state,
-            IntentState::Done {
-                reply: done_reply(b).to_json(),
-                finished_ms: 3,
-                retry_on_resend: false,
-            }
-        );
-        assert!(journal.get(Uuid::new_v4()).unwrap().is_none());
-    }
-
-    #[test]
-    fn only_done_entries_past_the_ttl_expire() {
-        let journal = Journal::open(None, Duration::from_secs(60)).unwrap();
-        let (old, fresh, pending) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
-        for id in [old, fresh, pending] {
-            journal.begin(id, &order(), 0).unwrap();
-        }
-        journal.complete(old, &done_reply(old), 1_000).unwrap();
-        journal.complete(fresh, &done_reply(fresh), 50_000).unwrap();
-        assert_eq!(journal.expire(100_000).unwrap(), 1);
-        assert!(journal.get(old).unwrap().is_none());
-        assert!(journal.get(fresh).unwrap().is_some());
-        assert!(
-            journal.get(pending).unwrap().is_some(),
-            "pending never expires"
-        );
-    }
-
-    #[test]
-    fn completing_an_unknown_order_is_an_error() {
-        let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
-        assert!(matches!(
-            journal.complete(Uuid::new_v4(), &done_reply(Uuid::nil()), 0),
-            Err(JournalError::Missing(_))
-        ));
-    }
-}
+mod tests;

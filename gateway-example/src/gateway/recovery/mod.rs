@@ -1,0 +1,258 @@
+//! Start-up after a crash: every pending intent is reconciled against the terminal before the
+//! gateway serves anyone.
+//!
+//! An intent found executed is completed with its fill, so the client's resend gets it. One not
+//! found stays pending while its client may still be resending (the resend reconciles again and
+//! then executes); past the client window it is completed as expired, because nobody is waiting
+//! for it and a fill now would be a surprise.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::gate::Attributed;
+use super::in_flight::Claim;
+use super::Gateway;
+use crate::clock::unix_ms;
+use crate::execution::{
+    reconcile_with_retries, Context, ExecutionError, Found, IntentKey, Progress, Settled,
+};
+use crate::journal::{Intent, IntentState, JournalError};
+use crate::protocol::{ErrorCode, Reply};
+
+/// What [`Gateway::recover`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RecoveryReport {
+    /// Pending intents found in the journal.
+    pub pending: usize,
+    /// Of those, found executed on the terminal and completed.
+    pub found_executed: usize,
+    /// Of those, answered for good by the terminal's books (the position or order is gone).
+    pub answered_final: usize,
+    /// Of those, not executed and past the client window: completed as expired.
+    pub expired_unexecuted: usize,
+    /// Of those, left pending for the client's resend (not executed, or the terminal unreachable).
+    pub left_pending: usize,
+    /// Done entries removed for age.
+    pub ttl_removed: usize,
+}
+
+/// What the terminal says about one pending intent.
+enum Verdict {
+    /// Settled: the reply and the tickets it takes.
+    Settled(Reply, Vec<u64>),
+    /// It did not execute.
+    NotExecuted,
+    /// The terminal could not tell (unreachable, or its history still lagging).
+    Unknown,
+}
+
+impl Gateway {
+    /// Reconciles every pending intent that no request is executing now, then drops expired
+    /// entries. Run it before serving after a restart, and now and then while serving. An
+    /// intent left pending that may have executed keeps its key.
+    pub fn recover(&self) -> Result<RecoveryReport, JournalError> {
+        let mut report = RecoveryReport::default();
+        let window_ms = self.config.client_window.as_millis() as u64;
+        let pending = self.journal.pending()?;
+        let mut per_key: HashMap<IntentKey, usize> = HashMap::new();
+        for (_, entry) in pending.iter().filter(|(id, _)| self.inherited.contains(id)) {
+            *per_key.entry(entry.intent.key()).or_default() += 1;
+        }
+        for (req_id, entry) in pending {
+            let key = entry.intent.key();
+            let tag_only = self.inherited.contains(&req_id)
+                && per_key.get(&key).copied().unwrap_or_default() > 1;
+            // Claim the intent like a request would: a resend arriving meanwhile waits for this
+            // verdict instead of executing alongside it.
+            let owner = match self.in_flight.claim(req_id, &entry.intent) {
+                Claim::Owner(owner) => owner,
+                Claim::Joined(..) => continue,
+            };
+            report.pending += 1;
+            let now = unix_ms();
+            let (reply, tickets) = match self.verdict(req_id, &entry, tag_only) {
+                Verdict::Settled(reply, tickets) => {
+                    if reply.ok {
+                        report.found_executed += 1;
+                    } else {
+                        report.answered_final += 1;
+                    }
+                    (reply, tickets)
+                }
+                Verdict::NotExecuted if now.saturating_sub(entry.created_ms) > window_ms => {
+                    report.expired_unexecuted += 1;
+                    let reply = Reply::failure(
+                        Some(req_id),
+                        ErrorCode::ExpiredUnexecuted,
+                        "the gateway restarted; this request never executed and its retry window has passed",
+                        false,
+                    );
+                    (reply, Vec::new())
+                }
+                // Dropping the claim unfinished sends any waiting resend back with
+                // `outcome_unknown`; its next copy executes (after one more lookup).
+                Verdict::NotExecuted => {
+                    report.left_pending += 1;
+                    continue;
+                }
+                // It may have executed: it holds its key until its outcome is found.
+                Verdict::Unknown => {
+                    report.left_pending += 1;
+                    let _ = self.keys.try_take(&key, req_id);
+                    continue;
+                }
+            };
+            self.journal.complete(req_id, &reply, now, &tickets)?;
+            self.forget_last_send(req_id);
+            self.keys.release(&key, req_id);
+            owner.finish(&reply);
+        }
+        report.ttl_removed = self.journal.expire(unix_ms())?;
+        if report.pending > 0 {
+            tracing::info!(?report, "reconciled pending intents");
+        }
+        Ok(report)
+    }
+
+    /// Settles the pending intent `req_id` that holds a key another intent waits for, if no
+    /// request is executing it: executed or answered for good, or, when it did not execute, as
+    /// a retryable failure that its resend executes anew. Left pending if the terminal cannot
+    /// tell yet.
+    pub(super) fn settle_idle(&self, req_id: Uuid) {
+        let entry = match self.journal.get(req_id) {
+            Ok(Some(entry)) => entry,
+            Ok(None) | Err(_) => return,
+        };
+        let key = entry.intent.key();
+        if !matches!(entry.state, IntentState::Pending) {
+            self.keys.release(&key, req_id);
+            return;
+        }
+        let Claim::Owner(owner) = self.in_flight.claim(req_id, &entry.intent) else {
+            return;
+        };
+        let tag_only = self.shares_key(req_id, &entry);
+        let (reply, tickets) = match self.verdict(req_id, &entry, tag_only) {
+            Verdict::Settled(reply, tickets) => (reply, tickets),
+            Verdict::NotExecuted => {
+                let reply = Reply::failure(
+                    Some(req_id),
+                    ErrorCode::TerminalUnavailable,
+                    "nothing executed: settled so that another request on the same key could go ahead; resend the same req_id to execute it",
+                    true,
+                );
+                (reply, Vec::new())
+            }
+            Verdict::Unknown => return,
+        };
+        if self
+            .journal
+            .complete(req_id, &reply, unix_ms(), &tickets)
+            .is_ok()
+        {
+            self.forget_last_send(req_id);
+            self.keys.release(&key, req_id);
+            owner.finish(&reply);
+        }
+    }
+
+    /// The latest a pending intent can have been sent: its last send in this process, or before
+    /// this gateway started for one it inherited (or now, if neither is known).
+    pub(super) fn latest_send(&self, req_id: Uuid) -> u64 {
+        let recorded = self.last_sends.lock().unwrap_or_else(|p| p.into_inner());
+        match recorded.get(&req_id) {
+            Some(&sent_ms) => sent_ms,
+            None if self.inherited.contains(&req_id) => self.started_ms,
+            None => unix_ms(),
+        }
+    }
+
+    /// Forgets the last send of a settled intent.
+    pub(super) fn forget_last_send(&self, req_id: Uuid) {
+        let mut recorded = self.last_sends.lock().unwrap_or_else(|p| p.into_inner());
+        recorded.remove(&req_id);
+    }
+
+    /// Whether `req_id` and another intent, both pending since before this gateway started,
+    /// share a key: their records cannot be told apart but by their tags. (Within one process an
+    /// intent sends and looks only under its key, and its tickets are attributed before it gives
+    /// the key back.) An unreadable journal counts as shared.
+    pub(super) fn shares_key(&self, req_id: Uuid, entry: &Intent) -> bool {
+        if !self.inherited.contains(&req_id) {
+            return false;
+        }
+        let key = entry.intent.key();
+        self.journal.pending().map_or(true, |pending| {
+            pending.iter().any(|(other, e)| {
+                *other != req_id && self.inherited.contains(other) && e.intent.key() == key
+            })
+        })
+    }
+
+    /// `tag_only` when other possibly sent intents share its key: then only a record with its
+    /// intact tag is taken, and "not found" proves nothing.
+    fn verdict(&self, req_id: Uuid, entry: &Intent, tag_only: bool) -> Verdict {
+        let attributions = Attributed {
+            recent: &self.attributed,
+            journal: &self.journal,
+        };
+        let cx = Context {
+            req_id,
+            created_ms: entry.created_ms,
+            history_lag_ms: self.config.history_lag.as_millis() as u64,
+            seen_volume: entry.seen_volume,
+            attributions: &attributions,
+            gate: &(),
+            tag_only,
+        };
+        let progress = Progress::resumed(self.latest_send(req_id));
+        let found = reconcile_with_retries(
+            &*self.terminal,
+            &entry.intent,
+            &cx,
+            &progress,
+            &self.config.reconcile_policy,
+        );
+        match found {
+            Ok(Found::Executed(settled)) => settled_reply(req_id, settled),
+            Ok(Found::NotExecuted) => Verdict::NotExecuted,
+            Err(ExecutionError::Final { code, message }) => Verdict::Settled(
+                Reply::failure(Some(req_id), code, message, false),
+                Vec::new(),
+            ),
+            Ok(Found::NotYet | Found::Unattributable) | Err(_) => Verdict::Unknown,
+        }
+    }
+
+    /// How often a serving gateway re-runs [`Gateway::recover`].
+    pub fn sweep_interval(&self) -> Duration {
+        self.config.client_window
+    }
+}
+
+fn settled_reply(req_id: Uuid, settled: Settled) -> Verdict {
+    Verdict::Settled(Reply::success(req_id, settled.result), settled.tickets)
+}
+
+/// Re-runs [`Gateway::recover`] every [`Gateway::sweep_interval`] while serving: expires old
+/// journal entries, and settles pending orders whose clients stopped resending.
+pub async fn sweep_forever(gateway: Arc<Gateway>) {
+    let mut interval = tokio::time::interval(gateway.sweep_interval());
+    interval.tick().await; // the first tick is immediate, and start-up recovery just ran
+    loop {
+        interval.tick().await;
+        let gateway = Arc::clone(&gateway);
+        match tokio::task::spawn_blocking(move || gateway.recover()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::error!(%error, "journal sweep failed"),
+            Err(error) => tracing::error!(%error, "journal sweep panicked"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,176 @@
+//! Recovery against the simulated terminal: pending intents settled, expired or kept.
+
+use serde_json::json;
+use uuid::Uuid;
+
+use super::*;
+use crate::execution::{
+    order_comment, scaled_policy, TradeIntent, EXECUTION_POLICY, GATEWAY_MAGIC,
+};
+use crate::gateway::GatewayConfig;
+use crate::journal::{IntentState, Journal, DEFAULT_JOURNAL_TTL};
+use crate::protocol::OrderSpec;
+use crate::terminal::{
+    OrderTime, OrderType, SimulatedTerminal, SimulatorOptions, Terminal, TradeAction, TradeRequest,
+};
+
+fn order() -> OrderSpec {
+    OrderSpec::market("EURUSD", OrderType::Buy, 0.01)
+}
+
+fn open_on(symbol: &str) -> TradeIntent {
+    TradeIntent::Open(OrderSpec::market(symbol, OrderType::Buy, 0.01))
+}
+
+/// What the terminal holds when a gateway died right after `order_send` executed.
+fn executed_on_terminal(terminal: &SimulatedTerminal, req_id: Uuid) {
+    executed_with_comment(terminal, &order_comment(req_id));
+}
+
+fn executed_with_comment(terminal: &SimulatedTerminal, comment: &str) {
+    let ask = terminal.symbol_info("EURUSD").unwrap().unwrap().ask;
+    terminal
+        .order_send(&TradeRequest {
+            action: TradeAction::Deal,
+            symbol: "EURUSD".into(),
+            volume: 0.01,
+            order_type: OrderType::Buy,
+            price: ask,
+            stoplimit: 0.0,
+            sl: 0.0,
+            tp: 0.0,
+            deviation: 20,
+            type_filling: Default::default(),
+            magic: GATEWAY_MAGIC,
+            comment: comment.into(),
+            type_time: OrderTime::Gtc,
+            expiration: 0,
+            position: 0,
+            order: 0,
+        })
+        .unwrap();
+}
+
+#[tokio::test]
+async fn pending_intents_are_settled_by_what_the_terminal_holds() {
+    let terminal = Arc::new(SimulatedTerminal::open(&SimulatorOptions::default()).unwrap());
+    let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
+    let (executed, stale, fresh) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let now = unix_ms();
+    journal
+        .begin(executed, &TradeIntent::Open(order()), None, now)
+        .unwrap();
+    executed_on_terminal(&terminal, executed);
+    // Each on a key of its own: a lone pending intent is judged by what fits, tag or not.
+    journal
+        .begin(stale, &open_on("GBPUSD"), None, now - 10 * 60 * 1000)
+        .unwrap();
+    journal.begin(fresh, &open_on("USDJPY"), None, now).unwrap();
+    let config = GatewayConfig {
+        execution_policy: scaled_policy(EXECUTION_POLICY, 0.001),
+        reconcile_policy: scaled_policy(EXECUTION_POLICY, 0.001),
+        history_lag: Duration::ZERO,
+        ..GatewayConfig::default()
+    };
+    let gateway = Gateway::new(terminal.clone(), journal, config);
+
+    let report = gateway.recover().unwrap();
+    assert_eq!(
+        report,
+        RecoveryReport {
+            pending: 3,
+            found_executed: 1,
+            answered_final: 0,
+            expired_unexecuted: 1,
+            left_pending: 1,
+            ttl_removed: 0,
+        }
+    );
+    let ask = |req_id: Uuid, symbol: &str| {
+        let payload = OrderSpec::market(symbol, OrderType::Buy, 0.01);
+        let body = json!({"action": "ORDER_SEND", "req_id": req_id, "payload": payload});
+        Arc::clone(&gateway).handle(vec![body.to_string().into_bytes()])
+    };
+    // The executed order's resend gets the fill found on the terminal, not a second deal.
+    let found = ask(executed, "EURUSD").await;
+    assert_eq!(found.result.unwrap()["reconciled"], true);
+    // The stale one was settled as never executed.
+    assert_eq!(
+        ask(stale, "GBPUSD").await.error_code(),
+        Some("expired_unexecuted")
+    );
+    // The fresh one executes on its resend, once.
+    assert!(ask(fresh, "USDJPY").await.ok);
+    let deals = terminal.audit_deals();
+    assert_eq!(deals.len(), 2);
+    assert_eq!(
+        deals
+            .iter()
+            .filter(|d| d.comment == order_comment(fresh))
+            .count(),
+        1
+    );
+    assert!(gateway.journal.pending().unwrap().is_empty());
+}
+
+/// A broker that rewrites comments leaves only magic, symbol, type, volume and time: a lone
+/// pending open takes the one deal that fits, but two pending opens of a gateway that died
+/// on one key cannot tell whose it is, so neither takes it, nor is either declared unexecuted.
+#[test]
+fn inherited_intents_sharing_a_key_take_no_untagged_record() {
+    let config = GatewayConfig {
+        reconcile_policy: scaled_policy(EXECUTION_POLICY, 0.001),
+        history_lag: Duration::ZERO,
+        ..GatewayConfig::default()
+    };
+    let terminal = Arc::new(SimulatedTerminal::open(&SimulatorOptions::default()).unwrap());
+    let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
+    let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+    let now = unix_ms();
+    journal.begin(a, &open_on("EURUSD"), None, now).unwrap();
+    journal.begin(b, &open_on("EURUSD"), None, now).unwrap();
+    executed_with_comment(&terminal, "rewritten by the broker");
+    let gateway = Gateway::new(terminal.clone(), journal, config.clone());
+    let report = gateway.recover().unwrap();
+    assert_eq!((report.pending, report.left_pending), (2, 2), "{report:?}");
+    assert_eq!(gateway.journal.pending().unwrap().len(), 2);
+
+    let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
+    journal.begin(a, &open_on("EURUSD"), None, now).unwrap();
+    let gateway = Gateway::new(terminal, journal, config);
+    let report = gateway.recover().unwrap();
+    assert_eq!(report.found_executed, 1, "{report:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_sweep_settles_orders_whose_clients_went_away() {
+    let terminal = Arc::new(SimulatedTerminal::open(&SimulatorOptions::default()).unwrap());
+    let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
+    let abandoned = Uuid::new_v4();
+    // Pending, never executed, and its client stopped resending long ago.
+    journal
+        .begin(abandoned, &TradeIntent::Open(order()), None, 0)
+        .unwrap();
+    let config = GatewayConfig {
+        history_lag: Duration::ZERO,
+        ..GatewayConfig::default()
+    };
+    let gateway = Gateway::new(terminal, journal, config);
+    let sweeper = tokio::spawn(sweep_forever(Arc::clone(&gateway)));
+    tokio::time::sleep(gateway.sweep_interval() / 2).await;
+    assert_eq!(
+        gateway.journal.pending().unwrap().len(),
+        1,
+        "not before the interval"
+    );
+    tokio::time::sleep(gateway.sweep_interval()).await;
+    assert!(
+        gateway.journal.pending().unwrap().is_empty(),
+        "settled by the sweep"
+    );
+    let settled = gateway.journal.get(abandoned).unwrap().unwrap();
+    assert!(
+        matches!(settled.state, IntentState::Done { ref reply, .. } if reply.contains("expired_unexecuted"))
+    );
+    sweeper.abort();
+}
