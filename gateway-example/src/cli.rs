@@ -67,11 +67,11 @@ pub struct SimArgs {
     /// `executed-then-reply-lost,requote,latency-500`: to replay an incident exactly.
     #[arg(long, value_delimiter = ',')]
     pub script: Vec<Fault>,
-    /// How long the simulated terminal holds back its history (history_deals_get,
-    /// history_orders_get) after a trade, in milliseconds; positions and pending orders are
-    /// always current. (`serve --history-lag-ms` is the gateway's bound on this delay.)
-    #[arg(long, default_value_t = 0)]
-    pub history_delay_ms: u64,
+    /// How far the simulated terminal's history (history_deals_get, history_orders_get) lags
+    /// its trade results, in milliseconds; positions and pending orders are always current.
+    /// (`serve --history-lag-ms` is the gateway's bound on that lag.)
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub sim_history_lag_ms: u64,
     /// Make the broker replace every order's comment with this text (`{ticket}` becomes the
     /// ticket), as some brokers do: the gateway must not rely on its comment tag.
     #[arg(long)]
@@ -90,7 +90,7 @@ impl SimArgs {
             seed: self.seed,
             max_latency: Duration::from_millis(self.max_latency_ms),
             scripted: self.script.clone(),
-            history_lag: Duration::from_millis(self.history_delay_ms),
+            history_lag: Duration::from_millis(self.sim_history_lag_ms),
             rewrite_comments: self.rewrite_comments.clone(),
             balance: self.balance,
             ..SimulatorOptions::default()
@@ -106,8 +106,8 @@ impl SimArgs {
             self.seed.to_string(),
             "--max-latency-ms".to_owned(),
             self.max_latency_ms.to_string(),
-            "--history-delay-ms".to_owned(),
-            self.history_delay_ms.to_string(),
+            "--sim-history-lag-ms".to_owned(),
+            self.sim_history_lag_ms.to_string(),
             "--balance".to_owned(),
             self.balance.to_string(),
         ];
@@ -413,7 +413,7 @@ mod tests {
             "9",
             "--script",
             "requote,latency-40,executed-then-slow-reply-900",
-            "--history-delay-ms",
+            "--sim-history-lag-ms",
             "250",
             "--rewrite-comments",
             "#{ticket}",

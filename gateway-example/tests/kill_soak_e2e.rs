@@ -36,7 +36,7 @@ const TERMINAL_ARGS: [&str; 12] = [
     "2029",
     "--max-latency-ms",
     "20",
-    "--history-delay-ms",
+    "--sim-history-lag-ms",
     "40",
     "--rewrite-comments",
     "#{ticket}",

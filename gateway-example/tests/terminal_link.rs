@@ -276,3 +276,37 @@ fn an_order_held_in_the_terminal_past_the_gateways_timeout_executes_once() {
     );
     assert_eq!(reply.result.unwrap()["deal"], deals[0].ticket);
 }
+
+/// One attempt of a call with a 300 ms budget that sends an order over the link.
+#[wait_or_die::wait_or_die(timeout = 0.3, max_retries = 0, budget = "none")]
+fn order_send_within_300ms(
+    remote: &RemoteTerminal,
+    request: &TradeRequest,
+) -> Result<gateway_example::terminal::TradeResult, TerminalError> {
+    remote.order_send(request)
+}
+
+/// The link's own timeout (10 s here) never outlasts the retried call it serves: inside a call
+/// with 300 ms left, an order the terminal holds for 1.5 s times out with the call's budget
+/// instead of being waited for, and its late answer is discarded.
+#[test]
+fn a_call_waits_no_longer_than_the_retry_budget_it_runs_in() {
+    let link = Link::start("tcp://127.0.0.1:*");
+    link.simulator
+        .inject([Fault::Latency(Duration::from_millis(1500))]);
+    let remote = link.remote(Duration::from_secs(10), Duration::from_secs(10));
+    let request = buy(&remote, "budgeted");
+    assert_eq!(
+        order_send_within_300ms(&remote, &request),
+        Err(TerminalError::Timeout)
+    );
+    wait_until("the late reply arrived", || remote.discarded_replies() == 1);
+    // Outside any retried call, the link's own timeout applies.
+    assert_eq!(
+        remote
+            .order_send(&buy(&remote, "unbudgeted"))
+            .unwrap()
+            .retcode,
+        Retcode::DONE
+    );
+}

@@ -154,8 +154,15 @@ impl RemoteTerminal {
         self.call(Call::Audit, self.options.query_timeout)
     }
 
-    /// Sends `call` and waits up to `timeout` for its answer.
+    /// Sends `call` and waits up to `timeout` for its answer, or up to what is left of the
+    /// retried call it runs in (`wait_or_die::current()`), whichever is shorter: the link never
+    /// holds an attempt past its call's deadline. With nothing left, nothing is sent.
     fn call<T: DeserializeOwned>(&self, call: Call, timeout: Duration) -> Result<T, TerminalError> {
+        let timeout = match wait_or_die::current().and_then(|c| c.remaining()) {
+            Some(remaining) if remaining.is_zero() => return Err(TerminalError::Timeout),
+            Some(remaining) => timeout.min(remaining),
+            None => timeout,
+        };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let name = call.name();
         let timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);

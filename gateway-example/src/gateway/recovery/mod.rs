@@ -46,18 +46,23 @@ enum Verdict {
     Settled(Reply, Vec<u64>),
     /// It did not execute.
     NotExecuted,
-    /// The terminal could not tell (unreachable, or its history still lagging).
+    /// The terminal could not tell (its history still lagging, or no record fits for sure).
     Unknown,
+    /// The terminal could not be reached within the reconciliation policy.
+    Unreachable,
 }
 
 impl Gateway {
     /// Reconciles every pending intent that no request is executing now, then drops expired
     /// entries. Run it before serving after a restart, and now and then while serving. An
-    /// intent left pending that may have executed keeps its key.
+    /// intent left pending that may have executed keeps its key. Once one intent finds the
+    /// terminal unreachable, the others are left pending without asking, so a gateway started
+    /// while its terminal is down serves after one reconciliation budget, not one per intent.
     pub fn recover(&self) -> Result<RecoveryReport, JournalError> {
         let mut report = RecoveryReport::default();
         let window_ms = self.config.client_window.as_millis() as u64;
         let pending = self.journal.pending()?;
+        let mut terminal_unreachable = false;
         let mut per_key: HashMap<IntentKey, usize> = HashMap::new();
         for (_, entry) in pending.iter().filter(|(id, _)| self.inherited.contains(id)) {
             *per_key.entry(entry.intent.key()).or_default() += 1;
@@ -74,7 +79,15 @@ impl Gateway {
             };
             report.pending += 1;
             let now = unix_ms();
-            let (reply, tickets) = match self.verdict(req_id, &entry, tag_only) {
+            // Once the terminal is unreachable, asking about the next intents would cost each a
+            // whole reconciliation budget while no client is served: they wait for the sweep.
+            let verdict = if terminal_unreachable {
+                Verdict::Unreachable
+            } else {
+                self.verdict(req_id, &entry, tag_only)
+            };
+            terminal_unreachable |= matches!(verdict, Verdict::Unreachable);
+            let (reply, tickets) = match verdict {
                 Verdict::Settled(reply, tickets) => {
                     if reply.ok {
                         report.found_executed += 1;
@@ -100,7 +113,7 @@ impl Gateway {
                     continue;
                 }
                 // It may have executed: it holds its key until its outcome is found.
-                Verdict::Unknown => {
+                Verdict::Unknown | Verdict::Unreachable => {
                     report.left_pending += 1;
                     let _ = self.keys.try_take(&key, req_id);
                     continue;
@@ -147,7 +160,7 @@ impl Gateway {
                 );
                 (reply, Vec::new())
             }
-            Verdict::Unknown => return,
+            Verdict::Unknown | Verdict::Unreachable => return,
         };
         if self
             .journal
@@ -224,6 +237,7 @@ impl Gateway {
                 Reply::failure(Some(req_id), code, message, false),
                 Vec::new(),
             ),
+            Err(ExecutionError::Unavailable(_)) => Verdict::Unreachable,
             Ok(Found::NotYet | Found::Unattributable) | Err(_) => Verdict::Unknown,
         }
     }

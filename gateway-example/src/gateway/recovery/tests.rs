@@ -1,5 +1,7 @@
 //! Recovery against the simulated terminal: pending intents settled, expired or kept.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use serde_json::json;
 use uuid::Uuid;
 
@@ -11,7 +13,8 @@ use crate::gateway::GatewayConfig;
 use crate::journal::{IntentState, Journal, DEFAULT_JOURNAL_TTL};
 use crate::protocol::OrderSpec;
 use crate::terminal::{
-    OrderTime, OrderType, SimulatedTerminal, SimulatorOptions, Terminal, TradeAction, TradeRequest,
+    AccountInfo, Deal, HistoryFilter, Order, OrderTime, OrderType, Position, SimulatedTerminal,
+    SimulatorOptions, SymbolInfo, Terminal, TerminalError, TradeAction, TradeRequest, TradeResult,
 };
 
 fn order() -> OrderSpec {
@@ -173,4 +176,77 @@ async fn the_sweep_settles_orders_whose_clients_went_away() {
         matches!(settled.state, IntentState::Done { ref reply, .. } if reply.contains("expired_unexecuted"))
     );
     sweeper.abort();
+}
+
+/// A terminal that never answers, counting the calls made to it.
+#[derive(Default)]
+struct Unreachable {
+    calls: AtomicUsize,
+}
+
+impl Unreachable {
+    fn down<T>(&self) -> Result<T, TerminalError> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        Err(TerminalError::Timeout)
+    }
+}
+
+impl Terminal for Unreachable {
+    fn order_send(&self, _: &TradeRequest) -> Result<TradeResult, TerminalError> {
+        self.down()
+    }
+    fn history_deals_get(&self, _: &HistoryFilter) -> Result<Vec<Deal>, TerminalError> {
+        self.down()
+    }
+    fn history_orders_get(&self, _: &HistoryFilter) -> Result<Vec<Order>, TerminalError> {
+        self.down()
+    }
+    fn orders_get(&self, _: &HistoryFilter) -> Result<Vec<Order>, TerminalError> {
+        self.down()
+    }
+    fn positions_get(&self, _: &HistoryFilter) -> Result<Vec<Position>, TerminalError> {
+        self.down()
+    }
+    fn symbol_info(&self, _: &str) -> Result<Option<SymbolInfo>, TerminalError> {
+        self.down()
+    }
+    fn account_info(&self) -> Result<AccountInfo, TerminalError> {
+        self.down()
+    }
+}
+
+/// Calls a recovery pass makes to an unreachable terminal with `pending` intents journaled.
+fn calls_to_an_unreachable_terminal(pending: usize) -> (RecoveryReport, usize) {
+    let terminal = Arc::new(Unreachable::default());
+    let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
+    let symbols = ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "EURCHF"];
+    for symbol in &symbols[..pending] {
+        journal
+            .begin(Uuid::new_v4(), &open_on(symbol), None, unix_ms())
+            .unwrap();
+    }
+    let config = GatewayConfig {
+        reconcile_policy: scaled_policy(EXECUTION_POLICY, 0.0001),
+        history_lag: Duration::ZERO,
+        ..GatewayConfig::default()
+    };
+    let gateway = Gateway::new(terminal.clone(), journal, config);
+    let report = gateway.recover().unwrap();
+    let calls = terminal.calls.load(Ordering::Relaxed);
+    (report, calls)
+}
+
+/// A gateway started while its terminal is down must not spend a whole reconciliation budget
+/// on each pending intent before it serves: once one intent finds the terminal unreachable, the
+/// pass leaves the others pending (keeping their keys) for the client's resend or the sweep.
+#[test]
+fn an_unreachable_terminal_costs_one_intents_retries_per_pass_not_one_per_intent() {
+    let (_, one) = calls_to_an_unreachable_terminal(1);
+    assert!(one > 1, "the lone intent's lookup was retried: {one} calls");
+    let (report, five) = calls_to_an_unreachable_terminal(5);
+    assert_eq!((report.pending, report.left_pending), (5, 5), "{report:?}");
+    assert_eq!(
+        five, one,
+        "five pending intents made {five} calls, one made {one}"
+    );
 }
