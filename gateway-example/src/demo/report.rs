@@ -49,11 +49,12 @@ rest; or place a pending order, move its price, cancel it. A step is skipped whe
 it got no successful answer.";
 /// What a seeded run repeats and what it does not, printed with every report.
 const WHAT_VARIES: &str = "The seed fixes the orders, their req_ids and each order's terminal \
-faults, so the outcome counts repeat run after run. What varies from run to run: wall time and \
+faults, so the orders' outcome counts repeat run after run. What varies from run to run: wall time and \
 latencies (thread scheduling, retry jitter), which replies the socket drops (drawn in arrival \
 order), how often a client resends while its order is still executing, and so the duplicates \
-prevented by the journal and the in-flight table, and the prices filled (the market ticks in \
-arrival order).";
+prevented by the journal and the in-flight table, the prices filled (the market ticks in \
+arrival order), and so how the lifecycles' later steps fare: a close, modification or cancel \
+looks the terminal up first, and those lookups' faults and timing vary.";
 
 /// The report as text.
 pub fn render(audit: &Audit, facts: &RunFacts) -> String {
@@ -72,6 +73,7 @@ pub fn render(audit: &Audit, facts: &RunFacts) -> String {
     );
     outcomes(w, audit);
     delivery(w, audit, facts);
+    by_kind(w, audit);
     retries_by_site(w);
     for line in wrap(WHAT_VARIES, NOTE_WIDTH) {
         let _ = writeln!(w, "  {line}");
@@ -114,7 +116,6 @@ fn outcomes(w: &mut String, audit: &Audit) {
     }
     let _ = writeln!(w, "    lost                       {:>6}", audit.lost.len());
     note(w, REFUSED_AND_GAVE_UP);
-    by_kind(w, audit);
 }
 
 /// Every kind of intent, each checked against the books: the lifecycles' modifications,
@@ -122,7 +123,7 @@ fn outcomes(w: &mut String, audit: &Audit) {
 fn by_kind(w: &mut String, audit: &Audit) {
     let _ = writeln!(
         w,
-        "  by kind of intent            sent    done  refused  gave up  skipped  (audited against the books)"
+        "\n  by kind of intent            sent    done  refused  gave up  skipped  (audited against the books)"
     );
     for kind in IntentKind::ALL {
         let c = audit.kind(kind);
