@@ -1,7 +1,8 @@
 //! Chaos soak: thousands of orders and position lifecycles (open, modify SL/TP, close part,
 //! close the rest; place, move, cancel) from many clients through every fault kind at once, on
 //! every call kind, with a lagging history, bounded in time: every request gets a reply, and
-//! the books hold every acknowledged intent exactly once and nothing else.
+//! the books hold every acknowledged intent exactly once and nothing else. Clients resend the
+//! same `req_id` until a final answer, also after a retryable refusal.
 
 mod common;
 
@@ -9,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::{client, options, TestGateway};
+use common::{client, options, until_final, TestGateway};
 use gateway_example::demo::{audit, jobs, IntentKind};
 use gateway_example::remote::AuditView;
 
@@ -43,7 +44,8 @@ fn thousands_of_orders_through_every_fault_survive_exactly_once() {
                 );
                 while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
                     assert!(started.elapsed() < WALL_LIMIT, "soak over its time bound");
-                    let done = job.run(&mut client);
+                    let done = job
+                        .run_with(&mut |req_id, action| until_final(&mut client, req_id, action));
                     records.lock().unwrap().extend(done);
                 }
             });
@@ -83,6 +85,8 @@ fn thousands_of_orders_through_every_fault_survive_exactly_once() {
     for kind in IntentKind::ALL {
         let counts = audit.kind(kind);
         assert!(counts.done > counts.sent / 2, "{kind:?}: {counts:?}");
+        // Resent until final: nothing is left at a retryable answer.
+        assert!(counts.gave_up.is_empty(), "{kind:?}: {counts:?}");
     }
     assert!(
         audit.kind(IntentKind::Close).done > 500,

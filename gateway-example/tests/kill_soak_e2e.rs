@@ -3,7 +3,7 @@
 //! close part, close the rest; place, move, cancel), and a seeded killer that `kill -9`s the
 //! gateway and the terminal in turn, mid-request, restarting each on its data directory.
 //!
-//! Clients resend the same `req_id` until a final reply. At the end the terminal's books are
+//! Clients resend the same `req_id` until a final reply (success, or `retryable: false`). At the end the terminal's books are
 //! read through the link's fault-free audit call: no intent of any kind lost or duplicated.
 //! Every step waits on something observable (a log line, a count of answers, a request in
 //! flight) with a generous deadline; no fixed sleep decides an outcome.
@@ -15,6 +15,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::processes::{books, gateway as start_gateway, terminal as start_terminal, wait_until};
+use common::until_final;
 use gateway_example::demo::{audit, jobs, IntentKind};
 use gateway_example::transport::{ClientOptions, LazyPirateClient, OrderClient};
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -104,7 +105,8 @@ fn kill_9_of_either_process_mid_request_loses_and_duplicates_no_intent() {
                 while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
                     assert!(started.elapsed() < WALL_LIMIT, "soak over its time bound");
                     in_flight.fetch_add(1, Ordering::SeqCst);
-                    let done = job.run(&mut client);
+                    let done = job
+                        .run_with(&mut |req_id, action| until_final(&mut client, req_id, action));
                     in_flight.fetch_sub(1, Ordering::SeqCst);
                     records.lock().unwrap().extend(done);
                     finished.fetch_add(1, Ordering::Relaxed);
@@ -184,6 +186,8 @@ fn kill_9_of_either_process_mid_request_loses_and_duplicates_no_intent() {
     for kind in IntentKind::ALL {
         let counts = audit.kind(kind);
         assert!(counts.done > 0, "{kind:?} never done: {counts:?}");
+        // Resent until final: nothing is left at a retryable answer.
+        assert!(counts.gave_up.is_empty(), "{kind:?}: {counts:?}");
     }
     assert!(books.faults_injected > 0);
 }

@@ -82,13 +82,13 @@ impl Lifecycle {
         self.open.price.is_some()
     }
 
-    /// Runs every step through `client`, each after the previous one's answer; returns a record
-    /// per step, skipped ones included.
-    pub fn run(&self, client: &mut OrderClient) -> Vec<ClientRecord> {
+    /// Runs every step with `send`, each after the previous one's answer; returns a record per
+    /// step, skipped ones included.
+    pub fn run(&self, send: &mut dyn FnMut(Uuid, Action) -> ClientRecord) -> Vec<ClientRecord> {
         let mut records = Vec::with_capacity(4);
         let mut ids = self.req_ids.iter().copied();
         let mut next_id = || ids.next().expect("four req_ids");
-        let open = ClientRecord::send(client, next_id(), Action::OrderSend(self.open.clone()));
+        let open = send(next_id(), Action::OrderSend(self.open.clone()));
         let opened = Opened::from(&open, self.open.price);
         records.push(open);
         let steps: Vec<Step> = if self.is_pending() {
@@ -101,7 +101,7 @@ impl Lifecycle {
             let req_id = next_id();
             let action = opened.as_ref().and_then(|o| self.action(step, o));
             let record = match action {
-                Some(action) if !failed => ClientRecord::send(client, req_id, action),
+                Some(action) if !failed => send(req_id, action),
                 _ => ClientRecord::skipped(req_id, step.kind()),
             };
             failed |= !record.succeeded();

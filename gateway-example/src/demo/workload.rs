@@ -64,12 +64,20 @@ impl DemoJob {
     /// Sends the job's requests through `client`, in order; a record per request, skipped
     /// steps included.
     pub fn run(&self, client: &mut OrderClient) -> Vec<ClientRecord> {
+        self.run_with(&mut |req_id, action| ClientRecord::send(client, req_id, action))
+    }
+
+    /// Sends the job's requests with `send`, in order: for a client that, say, also resends
+    /// after a retryable refusal.
+    pub fn run_with(
+        &self,
+        send: &mut dyn FnMut(Uuid, Action) -> ClientRecord,
+    ) -> Vec<ClientRecord> {
         match self {
             DemoJob::Order(order) => {
-                let action = Action::OrderSend(order.order.clone());
-                vec![ClientRecord::send(client, order.req_id, action)]
+                vec![send(order.req_id, Action::OrderSend(order.order.clone()))]
             }
-            DemoJob::Lifecycle(lifecycle) => lifecycle.run(client),
+            DemoJob::Lifecycle(lifecycle) => lifecycle.run(send),
         }
     }
 }

@@ -6,14 +6,16 @@ pub mod processes;
 pub mod served;
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use gateway_example::demo::ClientRecord;
 use gateway_example::execution::{scaled_policy, EXECUTION_POLICY};
 use gateway_example::gateway::{GatewayConfig, DEFAULT_HISTORY_LAG};
-use gateway_example::protocol::OrderSpec;
+use gateway_example::protocol::{Action, OrderSpec};
 use gateway_example::server::{start, RunningGateway, ServerOptions};
 use gateway_example::terminal::{OrderType, SimulatorOptions};
 use gateway_example::transport::{ClientOptions, LazyPirateClient, OrderClient, RouterOptions};
+use uuid::Uuid;
 use wait_or_die::Policy;
 
 /// The seed's order policy, 100 times faster: same shape, short waits.
@@ -120,4 +122,26 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// Resends the same `req_id` until the answer is final: a success, or a refusal with
+/// `retryable: false`. A retryable one (nothing executed) is sent again for up to 30 s.
+pub fn until_final(client: &mut OrderClient, req_id: Uuid, action: Action) -> ClientRecord {
+    let sent = Instant::now();
+    let retryable = |record: &ClientRecord| {
+        let error = record.reply.as_ref().ok().and_then(|r| r.error.as_ref());
+        error.is_some_and(|e| e.retryable)
+    };
+    let mut last = ClientRecord::send(client, req_id, action.clone());
+    while retryable(&last) && sent.elapsed() < Duration::from_secs(30) {
+        // Paces the resends of a refusal that came at once (`key_busy`); decides nothing.
+        std::thread::sleep(Duration::from_millis(50));
+        last = ClientRecord::send(client, req_id, action.clone());
+    }
+    // The whole exchange, from the first send to the final answer.
+    ClientRecord {
+        sent,
+        latency: sent.elapsed(),
+        ..last
+    }
 }
