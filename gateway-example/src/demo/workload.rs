@@ -145,7 +145,9 @@ fn one(rng: &mut StdRng) -> OrderSpec {
     } else {
         OrderType::Sell
     };
-    let lots = f64::from(rng.random_range(1..=50u32)) / 100.0;
+    // Small: the positions single orders open stay open, and must fit the account's margin
+    // for a run of thousands (a lifecycle closes its own).
+    let lots = f64::from(rng.random_range(1..=5u32)) / 100.0;
     match rng.random_range(0..100) {
         // Margin far beyond the account: NO_MONEY.
         0..=1 => OrderSpec::market("EURUSD", side, 90.0),
