@@ -21,6 +21,16 @@ const STOPS_DISTANCE: f64 = 0.015;
 const PENDING_MOVE: f64 = 0.01;
 
 /// The kind of intent a request is, as the audit counts them.
+///
+/// ```
+/// use gateway_example::demo::IntentKind;
+/// use gateway_example::protocol::{Action, CancelSpec};
+///
+/// let cancel = Action::OrderCancel(CancelSpec { order: 7 });
+/// assert_eq!(IntentKind::of(&cancel), Some(IntentKind::Cancel));
+/// assert_eq!(IntentKind::Cancel.action_name(), "ORDER_CANCEL");
+/// assert_eq!(IntentKind::of(&Action::Ping), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum IntentKind {
     /// `ORDER_SEND`.
@@ -65,6 +75,18 @@ impl IntentKind {
 }
 
 /// One lifecycle of a run: what it opens, and the `req_id` of each of its steps.
+///
+/// ```
+/// use gateway_example::demo::{jobs, DemoJob};
+///
+/// let lifecycle = jobs(40, 7).into_iter().find_map(|job| match job {
+///     DemoJob::Lifecycle(lifecycle) => Some(lifecycle),
+///     DemoJob::Order(_) => None,
+/// });
+/// let lifecycle = lifecycle.expect("a quarter of the jobs are lifecycles");
+/// assert!(lifecycle.open.volume >= 0.02, "enough to close part of it");
+/// assert_ne!(lifecycle.req_ids[0], lifecycle.req_ids[1]);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lifecycle {
     /// A market order (then modify SL/TP, close part, close the rest) or a pending order (then
