@@ -235,7 +235,8 @@ impl Opened {
 }
 
 impl ClientRecord {
-    /// Sends `action` under `req_id` through `client` and records what came back, and when.
+    /// Sends `action` (one of the four intents: any other is recorded as an open) under `req_id`
+    /// through `client` and records what came back, and when.
     pub fn send(client: &mut OrderClient, req_id: Uuid, action: Action) -> ClientRecord {
         let sent = Instant::now();
         let reply = client.send(req_id, &action).map_err(|e| e.to_string());
