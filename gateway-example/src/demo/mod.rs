@@ -100,7 +100,7 @@ pub fn run(args: &DemoArgs) -> Result<Audit, DemoError> {
         gateway: GatewayConfig {
             execution_policy: scaled_policy(EXECUTION_POLICY, scale),
             reconcile_policy: scaled_policy(SOCKET_POLICY, scale),
-            history_lag: DEFAULT_HISTORY_LAG.mul_f64(scale),
+            history_lag: history_lag_bound(args),
             ..GatewayConfig::default()
         },
     };
@@ -128,6 +128,15 @@ pub fn run(args: &DemoArgs) -> Result<Audit, DemoError> {
     drop(running);
     drop(terminal);
     audit
+}
+
+/// How far the demo's gateway lets the history lag: the scaled default, or more if the
+/// simulated terminal is told to lag further. A deal shows in the history its lag after it is
+/// made, and it is made up to the longest injected latency after the send: a bound below both
+/// would have the gateway call an executed intent unexecuted, as on a misconfigured gateway.
+fn history_lag_bound(args: &DemoArgs) -> Duration {
+    let terminal = Duration::from_millis(args.sim.sim_history_lag_ms + args.sim.max_latency_ms);
+    DEFAULT_HISTORY_LAG.mul_f64(args.time_scale).max(terminal)
 }
 
 /// One demo run's settings, whichever terminal it drives.
