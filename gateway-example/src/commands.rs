@@ -17,7 +17,7 @@ use crate::gateway::{GatewayConfig, GatewayStats, DEFAULT_HISTORY_LAG};
 use crate::live_config::{self, LiveConfigError};
 use crate::metrics::{registry, MetricsError, MetricsServer, METRICS_PATH};
 use crate::progress::RetryProgress;
-use crate::protocol::OrderSpec;
+use crate::protocol::{Action, OrderSpec, ProtocolError};
 use crate::remote::{LinkError, TerminalListener};
 use crate::security::{AuthError, SharedKey};
 use crate::server::{
@@ -177,6 +177,7 @@ pub fn stats(args: &StatsArgs) -> Result<bool, CommandError> {
 /// and every wait is shown on stderr as it happens, and the whole exchange stops at
 /// `--timeout`.
 pub fn send(args: &SendArgs) -> Result<bool, CommandError> {
+    let action = action_to_send(args)?;
     let key = load_key(args.key_file.as_deref())?;
     let _ = tracing_subscriber::registry()
         .with(RetryProgress::new(std::io::stderr))
@@ -196,19 +197,29 @@ pub fn send(args: &SendArgs) -> Result<bool, CommandError> {
     );
     let transport = LazyPirateClient::new(&context, options);
     let mut client = OrderClient::new(transport, within_timeout(OUTCOME_POLICY)?);
-    let order = OrderSpec {
-        price: args.price,
-        sl: args.sl,
-        tp: args.tp,
-        ..OrderSpec::market(&args.symbol, args.order_type, args.volume)
-    };
     let req_id = args.req_id.unwrap_or_else(uuid::Uuid::new_v4);
-    let reply = client.send_order(req_id, &order)?;
+    let reply = client.send(req_id, &action)?;
     println!(
         "{}",
         serde_json::to_string_pretty(&reply).expect("replies serialize")
     );
     Ok(reply.ok)
+}
+
+/// What `send` sends: `--action` with `--payload`, or, for ORDER_SEND without a payload, the
+/// order its flags describe. Refused before anything is sent, as the gateway would refuse it.
+fn action_to_send(args: &SendArgs) -> Result<Action, ProtocolError> {
+    if args.action == "ORDER_SEND" && args.payload.is_none() {
+        let order = OrderSpec {
+            price: args.price,
+            sl: args.sl,
+            tp: args.tp,
+            ..OrderSpec::market(&args.symbol, args.order_type, args.volume)
+        };
+        order.validate()?;
+        return Ok(Action::OrderSend(order));
+    }
+    Action::parse(&args.action, args.payload.clone())
 }
 
 /// Reads the shared key from `path`, if one was given.
@@ -249,6 +260,9 @@ pub enum CommandError {
     /// The metrics endpoint did not start.
     #[error(transparent)]
     Metrics(#[from] MetricsError),
+    /// `--action` and `--payload` do not make a request the gateway would take.
+    #[error("--action/--payload: {0}")]
+    Request(#[from] ProtocolError),
     /// The gateway's `STATS` reply was a refusal or unreadable.
     #[error("STATS: {0}")]
     Stats(String),

@@ -161,3 +161,59 @@ fn send_to_a_dead_endpoint_shows_progress_and_stops_at_its_timeout() {
     // A hang guard, far above the 2 s asked for (without --timeout it took 61 s).
     assert!(took < Duration::from_secs(20), "send took {took:?}");
 }
+
+/// Runs `send` with `args` against `endpoint`; its reply (stdout) and whether it succeeded.
+fn send(endpoint: &str, args: &[&str]) -> (serde_json::Value, bool, String) {
+    let output = Command::new(BINARY)
+        .args(["send", "--connect", endpoint, "--timeout", "20"])
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let reply = serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null);
+    (reply, output.status.success(), stderr)
+}
+
+/// `send --action` reaches every action: a position opened with the order flags is listed by
+/// POSITIONS and closed by POSITION_CLOSE with its ticket, and a payload the gateway would
+/// refuse is refused by `send` itself, naming the field, before anything is sent.
+#[test]
+fn send_reaches_every_action_and_refuses_a_bad_payload_before_sending() {
+    let port = free_port();
+    let endpoint = format!("tcp://127.0.0.1:{port}");
+    let _gateway = serve(&["--bind", &endpoint]);
+    let (opened, ok, stderr) = send(&endpoint, &["--symbol", "EURUSD", "--volume", "0.02"]);
+    assert!(ok, "{stderr}");
+    let position = opened["result"]["position"]
+        .as_u64()
+        .expect("a position ticket");
+    let (listed, ok, _) = send(&endpoint, &["--action", "POSITIONS"]);
+    assert!(ok);
+    assert!(
+        listed.to_string().contains(&position.to_string()),
+        "{listed}"
+    );
+
+    let (_, ok, stderr) = send(
+        &endpoint,
+        &[
+            "--action",
+            "POSITION_CLOSE",
+            "--payload",
+            r#"{"ticket": 1}"#,
+        ],
+    );
+    assert!(!ok);
+    assert!(stderr.contains("unknown field `ticket`"), "{stderr}");
+    assert!(!stderr.contains("sending to"), "nothing was sent: {stderr}");
+
+    let close = json!({"position": position, "volume": 0.02}).to_string();
+    let (closed, ok, stderr) = send(
+        &endpoint,
+        &["--action", "POSITION_CLOSE", "--payload", &close],
+    );
+    assert!(ok, "{stderr}");
+    assert_eq!(closed["result"]["status"], "closed", "{closed}");
+    let (account, ok, _) = send(&endpoint, &["--action", "ACCOUNT_INFO"]);
+    assert!(ok && account["result"]["balance"].is_number(), "{account}");
+}

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::remote::DEFAULT_TERMINAL_ENDPOINT;
 use crate::server::DEFAULT_BIND;
 use crate::terminal::OrderType;
-use values::{parse_frame_limit, parse_order_type, parse_seconds, parse_time_scale};
+use values::{parse_frame_limit, parse_json, parse_order_type, parse_seconds, parse_time_scale};
 
 mod terminal_args;
 mod values;
@@ -192,6 +192,14 @@ pub struct SendArgs {
     /// Gateway endpoint.
     #[arg(long, default_value = DEFAULT_BIND)]
     pub connect: String,
+    /// The action to send (ORDER_SEND, POSITION_CLOSE, ORDER_MODIFY, ORDER_CANCEL, POSITIONS,
+    /// ORDERS, ACCOUNT_INFO, ORDER_STATUS, SYMBOL_INFO, PING, STATS). ORDER_SEND takes the order
+    /// from the flags below unless --payload is given; the others take --payload.
+    #[arg(long, default_value = "ORDER_SEND")]
+    pub action: String,
+    /// The action's payload as JSON, e.g. '{"position": 100000002, "volume": 0.01}'.
+    #[arg(long, value_parser = parse_json)]
+    pub payload: Option<serde_json::Value>,
     /// Symbol.
     #[arg(long, default_value = "EURUSD")]
     pub symbol: String,

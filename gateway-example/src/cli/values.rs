@@ -23,6 +23,9 @@ pub enum ArgError {
     /// Not a positive number of seconds up to a day.
     #[error("`{0}` is not a number of seconds in (0, {MAX_SEND_TIMEOUT_SECS}]")]
     Seconds(String),
+    /// Not JSON.
+    #[error("`{0}` is not JSON: {1}")]
+    Json(String, String),
     /// Not a positive, finite amount of money.
     #[error("`{0}` is not a positive balance in USD")]
     Balance(String),
@@ -71,4 +74,8 @@ pub(super) fn parse_time_scale(text: &str) -> Result<f64, ArgError> {
         Ok(value) if value > 0.0 && value <= MAX_TIME_SCALE => Ok(value),
         _ => Err(ArgError::TimeScale(text.to_owned())),
     }
+}
+
+pub(super) fn parse_json(text: &str) -> Result<serde_json::Value, ArgError> {
+    serde_json::from_str(text).map_err(|e| ArgError::Json(text.to_owned(), e.to_string()))
 }

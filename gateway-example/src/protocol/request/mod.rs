@@ -101,15 +101,44 @@ pub fn parse_request(frame: &[u8]) -> Result<Request, (Option<ReqId>, ProtocolEr
         ));
     };
     let req_id = take_req_id(&mut object).map_err(|e| (None, e))?;
-    let action = read_action(object).map_err(|e| (Some(req_id.clone()), e))?;
-    let checked = match &action {
+    let action = checked_action(object).map_err(|e| (Some(req_id.clone()), e))?;
+    Ok(Request { req_id, action })
+}
+
+impl Action {
+    /// The action named `name` with `payload`, refused exactly as in a request frame: what
+    /// `send --action NAME --payload JSON` sends.
+    ///
+    /// ```
+    /// use gateway_example::protocol::Action;
+    /// use serde_json::json;
+    ///
+    /// let close = Action::parse("POSITION_CLOSE", Some(json!({"position": 100000002})));
+    /// assert!(matches!(close, Ok(Action::PositionClose(_))));
+    /// assert_eq!(Action::parse("ACCOUNT_INFO", None), Ok(Action::AccountInfo));
+    /// let typo = Action::parse("POSITION_CLOSE", Some(json!({"ticket": 1}))).unwrap_err();
+    /// assert!(typo.to_string().contains("unknown field `ticket`"), "{typo}");
+    /// ```
+    pub fn parse(name: &str, payload: Option<Value>) -> Result<Action, ProtocolError> {
+        let mut rest = Map::new();
+        rest.insert(ACTION_FIELDS[0].to_owned(), Value::String(name.to_owned()));
+        if let Some(payload) = payload {
+            rest.insert(ACTION_FIELDS[1].to_owned(), payload);
+        }
+        checked_action(rest)
+    }
+}
+
+/// [`read_action`], then the checks of the payload that need no terminal.
+fn checked_action(rest: Map<String, Value>) -> Result<Action, ProtocolError> {
+    let action = read_action(rest)?;
+    match &action {
         Action::OrderSend(order) => order.validate(),
         Action::PositionClose(close) => close.validate(),
         Action::OrderCancel(cancel) => cancel.validate(),
         _ => Ok(()),
-    };
-    checked.map_err(|e| (Some(req_id.clone()), e))?;
-    Ok(Request { req_id, action })
+    }?;
+    Ok(action)
 }
 
 fn take_req_id(object: &mut Map<String, Value>) -> Result<ReqId, ProtocolError> {
