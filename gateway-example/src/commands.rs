@@ -10,10 +10,11 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use wait_or_die::{Policy, PolicyError};
 
-use crate::cli::{SendArgs, ServeArgs, StatsArgs, TerminalArgs};
+use crate::cli::{JournalArgs, JournalCommand, SendArgs, ServeArgs, StatsArgs, TerminalArgs};
 use crate::demo::DemoError;
 use crate::execution::{scaled_policy, EXECUTION_POLICY, SOCKET_POLICY};
 use crate::gateway::{GatewayConfig, GatewayStats, DEFAULT_HISTORY_LAG};
+use crate::journal::{Journal, JournalError, SettleError, Verdict, DEFAULT_JOURNAL_TTL};
 use crate::live_config::{self, LiveConfigError};
 use crate::metrics::{registry, MetricsError, MetricsServer, METRICS_PATH};
 use crate::progress::RetryProgress;
@@ -222,6 +223,29 @@ fn action_to_send(args: &SendArgs) -> Result<Action, ProtocolError> {
     Action::parse(&args.action, args.payload.clone())
 }
 
+/// `journal pending` and `journal settle`, on a stopped gateway's journal; `Ok(true)` when done.
+pub fn journal(args: &JournalArgs) -> Result<bool, CommandError> {
+    let dir = args.data_dir.clone().unwrap_or_else(default_data_dir);
+    let journal = Journal::open(Some(&dir), DEFAULT_JOURNAL_TTL)?;
+    match &args.command {
+        JournalCommand::Pending => {
+            for (req_id, entry) in journal.pending()? {
+                let line = serde_json::json!({"req_id": req_id, "entry": entry});
+                println!("{line}");
+            }
+        }
+        JournalCommand::Settle(settle) => {
+            let verdict = match settle.executed_order {
+                Some(order) => Verdict::Executed { order },
+                None => Verdict::NotExecuted,
+            };
+            let reply = journal.settle_by_hand(settle.req_id, verdict, crate::clock::unix_ms())?;
+            println!("{}", reply.to_json());
+        }
+    }
+    Ok(true)
+}
+
 /// Reads the shared key from `path`, if one was given.
 fn load_key(path: Option<&std::path::Path>) -> Result<Option<SharedKey>, AuthError> {
     path.map(SharedKey::from_file).transpose()
@@ -263,6 +287,12 @@ pub enum CommandError {
     /// `--action` and `--payload` do not make a request the gateway would take.
     #[error("--action/--payload: {0}")]
     Request(#[from] ProtocolError),
+    /// The journal could not be opened or read.
+    #[error("journal: {0} (a running gateway holds its journal open: stop it first)")]
+    Journal(#[from] JournalError),
+    /// The intent could not be settled by hand.
+    #[error(transparent)]
+    Settle(#[from] SettleError),
     /// The gateway's `STATS` reply was a refusal or unreadable.
     #[error("STATS: {0}")]
     Stats(String),

@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::Terminal(args) => commands::terminal(&args),
         Command::Send(args) => commands::send(&args),
         Command::Stats(args) => commands::stats(&args),
+        Command::Journal(args) => commands::journal(&args),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

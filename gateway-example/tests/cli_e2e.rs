@@ -217,3 +217,80 @@ fn send_reaches_every_action_and_refuses_a_bad_payload_before_sending() {
     let (account, ok, _) = send(&endpoint, &["--action", "ACCOUNT_INFO"]);
     assert!(ok && account["result"]["balance"].is_number(), "{account}");
 }
+
+fn journal(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(BINARY)
+        .arg("journal")
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `journal pending` lists a stopped gateway's pending intents and `journal settle` settles
+/// one by hand with exactly one verdict; a running gateway's journal is refused, saying why.
+#[test]
+fn journal_lists_and_settles_pending_intents_of_a_stopped_gateway() {
+    use gateway_example::execution::TradeIntent;
+    use gateway_example::journal::{Journal, DEFAULT_JOURNAL_TTL};
+    use gateway_example::protocol::OrderSpec;
+    use gateway_example::terminal::OrderType;
+
+    let dir = tempfile::tempdir().unwrap();
+    let req_id = Uuid::new_v4();
+    {
+        let journal = Journal::open(Some(dir.path()), DEFAULT_JOURNAL_TTL).unwrap();
+        let open = TradeIntent::Open(OrderSpec::market("EURUSD", OrderType::Buy, 0.01));
+        journal.begin(req_id, &open, None, 1).unwrap();
+    }
+    let listed = journal(dir.path(), &["pending"]);
+    let stdout = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.status.success(), "{listed:?}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.contains(&req_id.to_string()), "{stdout}");
+
+    let id = req_id.to_string();
+    let no_verdict = journal(dir.path(), &["settle", "--req-id", &id]);
+    assert!(!no_verdict.status.success());
+    let both = [
+        "settle",
+        "--req-id",
+        &id,
+        "--not-executed",
+        "--executed-order",
+        "5",
+    ];
+    assert!(!journal(dir.path(), &both).status.success());
+
+    let settled = journal(dir.path(), &["settle", "--req-id", &id, "--not-executed"]);
+    assert!(settled.status.success(), "{settled:?}");
+    let reply: serde_json::Value = serde_json::from_slice(&settled.stdout).unwrap();
+    assert_eq!(reply["error"]["retryable"], true, "{reply}");
+    assert!(journal(dir.path(), &["pending"]).stdout.is_empty());
+
+    let port = free_port();
+    let mut running = Command::new(BINARY)
+        .arg("serve")
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "--bind",
+            &format!("tcp://127.0.0.1:{port}"),
+            "--log-level",
+            "error",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(running.stdout.take().unwrap());
+    assert!(stdout
+        .lines()
+        .any(|l| l.unwrap().starts_with("listening on ")));
+    let refused = journal(dir.path(), &["pending"]);
+    let _ = running.kill();
+    let _ = running.wait();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(stderr.contains("stop it first"), "{stderr}");
+}

@@ -1,4 +1,5 @@
-//! Command-line interface: `demo` (the default), `serve`, `terminal`, `send` and `stats`.
+//! Command-line interface: `demo` (the default), `serve`, `terminal`, `send`, `stats` and
+//! `journal`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -51,6 +52,44 @@ pub enum Command {
     Send(SendArgs),
     /// Print a running gateway's counters and retry table (its `STATS` action).
     Stats(StatsArgs),
+    /// Read or settle a stopped gateway's journal: list the pending intents, or settle one by
+    /// hand from the terminal's books when the gateway cannot tell whose record is whose.
+    Journal(JournalArgs),
+}
+
+/// Options of `journal`.
+#[derive(Debug, Clone, Args)]
+pub struct JournalArgs {
+    /// The stopped gateway's data directory [default: $XDG_STATE_HOME/wait-or-die-gateway].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: JournalCommand,
+}
+
+/// What `journal` does.
+#[derive(Debug, Clone, Subcommand)]
+pub enum JournalCommand {
+    /// Print every pending intent, oldest first, one JSON object a line.
+    Pending,
+    /// Settle one pending intent as the terminal's books show it; its resends get that answer.
+    Settle(SettleArgs),
+}
+
+/// Options of `journal settle`: the intent, and exactly one verdict.
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("verdict").required(true).args(["executed_order", "not_executed"])))]
+pub struct SettleArgs {
+    /// The pending intent's `req_id`.
+    #[arg(long)]
+    pub req_id: uuid::Uuid,
+    /// It executed: this is the ticket of the order it made.
+    #[arg(long, value_name = "TICKET")]
+    pub executed_order: Option<u64>,
+    /// Nothing on the books is its: a resend of its `req_id` executes it anew.
+    #[arg(long)]
+    pub not_executed: bool,
 }
 
 /// Options of `terminal`.

@@ -20,6 +20,10 @@ use crate::execution::{Attributions, TradeIntent};
 use crate::protocol::{OrderSpec, Reply};
 use crate::store::{open_database, store_err, StoreError};
 
+mod settle;
+
+pub use settle::{SettleError, Verdict};
+
 const INTENTS: TableDefinition<&str, &str> = TableDefinition::new("intents");
 /// The `req_id`s of pending intents: an index, so that recovery reads the few unfinished orders
 /// rather than a day of finished ones. Kept in the same transactions as `INTENTS`.
