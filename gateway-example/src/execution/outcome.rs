@@ -80,18 +80,9 @@ impl Execution {
 
     /// From a deal found in the history.
     pub fn from_deal(order: &OrderSpec, deal: &Deal) -> Execution {
-        let partial = deal.volume + 1e-9 < order.volume;
-        let retcode = if partial {
-            Retcode::DONE_PARTIAL
-        } else {
-            Retcode::DONE
-        };
+        let (status, retcode) = fill(order, deal.volume);
         Execution {
-            status: if partial {
-                ExecutionStatus::Partial
-            } else {
-                ExecutionStatus::Filled
-            },
+            status,
             retcode,
             retcode_name: retcode.name().to_owned(),
             deal: deal.ticket,
@@ -126,18 +117,9 @@ impl Execution {
 
     /// From an open position found on the terminal (its deal not in the history yet).
     pub fn from_position(order: &OrderSpec, found: &Position) -> Execution {
-        let partial = found.volume + 1e-9 < order.volume;
-        let retcode = if partial {
-            Retcode::DONE_PARTIAL
-        } else {
-            Retcode::DONE
-        };
+        let (status, retcode) = fill(order, found.volume);
         Execution {
-            status: if partial {
-                ExecutionStatus::Partial
-            } else {
-                ExecutionStatus::Filled
-            },
+            status,
             retcode,
             retcode_name: retcode.name().to_owned(),
             deal: 0,
@@ -150,5 +132,14 @@ impl Execution {
             price: found.price_open,
             reconciled: true,
         }
+    }
+}
+
+/// Whether `filled` lots found on the terminal are all of `order` or part of it (IOC).
+fn fill(order: &OrderSpec, filled: f64) -> (ExecutionStatus, Retcode) {
+    if filled + 1e-9 < order.volume {
+        (ExecutionStatus::Partial, Retcode::DONE_PARTIAL)
+    } else {
+        (ExecutionStatus::Filled, Retcode::DONE)
     }
 }
