@@ -2,10 +2,9 @@
 //! reaches its terminal.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -18,6 +17,7 @@ use crate::terminal::{
     AccountInfo, Deal, HistoryFilter, Order, Position, SymbolInfo, Terminal, TerminalError,
     TradeRequest, TradeResult,
 };
+use crate::transport::{inproc_pipe, SocketLoop};
 
 /// Where `terminal` listens and `serve --terminal` connects by default: loopback only.
 pub const DEFAULT_TERMINAL_ENDPOINT: &str = "tcp://127.0.0.1:5556";
@@ -79,12 +79,12 @@ impl RemoteOptions {
 /// assert_eq!(remote.account_info(), Err(TerminalError::Timeout));
 /// ```
 pub struct RemoteTerminal {
+    // First, so that it drops first: the link thread stops before the pipe end it reads closes.
+    _thread: SocketLoop,
     options: RemoteOptions,
     calls_out: Mutex<zmq::Socket>,
     pending: Arc<Pending>,
     next_id: AtomicU64,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl RemoteTerminal {
@@ -104,38 +104,27 @@ impl RemoteTerminal {
         dealer
             .connect(&options.endpoint)
             .map_err(zmq_err(format!("connect {}", options.endpoint)))?;
-        let channel = format!("inproc://terminal-calls-{}", uuid::Uuid::new_v4());
-        let calls_in = context.socket(zmq::PULL).map_err(zmq_err("create PULL"))?;
-        calls_in.set_rcvhwm(0).map_err(zmq_err("set RCVHWM"))?;
-        calls_in
-            .bind(&channel)
-            .map_err(zmq_err("bind call channel"))?;
-        let calls_out = context.socket(zmq::PUSH).map_err(zmq_err("create PUSH"))?;
-        calls_out.set_sndhwm(0).map_err(zmq_err("set SNDHWM"))?;
-        calls_out.set_linger(0).map_err(zmq_err("set LINGER"))?;
-        calls_out
-            .connect(&channel)
-            .map_err(zmq_err("connect call channel"))?;
+        let (calls_in, calls_out) = inproc_pipe(context, "terminal-calls")
+            .map_err(|(what, source)| zmq_err(what)(source))?;
         let pending = Arc::new(Pending::default());
-        let stop = Arc::new(AtomicBool::new(false));
-        let link = LinkThread {
-            dealer,
-            calls_in,
-            pending: Arc::clone(&pending),
-            stop: Arc::clone(&stop),
-            unsent: VecDeque::new(),
-        };
-        let thread = std::thread::Builder::new()
-            .name("terminal-link".into())
-            .spawn(move || link.run())
-            .map_err(LinkError::Spawn)?;
+        let link_pending = Arc::clone(&pending);
+        let thread = SocketLoop::spawn("terminal-link", move |stop| {
+            LinkThread {
+                dealer,
+                calls_in,
+                pending: link_pending,
+                stop,
+                unsent: VecDeque::new(),
+            }
+            .run()
+        })
+        .map_err(LinkError::Spawn)?;
         Ok(RemoteTerminal {
             options,
             calls_out: Mutex::new(calls_out),
             pending,
             next_id: AtomicU64::new(1),
-            stop,
-            thread: Some(thread),
+            _thread: thread,
         })
     }
 
@@ -213,15 +202,6 @@ impl RemoteTerminal {
 fn bad_call(call: &str, why: &str) -> TerminalError {
     tracing::error!(call, why, "the terminal link failed");
     TerminalError::Disconnected
-}
-
-impl Drop for RemoteTerminal {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
 }
 
 impl Terminal for RemoteTerminal {

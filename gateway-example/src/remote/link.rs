@@ -11,15 +11,13 @@
 //! here, unsent, until it is back or their callers give up. libzmq reconnects by itself.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::wire::{ReplyFrame, WireError};
 use crate::terminal::TerminalError;
-
-/// How often the link thread checks for shutdown when idle.
-const POLL_INTERVAL_MS: i64 = 100;
+use crate::transport::{StopFlag, POLL_INTERVAL_MS};
 
 /// Where a call's reply goes.
 pub(super) type ReplySender = SyncSender<Result<serde_json::Value, WireError>>;
@@ -60,13 +58,13 @@ pub(super) struct LinkThread {
     pub(super) dealer: zmq::Socket,
     pub(super) calls_in: zmq::Socket,
     pub(super) pending: Arc<Pending>,
-    pub(super) stop: Arc<AtomicBool>,
+    pub(super) stop: StopFlag,
     pub(super) unsent: VecDeque<(u64, Vec<u8>)>,
 }
 
 impl LinkThread {
     pub(super) fn run(mut self) {
-        while !self.stop.load(Ordering::Relaxed) {
+        while !self.stop.is_raised() {
             // POLLOUT only while calls wait to go out: a connected DEALER is always writable.
             let out = if self.unsent.is_empty() {
                 zmq::PollEvents::empty()

@@ -9,9 +9,8 @@
 //! [`WireError::BadFrame`]; nothing a peer sends can make this end panic.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::error::{zmq_err, LinkError};
@@ -20,12 +19,12 @@ use super::wire::{read_call, write_reply, AuditView, Call, CallFrame, ReplyFrame
 use crate::clock::unix_ms;
 use crate::log_limit::LogLimiter;
 use crate::terminal::{HistoryFilter, SimulatedTerminal, Terminal, TerminalError};
-use crate::transport::{bind_endpoint, is_local_only};
+use crate::transport::{
+    bind_endpoint, inproc_pipe, is_local_only, SocketLoop, StopFlag, POLL_INTERVAL_MS,
+};
 
 /// Calls run at once at most; more are answered [`WireError::Busy`] without running.
 pub const MAX_CALLS_IN_FLIGHT: usize = 512;
-/// How often the socket thread checks for shutdown when idle.
-const POLL_INTERVAL_MS: i64 = 100;
 
 /// A simulated terminal served over ZeroMQ; stops (and joins its socket thread) when dropped.
 ///
@@ -45,8 +44,7 @@ const POLL_INTERVAL_MS: i64 = 100;
 /// ```
 pub struct TerminalListener {
     endpoint: String,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    _thread: SocketLoop,
 }
 
 impl TerminalListener {
@@ -75,41 +73,30 @@ impl TerminalListener {
             .get_last_endpoint()
             .map_err(zmq_err("read bound endpoint"))?
             .unwrap_or_else(|_| endpoint.to_owned());
-        let channel = format!("inproc://terminal-replies-{}", uuid::Uuid::new_v4());
-        let replies_in = context.socket(zmq::PULL).map_err(zmq_err("create PULL"))?;
-        replies_in.set_rcvhwm(0).map_err(zmq_err("set RCVHWM"))?;
-        replies_in
-            .bind(&channel)
-            .map_err(zmq_err("bind reply channel"))?;
-        let replies_out = context.socket(zmq::PUSH).map_err(zmq_err("create PUSH"))?;
-        replies_out.set_sndhwm(0).map_err(zmq_err("set SNDHWM"))?;
-        replies_out.set_linger(0).map_err(zmq_err("set LINGER"))?;
-        replies_out
-            .connect(&channel)
-            .map_err(zmq_err("connect reply channel"))?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let socket_thread = SocketThread {
-            router,
-            replies_in,
-            workers: Workers {
-                terminal,
-                runtime,
-                replies_out: Arc::new(Mutex::new(replies_out)),
-                in_flight: Arc::new(AtomicUsize::new(0)),
-                sends: Arc::new(SendsInFlight::default()),
-            },
-            stop: Arc::clone(&stop),
-            bad_frame_log: LogLimiter::default(),
+        let (replies_in, replies_out) = inproc_pipe(context, "terminal-replies")
+            .map_err(|(what, source)| zmq_err(what)(source))?;
+        let workers = Workers {
+            terminal,
+            runtime,
+            replies_out: Arc::new(Mutex::new(replies_out)),
+            in_flight: Arc::new(AtomicUsize::new(0)),
+            sends: Arc::new(SendsInFlight::default()),
         };
-        let thread = std::thread::Builder::new()
-            .name("terminal-router".into())
-            .spawn(move || socket_thread.run())
-            .map_err(LinkError::Spawn)?;
+        let thread = SocketLoop::spawn("terminal-router", move |stop| {
+            SocketThread {
+                router,
+                replies_in,
+                workers,
+                stop,
+                bad_frame_log: LogLimiter::default(),
+            }
+            .run()
+        })
+        .map_err(LinkError::Spawn)?;
         tracing::info!(%endpoint, "terminal listening");
         Ok(TerminalListener {
             endpoint,
-            stop,
-            thread: Some(thread),
+            _thread: thread,
         })
     }
 
@@ -119,26 +106,17 @@ impl TerminalListener {
     }
 }
 
-impl Drop for TerminalListener {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 struct SocketThread {
     router: zmq::Socket,
     replies_in: zmq::Socket,
     workers: Workers,
-    stop: Arc<AtomicBool>,
+    stop: StopFlag,
     bad_frame_log: LogLimiter,
 }
 
 impl SocketThread {
     fn run(self) {
-        while !self.stop.load(Ordering::Relaxed) {
+        while !self.stop.is_raised() {
             let mut items = [
                 self.router.as_poll_item(zmq::POLLIN),
                 self.replies_in.as_poll_item(zmq::POLLIN),

@@ -5,6 +5,7 @@ mod endpoint;
 mod order_client;
 mod peers;
 mod router;
+mod socket_loop;
 mod socket_thread;
 
 pub use client::{ClientError, ClientOptions, LazyPirateClient, DEFAULT_REPLY_TIMEOUT};
@@ -15,3 +16,4 @@ pub use router::{
     transport_limit_for, RouterOptions, RouterServer, TransportError,
     DEFAULT_TRANSPORT_MAX_MSG_BYTES,
 };
+pub(crate) use socket_loop::{inproc_pipe, SocketLoop, StopFlag, POLL_INTERVAL_MS};

@@ -10,14 +10,12 @@
 //! vanishing or blocking; `MAXMSGSIZE` so libzmq drops a peer that sends a huge frame before
 //! buffering it; `LINGER` so shutdown never hangs on unsent replies.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 
 use rand::{rngs::StdRng, SeedableRng};
 
-use super::bind_endpoint;
 use super::socket_thread::SocketThread;
+use super::{bind_endpoint, inproc_pipe, SocketLoop};
 use crate::gateway::Gateway;
 use crate::log_limit::LogLimiter;
 
@@ -94,8 +92,7 @@ fn zmq_err(what: impl Into<String>) -> impl FnOnce(zmq::Error) -> TransportError
 /// A running ROUTER thread; stops (and joins) when dropped.
 pub struct RouterServer {
     endpoint: String,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    _thread: SocketLoop,
 }
 
 impl RouterServer {
@@ -128,61 +125,39 @@ impl RouterServer {
             .map_err(zmq_err("read bound endpoint"))?
             .unwrap_or(bind);
 
-        // Replies come back from tokio tasks through an inproc PUSH/PULL pair: the PULL end is
-        // polled with the ROUTER, so a reply wakes the thread at once.
-        let channel = format!("inproc://gateway-replies-{}", uuid::Uuid::new_v4());
-        // Unbounded (HWM 0) like an unbounded channel: the workers never block on it, and the
-        // number of replies in it is bounded by the requests in flight anyway.
-        let replies_in = context.socket(zmq::PULL).map_err(zmq_err("create PULL"))?;
-        replies_in.set_rcvhwm(0).map_err(zmq_err("set RCVHWM"))?;
-        replies_in
-            .bind(&channel)
-            .map_err(zmq_err("bind reply channel"))?;
-        let replies_out = context.socket(zmq::PUSH).map_err(zmq_err("create PUSH"))?;
-        replies_out.set_sndhwm(0).map_err(zmq_err("set SNDHWM"))?;
-        replies_out.set_linger(0).map_err(zmq_err("set LINGER"))?;
-        replies_out
-            .connect(&channel)
-            .map_err(zmq_err("connect reply channel"))?;
+        // Replies come back from tokio tasks through an inproc pipe polled with the ROUTER.
+        let (replies_in, replies_out) = inproc_pipe(context, "gateway-replies")
+            .map_err(|(what, source)| zmq_err(what)(source))?;
         let replies_out = Arc::new(Mutex::new(replies_out));
 
-        let stop = Arc::new(AtomicBool::new(false));
-        let worker = SocketThread {
-            router,
-            replies_in,
-            replies_out,
-            gateway,
-            runtime,
-            stop: Arc::clone(&stop),
-            drops: StdRng::seed_from_u64(options.seed),
-            drop_rate: options.reply_drop_rate.clamp(0.0, 1.0),
-            peers: Default::default(),
-            full_peer_log: LogLimiter::default(),
-            busy_log: LogLimiter::default(),
-        };
-        let thread = std::thread::Builder::new()
-            .name("gateway-router".into())
-            .spawn(move || worker.run())
-            .expect("spawn the router thread");
+        let drops = StdRng::seed_from_u64(options.seed);
+        let drop_rate = options.reply_drop_rate.clamp(0.0, 1.0);
+        let thread = SocketLoop::spawn("gateway-router", move |stop| {
+            SocketThread {
+                router,
+                replies_in,
+                replies_out,
+                gateway,
+                runtime,
+                stop,
+                drops,
+                drop_rate,
+                peers: Default::default(),
+                full_peer_log: LogLimiter::default(),
+                busy_log: LogLimiter::default(),
+            }
+            .run()
+        })
+        .expect("spawn the router thread");
         tracing::info!(%endpoint, "gateway listening");
         Ok(RouterServer {
             endpoint,
-            stop,
-            thread: Some(thread),
+            _thread: thread,
         })
     }
 
     /// The bound endpoint, with the port filled in.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
-    }
-}
-
-impl Drop for RouterServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }

@@ -9,18 +9,16 @@
 //! cannot queue unbounded work ahead of everyone else's. Requests and replies are handled in
 //! bounded batches so that neither direction starves the other.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rand::{rngs::StdRng, Rng};
 
 use super::peers::{PeersInFlight, MAX_IN_FLIGHT_PER_PEER};
+use super::{StopFlag, POLL_INTERVAL_MS};
 use crate::gateway::{Counters, Gateway};
 use crate::log_limit::LogLimiter;
 use crate::protocol::{ErrorCode, Reply};
 
-/// How often the socket thread checks for shutdown when idle.
-const POLL_INTERVAL_MS: i64 = 100;
 /// Requests taken in per turn before the replies waiting to go out are sent.
 const REQUEST_BATCH: usize = 256;
 /// Replies sent per turn before new requests are taken in.
@@ -33,7 +31,7 @@ pub(super) struct SocketThread {
     pub(super) replies_out: Arc<Mutex<zmq::Socket>>,
     pub(super) gateway: Arc<Gateway>,
     pub(super) runtime: tokio::runtime::Handle,
-    pub(super) stop: Arc<AtomicBool>,
+    pub(super) stop: StopFlag,
     pub(super) drops: StdRng,
     pub(super) drop_rate: f64,
     pub(super) peers: PeersInFlight,
@@ -43,7 +41,7 @@ pub(super) struct SocketThread {
 
 impl SocketThread {
     pub(super) fn run(mut self) {
-        while !self.stop.load(Ordering::Relaxed) {
+        while !self.stop.is_raised() {
             let mut items = [
                 self.router.as_poll_item(zmq::POLLIN),
                 self.replies_in.as_poll_item(zmq::POLLIN),
