@@ -13,8 +13,7 @@ use gateway_example::gateway::Gateway;
 use gateway_example::journal::{Journal, SettleError, Verdict, DEFAULT_JOURNAL_TTL};
 use gateway_example::protocol::OrderSpec;
 use gateway_example::terminal::{
-    Filling, OrderTime, OrderType, SimulatedTerminal, SimulatorOptions, Terminal, TradeAction,
-    TradeRequest,
+    Filling, OrderType, SimulatedTerminal, SimulatorOptions, Terminal, TradeAction, TradeRequest,
 };
 use intents_support::{config, still, Rig};
 use serde_json::json;
@@ -28,22 +27,13 @@ fn eurusd_buy() -> OrderSpec {
 fn executed(terminal: &SimulatedTerminal, req_id: Uuid) -> u64 {
     let ask = terminal.symbol_info("EURUSD").unwrap().unwrap().ask;
     let request = TradeRequest {
-        action: TradeAction::Deal,
-        symbol: "EURUSD".into(),
         volume: 0.01,
-        order_type: OrderType::Buy,
         price: ask,
-        stoplimit: 0.0,
-        sl: 0.0,
-        tp: 0.0,
         deviation: 20,
         type_filling: Filling::Ioc,
-        type_time: OrderTime::Gtc,
-        expiration: 0,
         magic: GATEWAY_MAGIC,
         comment: order_comment(req_id),
-        position: 0,
-        order: 0,
+        ..TradeRequest::blank(TradeAction::Deal, "EURUSD", OrderType::Buy)
     };
     terminal.order_send(&request).unwrap().order
 }

@@ -11,8 +11,8 @@ use gateway_example::remote::{
     read_call, RemoteOptions, RemoteTerminal, ReplyFrame, TerminalListener, WireError,
 };
 use gateway_example::terminal::{
-    Fault, Filling, HistoryFilter, OrderTime, OrderType, Retcode, SimulatedTerminal,
-    SimulatorOptions, Terminal, TerminalError, TradeAction, TradeRequest,
+    Fault, Filling, HistoryFilter, OrderType, Retcode, SimulatedTerminal, SimulatorOptions,
+    Terminal, TerminalError, TradeAction, TradeRequest,
 };
 
 struct Link {
@@ -63,22 +63,13 @@ impl Link {
 fn buy(terminal: &dyn Terminal, comment: &str) -> TradeRequest {
     let info = terminal.symbol_info("EURUSD").unwrap().unwrap();
     TradeRequest {
-        action: TradeAction::Deal,
-        symbol: "EURUSD".into(),
         volume: 0.01,
-        order_type: OrderType::Buy,
         price: info.ask,
-        stoplimit: 0.0,
-        sl: 0.0,
-        tp: 0.0,
         deviation: 20,
         type_filling: Filling::Ioc,
-        type_time: OrderTime::Gtc,
-        expiration: 0,
         magic: 7,
         comment: comment.into(),
-        position: 0,
-        order: 0,
+        ..TradeRequest::blank(TradeAction::Deal, "EURUSD", OrderType::Buy)
     }
 }
 

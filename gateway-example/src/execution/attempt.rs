@@ -10,10 +10,7 @@ use uuid::Uuid;
 
 use super::ExecutionError;
 use crate::clock::unix_ms;
-use crate::terminal::{
-    Filling, OrderTime, OrderType, Retcode, RetcodeClass, Terminal, TradeAction, TradeRequest,
-    TradeResult,
-};
+use crate::terminal::{Retcode, RetcodeClass, Terminal, TradeRequest, TradeResult};
 
 /// Deals stamped this long before the intent was journaled still count as its own: the terminal's
 /// clock and the gateway's may disagree by this much.
@@ -269,32 +266,6 @@ pub(crate) fn attempt<K: Kind>(
                 None => Err(ExecutionError::Rejected(result.retcode)),
             }
         }
-    }
-}
-
-/// A request for `action` on `symbol` with every other field 0, as `mt5.order_send` defaults them.
-pub(crate) fn blank_request(
-    action: TradeAction,
-    symbol: &str,
-    order_type: OrderType,
-) -> TradeRequest {
-    TradeRequest {
-        action,
-        symbol: symbol.to_owned(),
-        volume: 0.0,
-        order_type,
-        price: 0.0,
-        stoplimit: 0.0,
-        sl: 0.0,
-        tp: 0.0,
-        deviation: 0,
-        type_filling: Filling::default(),
-        type_time: OrderTime::Gtc,
-        expiration: 0,
-        magic: 0,
-        comment: String::new(),
-        position: 0,
-        order: 0,
     }
 }
 

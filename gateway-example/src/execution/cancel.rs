@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::attempt::{blank_request, Context, Found, Kind, Progress, Settled};
+use super::attempt::{Context, Found, Kind, Progress, Settled};
 use super::ExecutionError;
 use crate::protocol::{CancelSpec, ErrorCode};
 use crate::terminal::{
@@ -135,7 +135,7 @@ impl Kind for Cancel<'_> {
         Ok(TradeRequest {
             order: self.0.order,
             magic: order.magic,
-            ..blank_request(TradeAction::Remove, &order.symbol, order.order_type)
+            ..TradeRequest::blank(TradeAction::Remove, &order.symbol, order.order_type)
         })
     }
 

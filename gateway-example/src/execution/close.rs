@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::attempt::{blank_request, same_volume, Context, Found, Kind, Progress, Settled};
+use super::attempt::{same_volume, Context, Found, Kind, Progress, Settled};
 use super::{order_comment, ExecutionError};
 use crate::protocol::{CloseSpec, ErrorCode};
 use crate::terminal::{
@@ -228,7 +228,7 @@ impl Kind for Close<'_> {
                 .clone()
                 .unwrap_or_else(|| order_comment(cx.req_id)),
             position: self.0.position,
-            ..blank_request(TradeAction::Deal, &position.symbol, order_type)
+            ..TradeRequest::blank(TradeAction::Deal, &position.symbol, order_type)
         })
     }
 

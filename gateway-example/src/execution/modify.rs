@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::attempt::{blank_request, same_price, Context, Found, Kind, Progress, Settled};
+use super::attempt::{same_price, Context, Found, Kind, Progress, Settled};
 use super::cancel::{order_gone, order_on_book};
 use super::ExecutionError;
 use crate::protocol::{ErrorCode, ModifySpec};
@@ -149,7 +149,7 @@ impl Kind for Modify<'_> {
                     volume: p.volume,
                     magic: p.magic,
                     position,
-                    ..blank_request(TradeAction::Sltp, &p.symbol, p.position_type)
+                    ..TradeRequest::blank(TradeAction::Sltp, &p.symbol, p.position_type)
                 })
             }
             ModifySpec::Order {
@@ -174,7 +174,7 @@ impl Kind for Modify<'_> {
                     expiration,
                     magic: o.magic,
                     order,
-                    ..blank_request(TradeAction::Modify, &o.symbol, o.order_type)
+                    ..TradeRequest::blank(TradeAction::Modify, &o.symbol, o.order_type)
                 })
             }
         }

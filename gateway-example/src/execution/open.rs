@@ -226,7 +226,7 @@ impl Kind for Open<'_> {
             expiration: order.expiration.unwrap_or_default(),
             magic: self.magic(),
             comment: self.comment(cx),
-            ..super::attempt::blank_request(
+            ..TradeRequest::blank(
                 TradeAction::placing(order.order_type),
                 &order.symbol,
                 order.order_type,

@@ -105,26 +105,16 @@ impl SendsInFlight {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::terminal::{Filling, OrderTime, OrderType, TradeAction};
+    use crate::terminal::{Filling, OrderType, TradeAction};
 
     fn request(magic: u64, symbol: &str) -> TradeRequest {
         TradeRequest {
-            action: TradeAction::Deal,
-            symbol: symbol.into(),
             volume: 0.01,
-            order_type: OrderType::Buy,
             price: 1.0,
-            stoplimit: 0.0,
-            sl: 0.0,
-            tp: 0.0,
             deviation: 20,
             type_filling: Filling::Ioc,
-            type_time: OrderTime::Gtc,
-            expiration: 0,
             magic,
-            comment: String::new(),
-            position: 0,
-            order: 0,
+            ..TradeRequest::blank(TradeAction::Deal, symbol, OrderType::Buy)
         }
     }
 

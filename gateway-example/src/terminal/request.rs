@@ -62,6 +62,41 @@ pub struct TradeRequest {
     pub order: u64,
 }
 
+impl TradeRequest {
+    /// A request for `action` on `symbol` with every other field at MT5's zero (no volume,
+    /// price, stops, deviation, magic or comment; FOK; GTC): fill in what the action uses.
+    ///
+    /// ```
+    /// use gateway_example::terminal::{OrderType, TradeAction, TradeRequest};
+    ///
+    /// let remove = TradeRequest {
+    ///     order: 100000003,
+    ///     ..TradeRequest::blank(TradeAction::Remove, "EURUSD", OrderType::BuyLimit)
+    /// };
+    /// assert_eq!((remove.volume, remove.magic, remove.position), (0.0, 0, 0));
+    /// ```
+    pub fn blank(action: TradeAction, symbol: &str, order_type: OrderType) -> TradeRequest {
+        TradeRequest {
+            action,
+            symbol: symbol.to_owned(),
+            volume: 0.0,
+            order_type,
+            price: 0.0,
+            stoplimit: 0.0,
+            sl: 0.0,
+            tp: 0.0,
+            deviation: 0,
+            type_filling: Filling::default(),
+            type_time: OrderTime::Gtc,
+            expiration: 0,
+            magic: 0,
+            comment: String::new(),
+            position: 0,
+            order: 0,
+        }
+    }
+}
+
 /// The terminal's answer to `order_send`, like MT5's `OrderSendResult`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TradeResult {

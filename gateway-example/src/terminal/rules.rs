@@ -223,26 +223,17 @@ fn closing_price(position_type: OrderType, quote: Quote) -> f64 {
 mod tests {
     use super::*;
     use crate::terminal::symbol::default_symbols;
-    use crate::terminal::{Filling, OrderTime, TradeAction};
+    use crate::terminal::{Filling, TradeAction};
 
     fn request(order_type: OrderType, price: f64, sl: f64, tp: f64) -> TradeRequest {
         TradeRequest {
-            action: TradeAction::Deal,
-            symbol: "EURUSD".into(),
             volume: 0.01,
-            order_type,
             price,
-            stoplimit: 0.0,
             sl,
             tp,
             deviation: 20,
             type_filling: Filling::Ioc,
-            type_time: OrderTime::Gtc,
-            expiration: 0,
-            magic: 0,
-            comment: String::new(),
-            position: 0,
-            order: 0,
+            ..TradeRequest::blank(TradeAction::Deal, "EURUSD", order_type)
         }
     }
 

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use gateway_example::terminal::{
-    Filling, HistoryFilter, ManualClock, OrderTime, OrderType, Position, SimulatedTerminal,
-    SimulatorOptions, Terminal, TradeAction, TradeRequest, TradeResult,
+    Filling, HistoryFilter, ManualClock, OrderType, Position, SimulatedTerminal, SimulatorOptions,
+    Terminal, TradeAction, TradeRequest, TradeResult,
 };
 
 /// Wednesday 2024-01-03, 12:00 UTC.
@@ -33,22 +33,11 @@ pub fn still_market_with(options: SimulatorOptions) -> (SimulatedTerminal, Manua
 /// A request with every field at MT5's zero.
 pub fn blank(action: TradeAction, symbol: &str) -> TradeRequest {
     TradeRequest {
-        action,
-        symbol: symbol.into(),
-        volume: 0.0,
-        order_type: OrderType::Buy,
-        price: 0.0,
-        stoplimit: 0.0,
-        sl: 0.0,
-        tp: 0.0,
         deviation: 20,
         type_filling: Filling::Ioc,
-        type_time: OrderTime::Gtc,
-        expiration: 0,
         magic: 77,
         comment: "mt5".into(),
-        position: 0,
-        order: 0,
+        ..TradeRequest::blank(action, symbol, OrderType::Buy)
     }
 }
 

@@ -13,7 +13,7 @@ use crate::gateway::GatewayConfig;
 use crate::journal::{IntentState, Journal, DEFAULT_JOURNAL_TTL};
 use crate::protocol::OrderSpec;
 use crate::terminal::{
-    AccountInfo, Deal, HistoryFilter, Order, OrderTime, OrderType, Position, SimulatedTerminal,
+    AccountInfo, Deal, HistoryFilter, Order, OrderType, Position, SimulatedTerminal,
     SimulatorOptions, SymbolInfo, Terminal, TerminalError, TradeAction, TradeRequest, TradeResult,
 };
 
@@ -34,22 +34,12 @@ fn executed_with_comment(terminal: &SimulatedTerminal, comment: &str) {
     let ask = terminal.symbol_info("EURUSD").unwrap().unwrap().ask;
     terminal
         .order_send(&TradeRequest {
-            action: TradeAction::Deal,
-            symbol: "EURUSD".into(),
             volume: 0.01,
-            order_type: OrderType::Buy,
             price: ask,
-            stoplimit: 0.0,
-            sl: 0.0,
-            tp: 0.0,
             deviation: 20,
-            type_filling: Default::default(),
             magic: GATEWAY_MAGIC,
             comment: comment.into(),
-            type_time: OrderTime::Gtc,
-            expiration: 0,
-            position: 0,
-            order: 0,
+            ..TradeRequest::blank(TradeAction::Deal, "EURUSD", OrderType::Buy)
         })
         .unwrap();
 }

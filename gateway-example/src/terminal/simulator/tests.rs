@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::terminal::{Filling, OrderTime, OrderType, TradeAction};
+use crate::terminal::{Filling, OrderType, TradeAction};
 
 fn terminal() -> SimulatedTerminal {
     SimulatedTerminal::open(&SimulatorOptions::default()).unwrap()
@@ -12,22 +12,13 @@ fn terminal() -> SimulatedTerminal {
 fn buy(terminal: &SimulatedTerminal, volume: f64) -> TradeRequest {
     let info = terminal.symbol_info("EURUSD").unwrap().unwrap();
     TradeRequest {
-        action: TradeAction::Deal,
-        symbol: "EURUSD".into(),
         volume,
-        order_type: OrderType::Buy,
         price: info.ask,
-        stoplimit: 0.0,
-        sl: 0.0,
-        tp: 0.0,
         deviation: 20,
         type_filling: Filling::Ioc,
-        type_time: OrderTime::Gtc,
-        expiration: 0,
         magic: 9,
         comment: "t".into(),
-        position: 0,
-        order: 0,
+        ..TradeRequest::blank(TradeAction::Deal, "EURUSD", OrderType::Buy)
     }
 }
 
