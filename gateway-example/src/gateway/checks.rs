@@ -93,7 +93,8 @@ fn check_volume(req_id: Uuid, info: &SymbolInfo, volume: f64) -> Result<(), Box<
     )))
 }
 
-fn unavailable(req_id: Uuid, error: &TerminalError) -> Reply {
+/// The reply to a request the terminal could not be asked about: nothing executed, retryable.
+pub(super) fn unavailable(req_id: Uuid, error: &TerminalError) -> Reply {
     Reply::failure(
         Some(req_id),
         ErrorCode::TerminalUnavailable,

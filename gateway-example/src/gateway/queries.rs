@@ -6,12 +6,13 @@ use std::sync::Arc;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::checks::unavailable;
 use super::{blocking, Gateway};
 use crate::clock::unix_ms;
 use crate::execution::{order_comment, TradeIntent, GATEWAY_MAGIC};
 use crate::journal::IntentState;
 use crate::protocol::{ErrorCode, ListQuery, ModifySpec, Reply};
-use crate::terminal::{HistoryFilter, TerminalError};
+use crate::terminal::HistoryFilter;
 
 pub(super) fn ping(req_id: Uuid) -> Reply {
     Reply::success(req_id, json!({"pong": true, "time_ms": unix_ms()}))
@@ -26,15 +27,6 @@ pub(super) enum Listing {
     Orders,
     /// `account_info`.
     Account,
-}
-
-fn unavailable(req_id: Uuid, error: &TerminalError) -> Reply {
-    Reply::failure(
-        Some(req_id),
-        ErrorCode::TerminalUnavailable,
-        error.to_string(),
-        true,
-    )
 }
 
 impl Gateway {
