@@ -158,3 +158,13 @@ macro_rules! register_site {
         }
     };
 }
+
+/// The package README's code blocks, compiled and run as doctests so the README cannot rot.
+#[cfg(all(doctest, feature = "macros"))]
+#[doc = include_str!("../README.md")]
+pub struct PackageReadmeDoctests;
+
+/// The workspace README's code blocks, compiled (and run where they can be) as doctests.
+#[cfg(all(doctest, feature = "macros"))]
+#[doc = include_str!("../../README.md")]
+pub struct WorkspaceReadmeDoctests;
