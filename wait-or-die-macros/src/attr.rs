@@ -13,7 +13,6 @@ use crate::duration;
 use crate::suggest::did_you_mean;
 
 /// A value as the expansion needs it.
-#[derive(Debug)]
 pub(crate) enum Value {
     Nanos(u64),
     Count(u32),

@@ -2,7 +2,8 @@
 
 use core::time::Duration;
 
-use rand::{rngs::ThreadRng, Rng};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
 
 use crate::jitter::Jitter;
 use crate::policy::{Growth, Policy};
@@ -31,22 +32,26 @@ const MAX_EXPONENT: u32 = 4096;
 /// # Ok::<(), wait_or_die::PolicyError>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct Backoff<R = ThreadRng> {
+pub struct Backoff<R = SmallRng> {
     policy: Policy,
     retry: u32,
     previous: Duration,
     rng: R,
 }
 
-impl Backoff<ThreadRng> {
-    /// The schedule of `policy`, jittered with the thread's random generator.
+impl Backoff<SmallRng> {
+    /// The schedule of `policy`, jittered with a generator seeded afresh (a different sequence
+    /// each time).
     ///
     /// ```
     /// let waits = wait_or_die::Backoff::new(&wait_or_die::Policy::DEFAULT).count();
     /// assert_eq!(waits, 3);
     /// ```
     pub fn new(policy: &Policy) -> Self {
-        Self::with_rng(policy, rand::rng())
+        Self::with_rng(
+            policy,
+            SmallRng::seed_from_u64(crate::thread_rng::fresh_seed()),
+        )
     }
 }
 

@@ -125,12 +125,13 @@ impl Chaos {
 
     /// What to do to one attempt, drawn at random.
     fn draw(&self) -> Plan {
-        let mut rng = rand::rng();
-        let late = !self.latency.is_zero() && rng.random::<f64>() < self.latency_share;
-        Plan {
-            delay: if late { self.latency } else { Duration::ZERO },
-            fail: rng.random::<f64>() < self.fail,
-        }
+        crate::thread_rng::with_thread_rng(|rng| {
+            let late = !self.latency.is_zero() && rng.random::<f64>() < self.latency_share;
+            Plan {
+                delay: if late { self.latency } else { Duration::ZERO },
+                fail: rng.random::<f64>() < self.fail,
+            }
+        })
     }
 }
 

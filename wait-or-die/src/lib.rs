@@ -111,6 +111,7 @@ mod retry;
 pub mod stats;
 mod suggest;
 pub mod testing;
+mod thread_rng;
 mod thread_shard;
 mod units;
 

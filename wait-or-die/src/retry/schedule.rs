@@ -269,7 +269,10 @@ impl<'p, S> Schedule<'p, S> {
         let wait = if testing::max_attempts().is_some() {
             Duration::ZERO
         } else {
-            next_wait(self.policy, self.attempt, previous, &mut rand::rng()).max(hint)
+            crate::thread_rng::with_thread_rng(|rng| {
+                next_wait(self.policy, self.attempt, previous, rng)
+            })
+            .max(hint)
         };
         // Never sleep into a deadline that leaves no time for another attempt.
         if let Some(deadline) = deadline {
