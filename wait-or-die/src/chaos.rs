@@ -47,12 +47,12 @@ use core::task::{ready, Context, Poll};
 use core::time::Duration;
 
 use rand::Rng;
-use tokio::time::Sleep;
 
 use crate::control::ControlError;
 use crate::events::TARGET;
 use crate::injected::Injected;
 use crate::stats::Site;
+use crate::timer::Timer;
 
 pub use point::{CannotInject, Inject, InjectError};
 
@@ -226,7 +226,7 @@ pub fn enter_async(site: &'static Site) -> Entering {
         // Boxed, so that the timer's state does not enlarge every attempt's future: only an
         // attempt made late allocates.
         Some(plan) => Entering {
-            sleep: (!plan.delay.is_zero()).then(|| Box::pin(tokio::time::sleep(plan.delay))),
+            sleep: (!plan.delay.is_zero()).then(|| Box::pin(Timer::after(plan.delay))),
             fail: plan.fail,
         },
     }
@@ -237,7 +237,7 @@ pub fn enter_async(site: &'static Site) -> Entering {
 #[derive(Debug)]
 #[must_use = "futures do nothing unless polled"]
 pub struct Entering {
-    sleep: Option<Pin<Box<Sleep>>>,
+    sleep: Option<Pin<Box<Timer>>>,
     fail: bool,
 }
 

@@ -57,6 +57,16 @@
 //! iterator. [`stats::sites`] lists every call site with its counters, and [`testing`] switches
 //! waits off in a service's own tests.
 //!
+//! # Executors
+//! An annotated `async fn` runs on any executor. Inside a tokio runtime with its timer enabled
+//! (`#[tokio::main]`, `#[tokio::test]`), waits and deadlines use tokio's timer and follow its
+//! paused clock in tests; anywhere else (`futures::executor::block_on`, smol, a tokio runtime
+//! built without `enable_time`) they sleep on one timer thread of the engine's own, started on
+//! first use. Tokio cannot be asked whether a runtime has its timer, so the first call needing
+//! one on a runtime without it finds out by catching the panic tokio raises (printed once by
+//! the panic hook) and logs a WARN; every later call on that runtime goes straight to the
+//! thread.
+//!
 //! # The system around the call
 //! Every site has a retry budget, on by default: within 10 s, retries may reach 20 % of calls
 //! plus 10 per second, so a lone caller keeps all its retries and a fleet in an outage adds at
@@ -113,6 +123,7 @@ mod suggest;
 pub mod testing;
 mod thread_rng;
 mod thread_shard;
+mod timer;
 mod units;
 
 #[doc(hidden)]

@@ -16,7 +16,7 @@ use core::time::Duration;
 use std::time::Instant as StdInstant;
 
 use pin_project::pin_project;
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 
 use crate::classify::{Action, Classify};
 use crate::current;
@@ -25,13 +25,11 @@ use crate::policy::Policy;
 use crate::retry::schedule::{Failure, Schedule};
 use crate::retry::watch::{self, Ticket};
 use crate::stats::Site;
+use crate::timer::{Timer, FOREVER};
 
 fn now() -> StdInstant {
     Instant::now().into_std()
 }
-
-/// The longest a timer is armed for: about 30 years, as tokio's own far future.
-const FOREVER: Duration = Duration::from_secs(86_400 * 365 * 30);
 
 /// An async call in progress; the `#[wait_or_die]` expansion drives it in a loop.
 #[doc(hidden)]
@@ -64,7 +62,7 @@ pub(crate) enum Phase {
 #[derive(Debug)]
 struct Timing {
     #[pin]
-    sleep: Option<Sleep>,
+    sleep: Option<Timer>,
     /// The deadline of the call this one is nested in, if any (see `current.rs`).
     cap: Option<StdInstant>,
     /// The wait chosen after the last failure.
@@ -351,7 +349,7 @@ impl<'p> Call<'p> {
         let mut sleep = self.timing(now).project().sleep;
         match sleep.as_mut().as_pin_mut() {
             Some(armed) => armed.reset(at),
-            None => sleep.set(Some(tokio::time::sleep_until(at))),
+            None => sleep.set(Some(Timer::until(at))),
         }
     }
 
