@@ -31,8 +31,10 @@
 //!
 //! # What it costs
 //! Each site holds a pointer to the override in force, null when there is none: a call reads it
-//! once, with a relaxed load, when it starts. With an override, the call borrows a policy the
-//! override made from the call's own, cached (see below), so no call allocates.
+//! once, with a relaxed load, when it starts, and keeps it. With an override, the call lays it
+//! over its own policy where it reads the policy (when it waits, retries or gives up; never on
+//! the happy path), so no call allocates or locks, and the override holds for every call
+//! whatever policy it passes: a policy computed per request (`policy = ...`) is overridden too.
 //!
 //! # What is checked
 //! A change that would make an invalid policy is refused with the engine's [`PolicyError`](crate::PolicyError)
@@ -52,11 +54,9 @@
 //! a reload of the file replaces the file's overrides only.
 //!
 //! # Memory
-//! A call borrows its policy for its whole life, so a policy an override makes is leaked, never
-//! freed. Equal settings share one, however often they are put back; each set of settings keeps
-//! the policies it made from up to eight distinct base policies (a `#[wait_or_die]` function has
-//! one). A site whose calls pass more distinct policies than that runs the others without the
-//! override, and a WARN says so. Memory is bounded by the number of distinct settings ever used.
+//! A call may hold the settings it started under after they are replaced, so settings put in
+//! force are leaked, never freed: equal settings share one copy, however often they are put
+//! back. Memory is bounded by the number of distinct settings ever used, whatever the policies.
 //!
 //! # Limits
 //! - The kill switch for all sites reaches every *registered* site: every `#[wait_or_die]`
@@ -75,7 +75,7 @@ use std::sync::{Mutex, PoisonError};
 
 pub use error::ControlError;
 pub use settings::{BudgetChoice, Override};
-pub(crate) use site::{effective, SiteControl};
+pub(crate) use site::{effective, starts_under, SiteControl};
 pub(crate) use table::{Layer, Table};
 
 use crate::events::TARGET;

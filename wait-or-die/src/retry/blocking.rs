@@ -9,7 +9,7 @@ use core::time::Duration;
 use std::time::Instant;
 
 use crate::classify::{Action, Classify, RetryAll, RetryIf};
-use crate::current;
+use crate::current::{self, Cap, Limits};
 use crate::error::{RetryError, StopReason};
 use crate::policy::Policy;
 use crate::retry::schedule::{Failure, Schedule};
@@ -123,7 +123,13 @@ impl<'p, K: Clock> BlockingCall<'p, K> {
     #[inline]
     pub fn attempt<R>(&mut self, attempt: impl FnOnce() -> R) -> R {
         self.schedule.attempt_starts();
-        let frame = self.schedule.frame(Instant::now, self.anchor, self.cap);
+        let limits = Limits {
+            anchor: self.anchor,
+            cap: Cap::Known(self.cap),
+            // A blocking attempt cannot be cut: `attempt_timeout` does not bound it.
+            attempt_limit: None,
+        };
+        let frame = self.schedule.frame(Instant::now, limits);
         let result = frame.enter(attempt);
         self.schedule.leave(&frame);
         result
