@@ -60,8 +60,10 @@
 //!
 //! # Limits
 //! - The kill switch for all sites reaches every *registered* site: every `#[wait_or_die]`
-//!   function, [`register_site!`](crate::register_site)'s sites and the shared site of
-//!   [`retry`](crate::retry). A `static Site` that is not registered cannot be reached by name.
+//!   function, [`register_site!`](crate::register_site)'s sites and the site of each place that
+//!   calls [`retry`](crate::retry) or [`retry_blocking`](crate::retry_blocking) without
+//!   `.site(..)` (named `file:line:column`, from its first call on). A `static Site` that is not
+//!   registered cannot be reached by name.
 //! - A `#[wait_or_die]` async function written with `timeout = "none"` and no
 //!   `attempt_timeout` does not make its attempts cancellable, so an overridden `timeout` then
 //!   bounds its waits and stops retries at the deadline but does not cut an attempt in flight.
@@ -249,6 +251,12 @@ pub struct SiteOverride {
     pub from_api: bool,
     /// The policy the site's calls run under now, when the site declares its policy.
     pub policy: Option<Policy>,
+}
+
+/// Puts the override in force on a site made at run time (see `stats::callers`), then lists it
+/// with `list`, so that no call of a listed site runs without the override.
+pub(crate) fn adopt(site: &'static crate::stats::Site, list: &mut dyn FnMut()) {
+    Table::lock().adopt(site, list);
 }
 
 /// Logs a refused change as a WARN and hands it on.

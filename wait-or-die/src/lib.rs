@@ -53,7 +53,8 @@
 //!
 //! # Without the macro
 //! [`retry`] and [`retry_blocking`] take a closure that returns one attempt and report a
-//! [`RetryError`] saying which rule stopped the call. [`Backoff`] is the wait schedule as an
+//! [`RetryError`] saying which rule stopped the call; each place that calls them has a site
+//! (counters, retry budget) of its own, named `file:line:column`. [`Backoff`] is the wait schedule as an
 //! iterator. [`stats::sites`] lists every call site with its counters, and [`testing`] switches
 //! waits off in a service's own tests.
 //!

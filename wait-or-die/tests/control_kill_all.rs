@@ -31,7 +31,8 @@ async fn stops_every_retry_until_released_and_keeps_each_sites_own_override() {
     control::all_retries_off();
     assert!(control::list().all_retries_off);
     assert_eq!((attempts(&FIRST).await, attempts(&SECOND).await), (1, 1));
-    // The shared site of `retry` without `.site(..)` is registered too.
+    // The site of a place that calls `retry_blocking` without `.site(..)` is reached too,
+    // although its first call comes after the switch.
     let anonymous = retry_blocking(&THREE_RETRIES, || Err::<(), _>("down")).call();
     assert_eq!(anonymous.unwrap_err().attempts(), 1);
     // However many distinct policies a site's calls pass at run time.
