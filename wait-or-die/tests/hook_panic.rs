@@ -19,7 +19,7 @@ const ONE_RETRY: Policy = Policy::builder()
     .no_budget()
     .build_const();
 
-/// `died + cancelled` per site: the outcomes its calls were counted with.
+/// Calls, deaths and cancels of a site: one outcome per call.
 fn outcomes(site: &Site) -> (u64, u64, u64) {
     let s = site.snapshot();
     (s.calls, s.died(), s.cancelled)
@@ -60,5 +60,30 @@ async fn a_panicking_give_up_hook_leaves_one_outcome_per_call() {
         outcomes(&ASYNC),
         (1, 1, 0),
         "one call, died, not also cancelled"
+    );
+}
+
+static RETRYING: Site = Site::new("hook_retry_panic.blocking");
+register_site!(RETRYING);
+
+#[test]
+fn a_panicking_retry_hook_leaves_one_outcome_per_call() {
+    let hook = hooks::on_retry(|event| {
+        if event.site == "hook_retry_panic.blocking" {
+            panic!("the hook's own bug");
+        }
+    });
+    let call = catch_unwind(AssertUnwindSafe(|| {
+        retry_blocking(&ONE_RETRY, || Err::<(), _>(io::ErrorKind::ConnectionReset))
+            .site(&RETRYING)
+            .call()
+    }));
+    hook.remove();
+    assert!(call.is_err(), "the hook's panic reaches the caller");
+    let s = RETRYING.snapshot();
+    assert_eq!(
+        (s.calls, s.died(), s.cancelled, s.retries),
+        (1, 0, 1, 0),
+        "one call, ended by the panic before its retry started"
     );
 }
