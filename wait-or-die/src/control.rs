@@ -31,8 +31,10 @@
 //!
 //! # What it costs
 //! Each site holds a pointer to the override in force, null when there is none: a call reads it
-//! once, with a relaxed load, when it starts. With an override, the call borrows a policy the
-//! override made from the call's own, cached (see below), so no call allocates.
+//! once, with a relaxed load, when it starts, and keeps it. With an override, the call lays it
+//! over its own policy where it reads the policy (when it waits, retries or gives up; never on
+//! the happy path), so no call allocates or locks, and the override holds for every call
+//! whatever policy it passes: a policy computed per request (`policy = ...`) is overridden too.
 //!
 //! # What is checked
 //! A change that would make an invalid policy is refused with the engine's [`PolicyError`](crate::PolicyError)
@@ -52,16 +54,16 @@
 //! a reload of the file replaces the file's overrides only.
 //!
 //! # Memory
-//! A call borrows its policy for its whole life, so a policy an override makes is leaked, never
-//! freed. Equal settings share one, however often they are put back; each set of settings keeps
-//! the policies it made from up to eight distinct base policies (a `#[wait_or_die]` function has
-//! one). A site whose calls pass more distinct policies than that runs the others without the
-//! override, and a WARN says so. Memory is bounded by the number of distinct settings ever used.
+//! A call may hold the settings it started under after they are replaced, so settings put in
+//! force are leaked, never freed: equal settings share one copy, however often they are put
+//! back. Memory is bounded by the number of distinct settings ever used, whatever the policies.
 //!
 //! # Limits
 //! - The kill switch for all sites reaches every *registered* site: every `#[wait_or_die]`
-//!   function, [`register_site!`](crate::register_site)'s sites and the shared site of
-//!   [`retry`](crate::retry). A `static Site` that is not registered cannot be reached by name.
+//!   function, [`register_site!`](crate::register_site)'s sites and the site of each place that
+//!   calls [`retry`](crate::retry) or [`retry_blocking`](crate::retry_blocking) without
+//!   `.site(..)` (named `file:line:column`, from its first call on). A `static Site` that is not
+//!   registered cannot be reached by name.
 //! - A `#[wait_or_die]` async function written with `timeout = "none"` and no
 //!   `attempt_timeout` does not make its attempts cancellable, so an overridden `timeout` then
 //!   bounds its waits and stops retries at the deadline but does not cut an attempt in flight.
@@ -75,7 +77,7 @@ use std::sync::{Mutex, PoisonError};
 
 pub use error::ControlError;
 pub use settings::{BudgetChoice, Override};
-pub(crate) use site::{effective, SiteControl};
+pub(crate) use site::{effective, starts_under, SiteControl};
 pub(crate) use table::{Layer, Table};
 
 use crate::events::TARGET;
@@ -249,6 +251,12 @@ pub struct SiteOverride {
     pub from_api: bool,
     /// The policy the site's calls run under now, when the site declares its policy.
     pub policy: Option<Policy>,
+}
+
+/// Puts the override in force on a site made at run time (see `stats::callers`), then lists it
+/// with `list`, so that no call of a listed site runs without the override.
+pub(crate) fn adopt(site: &'static crate::stats::Site, list: &mut dyn FnMut()) {
+    Table::lock().adopt(site, list);
 }
 
 /// Logs a refused change as a WARN and hands it on.

@@ -5,16 +5,20 @@
 //! for the duration of that run or poll. The attempt's body reads it through [`current`], to set
 //! a socket's receive timeout from the time left or to pass a deadline downstream. An annotated
 //! call made inside the attempt (same task for async, same thread for blocking) finds the same
-//! frame: it caps its own deadline by the outer call's, and when it gives up after retrying it
-//! marks the frame, so that the outer call does not retry that failure again (only the layer
-//! directly above a failure retries). Publishing costs two thread-local writes per poll; a call
-//! made outside any attempt reads one thread-local, and only once it has to wait.
+//! frame: it caps its own deadline by the outer call's limits (the outer deadline and the outer
+//! attempt's `attempt_timeout`), and when it gives up after retrying (or because a call nested
+//! in it did) it marks the frame, so that the outer call does not retry that failure again (only
+//! the layer directly above a failure retries). Publishing costs a few thread-local and stack
+//! writes per poll; a call made outside any attempt reads one thread-local, and only once it
+//! has to wait.
 
 use core::cell::Cell;
 use core::ptr;
 use core::time::Duration;
+use std::borrow::Cow;
 use std::time::Instant;
 
+use crate::control::{self, SiteControl};
 use crate::policy::Policy;
 use crate::stats::Site;
 use crate::testing;
@@ -23,37 +27,68 @@ thread_local! {
     static CURRENT: Cell<*const Frame> = const { Cell::new(ptr::null()) };
 }
 
+/// The deadline of the call around a call, as far as the call knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cap {
+    /// Read when the call's budget started: `None` when there was no call around it, or that
+    /// call had no limit.
+    Known(Option<Instant>),
+    /// Not read yet (the budget has not started): ask the frame this one is published in.
+    Outer,
+}
+
 /// The call an attempt belongs to, as published while the attempt runs.
 pub(crate) struct Frame {
     site: &'static Site,
     policy: *const Policy,
+    /// The operator's override the call started under (see `control`).
+    control: Option<&'static SiteControl>,
     /// The clock the call's anchor was read on (tokio's for async, so that it pauses in tests).
     clock: fn() -> Instant,
     attempt: u32,
     /// When the call's budget started, if it has.
     anchor: Option<Instant>,
     /// The deadline of the call around this one, if it is nested.
-    cap: Option<Instant>,
-    /// Set when a call nested in this attempt retried and gave up.
+    cap: Cap,
+    /// Whether the engine cuts this attempt at `attempt_timeout` (async), and when, once that
+    /// limit has started (the attempt's first pending poll; as if now before).
+    attempt_limit: Option<Option<Instant>>,
+    /// The frame published when this one was (the call this one is nested in), while published.
+    outer: Cell<*const Frame>,
+    /// Set when a call nested in this attempt gave up after retrying.
     inner_gave_up: Cell<bool>,
+}
+
+/// What a call publishes about itself while an attempt runs; see [`Frame::new`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// When the call's budget started, if it has.
+    pub(crate) anchor: Option<Instant>,
+    /// The deadline of the call around it.
+    pub(crate) cap: Cap,
+    /// `None` when the attempt is never cut by `attempt_timeout`; `Some(None)` before the
+    /// attempt's own limit started; `Some(Some(end))` after.
+    pub(crate) attempt_limit: Option<Option<Instant>>,
 }
 
 impl Frame {
     pub(crate) fn new(
         site: &'static Site,
-        policy: &Policy,
+        (policy, control): (&Policy, Option<&'static SiteControl>),
         clock: fn() -> Instant,
         attempt: u32,
-        anchor: Option<Instant>,
-        cap: Option<Instant>,
+        limits: Limits,
     ) -> Frame {
         Frame {
             site,
             policy,
+            control,
             clock,
             attempt,
-            anchor,
-            cap,
+            anchor: limits.anchor,
+            cap: limits.cap,
+            attempt_limit: limits.attempt_limit,
+            outer: Cell::new(ptr::null()),
             inner_gave_up: Cell::new(false),
         }
     }
@@ -67,28 +102,50 @@ impl Frame {
                 CURRENT.with(|c| c.set(self.0));
             }
         }
-        let _restore = Restore(CURRENT.with(|c| c.replace(self)));
+        let outer = CURRENT.with(|c| c.replace(self));
+        self.outer.set(outer);
+        let _restore = Restore(outer);
         run()
     }
 
-    /// Whether a call nested in the attempt retried and gave up while this frame was published.
+    /// Whether a call nested in the attempt gave up after retrying while this frame was published.
     pub(crate) fn inner_gave_up(&self) -> bool {
         self.inner_gave_up.get()
     }
 
-    fn policy(&self) -> &Policy {
+    /// The policy the call runs under: its own, with the operator's override if any.
+    fn policy(&self) -> Cow<'_, Policy> {
         // SAFETY: a frame is published only while its call runs an attempt, and the call
         // borrows its policy for longer than that.
-        unsafe { &*self.policy }
+        control::effective(unsafe { &*self.policy }, self.control)
     }
 
-    /// The call's deadline, as if its budget started at `now` if it has not yet.
+    /// The call's deadline, as if its budget started at `now` if it has not yet, capped by the
+    /// limits of the calls around it.
     fn deadline(&self, now: Instant) -> Option<Instant> {
         let own = self
             .policy()
             .timeout()
             .and_then(|t| self.anchor.unwrap_or(now).checked_add(t));
-        capped(own, self.cap)
+        let cap = match self.cap {
+            Cap::Known(cap) => cap,
+            // SAFETY: the outer frame was published when this one was, and stays so (on the
+            // stack of its own `enter`) until this one is unpublished.
+            Cap::Outer => unsafe { self.outer.get().as_ref() }.and_then(|o| o.limit(now)),
+        };
+        capped(own, cap)
+    }
+
+    /// What a call nested in this attempt must not outlive: the call's deadline, and the end of
+    /// the attempt when `attempt_timeout` cuts it (as if the attempt started at `now` if its
+    /// limit has not started yet).
+    fn limit(&self, now: Instant) -> Option<Instant> {
+        let attempt = match (self.attempt_limit, self.policy().attempt_timeout()) {
+            (Some(Some(end)), Some(_)) => Some(end),
+            (Some(None), Some(limit)) => now.checked_add(limit),
+            _ => None,
+        };
+        capped(self.deadline(now), attempt)
     }
 }
 
@@ -108,10 +165,10 @@ fn with_frame<R>(read: impl FnOnce(&Frame) -> R) -> Option<R> {
     unsafe { frame.as_ref() }.map(read)
 }
 
-/// The deadline of the call whose attempt is running on this thread, if any: a call made now
-/// inside it must not outlive it.
+/// The limit of the attempt running on this thread, if any (its call's deadline, or its own
+/// `attempt_timeout` if sooner): a call made now inside it must not outlive it.
 pub(crate) fn outer_deadline(now: Instant) -> Option<Instant> {
-    with_frame(|f| f.deadline(now)).flatten()
+    with_frame(|f| f.limit(now)).flatten()
 }
 
 /// Whether an attempt is running on this thread: a call made now is nested.
@@ -119,8 +176,8 @@ pub(crate) fn is_nested() -> bool {
     !CURRENT.with(Cell::get).is_null()
 }
 
-/// Tells the call whose attempt is running on this thread that a call nested in it retried
-/// and gave up.
+/// Tells the call whose attempt is running on this thread that a call nested in it gave up
+/// after retrying, so that it does not retry that failure again.
 pub(crate) fn mark_inner_gave_up() {
     with_frame(|f| f.inner_gave_up.set(true));
 }
@@ -175,9 +232,9 @@ impl CurrentCall {
         self.max_attempts
     }
 
-    /// When the call's total budget (capped by the call around it, if nested) runs out; `None`
-    /// without a budget. Before the call first has to wait, as if the budget started when
-    /// [`current`] was asked.
+    /// When the call's total budget runs out, capped when the call is nested by the call around
+    /// it (its deadline, and the end of its attempt under `attempt_timeout`); `None` without
+    /// any. Before the call first has to wait, as if the budget started when [`current`] was asked.
     ///
     /// ```
     /// assert!(wait_or_die::current().and_then(|c| c.deadline()).is_none());
@@ -187,7 +244,7 @@ impl CurrentCall {
     }
 
     /// The time left until [`deadline`](Self::deadline) when [`current`] was asked; `None`
-    /// without a budget.
+    /// without a deadline.
     ///
     /// See [`CurrentCall`] for an example.
     pub fn remaining(&self) -> Option<Duration> {

@@ -26,7 +26,8 @@ pub enum StopReason {
     /// retried its share of calls within the window.
     BudgetExhausted,
     /// The attempt failed because a call nested in it (an annotated call run inside the
-    /// attempt) already retried and gave up: only the layer directly above a failure retries.
+    /// attempt) already retried and gave up, or itself ended `Nested`: only the layer directly
+    /// above a failure retries.
     Nested,
 }
 

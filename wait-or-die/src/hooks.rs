@@ -56,15 +56,19 @@ pub struct RetryEvent<'a> {
 /// What a give-up hook is told: the call ends with an error, and why.
 ///
 /// ```
-/// use wait_or_die::{hooks, retry_blocking, Policy, StopReason};
+/// use wait_or_die::{hooks, register_site, retry_blocking, stats::Site, Policy, StopReason};
+///
+/// static SUBMIT: Site = Site::new("docs::submit");
+/// register_site!(SUBMIT);
 ///
 /// let hook = hooks::on_give_up(|event| {
-///     if event.site == "wait_or_die::retry" {
+///     if event.site == "docs::submit" {
 ///         assert_eq!((event.reason, event.attempt), (StopReason::Permanent, 1));
 ///     }
 /// });
 /// let _ = retry_blocking(&Policy::DEFAULT, || Err::<(), _>("bad request"))
 ///     .when(|_: &&str| false)
+///     .site(&SUBMIT)
 ///     .call();
 /// hook.remove();
 /// ```

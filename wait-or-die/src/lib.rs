@@ -25,7 +25,7 @@
 //! | `max_retries` retries used (`max_retries = 10` → up to 11 attempts) | the last error |
 //! | the next wait would cross `timeout`, or a wait ended past it | the last error, at once |
 //! | the retry budget refuses the retry ([`StopReason::BudgetExhausted`]) | the last error, at once |
-//! | a call nested in the attempt retried and gave up ([`StopReason::Nested`]) | that error, at once |
+//! | a call nested in the attempt (at any depth) retried and gave up ([`StopReason::Nested`]) | that error, at once |
 //! | (async) `timeout` runs out while an attempt is in flight | the attempt is dropped; a [`TimedOut`] converted into the error type |
 //! | the attempt panics | the panic propagates; it is never retried |
 //!
@@ -53,7 +53,8 @@
 //!
 //! # Without the macro
 //! [`retry`] and [`retry_blocking`] take a closure that returns one attempt and report a
-//! [`RetryError`] saying which rule stopped the call. [`Backoff`] is the wait schedule as an
+//! [`RetryError`] saying which rule stopped the call; each place that calls them has a site
+//! (counters, retry budget) of its own, named `file:line:column`. [`Backoff`] is the wait schedule as an
 //! iterator. [`stats::sites`] lists every call site with its counters, and [`testing`] switches
 //! waits off in a service's own tests.
 //!
@@ -71,9 +72,10 @@
 //! Every site has a retry budget, on by default: within 10 s, retries may reach 20 % of calls
 //! plus 10 per second, so a lone caller keeps all its retries and a fleet in an outage adds at
 //! most about a fifth more load ([`BudgetPolicy`]). An annotated call made inside another's
-//! attempt is nested: it never outlives the outer call, and when it gives up after retrying the
-//! outer call does not retry again. Inside an attempt, [`current`] gives the call's site,
-//! attempt number and time left.
+//! attempt is nested: it never outlives the outer attempt (deadline and `attempt_timeout`), and
+//! when it gives up after retrying the outer call does not retry again, however many layers
+//! (retrying or not) lie between. Inside an attempt, [`current`] gives the call's site, attempt
+//! number and time left.
 //!
 //! # Never on a thread that serves others
 //! A blocking retry sleeps on the thread it runs on. Never annotate a plain `fn` that runs on a

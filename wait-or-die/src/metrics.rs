@@ -26,13 +26,17 @@
 //!
 //! ```
 //! use prometheus_client::{encoding::text::encode, registry::Registry};
+//! use wait_or_die::{register_site, stats::Site};
+//!
+//! static FEED: Site = Site::new("docs.metrics.feed");
+//! register_site!(FEED);
 //!
 //! let mut registry = Registry::default();
 //! wait_or_die::metrics::register(&mut registry);
 //! let mut text = String::new();
 //! encode(&mut text, &registry)?;
 //! assert!(text.contains("# TYPE wait_or_die_calls counter"));
-//! assert!(text.contains("wait_or_die_calls_total{site=\"wait_or_die::retry\",outcome=\"ok\"} "));
+//! assert!(text.contains("wait_or_die_calls_total{site=\"docs.metrics.feed\",outcome=\"ok\"} "));
 //! # Ok::<(), std::fmt::Error>(())
 //! ```
 

@@ -7,6 +7,7 @@
 //! as cancelled. A successful call costs one increment, with no locked instruction and no cache
 //! line shared between threads (see `counter.rs`); attempts are derived as `calls + retries`.
 
+mod callers;
 mod counter;
 mod snapshot;
 
@@ -29,10 +30,7 @@ const FIRST_OK: usize = 0;
 /// A call whose first attempt failed, or that was dropped before it ended.
 const OTHER_CALL: usize = 1;
 
-/// The site that calls of [`retry`](crate::retry) and [`retry_blocking`](crate::retry_blocking)
-/// count into unless given their own with `.site(..)`.
-pub(crate) static ANONYMOUS_SITE: Site = Site::new("wait_or_die::retry");
-crate::register_site!(ANONYMOUS_SITE);
+pub(crate) use callers::site_of as caller_site;
 
 /// The counters of one call site (one annotated function, or one place that calls [`crate::retry`]).
 ///
@@ -279,8 +277,10 @@ pub struct SiteRef(pub &'static Site);
 
 inventory::collect!(SiteRef);
 
-/// Every registered site in the binary: each `#[wait_or_die]` function and each site registered
-/// with [`register_site!`](crate::register_site).
+/// Every registered site in the binary: each `#[wait_or_die]` function, each site registered
+/// with [`register_site!`](crate::register_site), and, once it has called, each place in the
+/// source that calls [`retry`](crate::retry) or [`retry_blocking`](crate::retry_blocking)
+/// without `.site(..)` (named `file:line:column`, see [`retry`](crate::retry)).
 ///
 /// ```
 /// use wait_or_die::stats;
@@ -291,7 +291,10 @@ inventory::collect!(SiteRef);
 /// }
 /// ```
 pub fn sites() -> impl Iterator<Item = &'static Site> {
-    inventory::iter::<SiteRef>.into_iter().map(|r| r.0)
+    inventory::iter::<SiteRef>
+        .into_iter()
+        .map(|r| r.0)
+        .chain(callers::all())
 }
 
 #[cfg(test)]

@@ -55,6 +55,14 @@ impl Timer {
         Timer::until(at.unwrap_or(now))
     }
 
+    /// When the sleep ends.
+    pub(crate) fn deadline(&self) -> Instant {
+        match self {
+            Timer::Tokio(sleep) => sleep.deadline(),
+            Timer::Thread(sleep) => Instant::from_std(sleep.deadline()),
+        }
+    }
+
     /// Moves the deadline.
     pub(crate) fn reset(self: Pin<&mut Self>, deadline: Instant) {
         match self.project() {

@@ -31,9 +31,24 @@ async fn stops_every_retry_until_released_and_keeps_each_sites_own_override() {
     control::all_retries_off();
     assert!(control::list().all_retries_off);
     assert_eq!((attempts(&FIRST).await, attempts(&SECOND).await), (1, 1));
-    // The shared site of `retry` without `.site(..)` is registered too.
+    // The site of a place that calls `retry_blocking` without `.site(..)` is reached too,
+    // although its first call comes after the switch.
     let anonymous = retry_blocking(&THREE_RETRIES, || Err::<(), _>("down")).call();
     assert_eq!(anonymous.unwrap_err().attempts(), 1);
+    // However many distinct policies a site's calls pass at run time.
+    let mut per_call = Vec::new();
+    for retries in 0..20 {
+        let policy = THREE_RETRIES
+            .to_builder()
+            .max_retries(3 + retries)
+            .build()
+            .unwrap();
+        let err = retry(&policy, || async { Err::<(), _>("down") })
+            .site(&FIRST)
+            .await;
+        per_call.push(err.unwrap_err().attempts());
+    }
+    assert_eq!(per_call, [1; 20]);
 
     control::all_retries_on();
     assert_eq!((attempts(&FIRST).await, attempts(&SECOND).await), (4, 2));

@@ -251,7 +251,8 @@ impl Override {
     /// `base` with these settings laid over it, at the start of a call: where the override sets
     /// only one of `initial_wait` and `max_wait` and the call's policy has the other on the
     /// wrong side of it, the other is brought to it. The settings were checked when they were
-    /// put in force, so the rest cannot fail; should it, the call keeps `base`.
+    /// put in force, so the rest cannot fail; should it, the call keeps `base`, but never its
+    /// retries under a kill switch.
     pub(crate) fn apply_leniently(&self, base: &Policy) -> Policy {
         let mut base = *base;
         match (self.initial_wait, self.max_wait) {
@@ -259,7 +260,12 @@ impl Override {
             (None, Some(max)) => base.initial_wait = base.initial_wait.min(max),
             _ => {}
         }
-        self.builder_over(base).build().unwrap_or(base)
+        self.builder_over(base).build().unwrap_or_else(|_| {
+            if self.retries_off {
+                base.max_retries = 0;
+            }
+            base
+        })
     }
 
     /// Checks the settings against the policy they will change: the site's declared one when

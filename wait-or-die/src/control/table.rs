@@ -159,6 +159,14 @@ impl Table {
         }
     }
 
+    /// Puts the settings in force for `site`'s name on `site`, made at run time and not listed
+    /// yet, then lists it with `list`: under the table's lock, so no change falls between.
+    pub(crate) fn adopt(&mut self, site: &'static Site, list: &mut dyn FnMut()) {
+        let control = self.in_force(site.name()).map(|s| self.made_for(s));
+        site.set_control(control);
+        list();
+    }
+
     /// The control for `settings`: the one made before for equal settings, or a new one.
     fn made_for(&mut self, settings: Override) -> &'static SiteControl {
         if let Some(made) = self.made.iter().find(|c| c.settings == settings) {

@@ -6,14 +6,16 @@
 use core::fmt::Debug;
 use core::ops::ControlFlow;
 use core::time::Duration;
+use std::panic::Location;
 use std::time::Instant;
 
 use crate::classify::{Action, Classify, RetryAll, RetryIf};
-use crate::current;
+use crate::current::{self, Cap, Limits};
 use crate::error::{RetryError, StopReason};
 use crate::policy::Policy;
+use crate::retry::caller_site;
 use crate::retry::schedule::{Failure, Schedule};
-use crate::stats::{Site, ANONYMOUS_SITE};
+use crate::stats::Site;
 
 /// Where the blocking engine reads time and how it sleeps; swap it in tests.
 ///
@@ -123,7 +125,13 @@ impl<'p, K: Clock> BlockingCall<'p, K> {
     #[inline]
     pub fn attempt<R>(&mut self, attempt: impl FnOnce() -> R) -> R {
         self.schedule.attempt_starts();
-        let frame = self.schedule.frame(Instant::now, self.anchor, self.cap);
+        let limits = Limits {
+            anchor: self.anchor,
+            cap: Cap::Known(self.cap),
+            // A blocking attempt cannot be cut: `attempt_timeout` does not bound it.
+            attempt_limit: None,
+        };
+        let frame = self.schedule.frame(Instant::now, limits);
         let result = frame.enter(attempt);
         self.schedule.leave(&frame);
         result
@@ -203,6 +211,10 @@ impl<K: Clock> Drop for BlockingCall<'_, K> {
 
 /// Retries a blocking operation under `policy`; run it with [`RetryBlocking::call`].
 ///
+/// Each place in the source that calls `retry_blocking` has a site and a retry budget of its
+/// own, named `file:line:column`, as for [`retry`](crate::retry); [`RetryBlocking::site`]
+/// counts into a site of your own instead.
+///
 /// ```
 /// use std::time::Duration;
 /// use wait_or_die::{retry_blocking, Policy};
@@ -215,13 +227,14 @@ impl<K: Clock> Drop for BlockingCall<'_, K> {
 /// assert_eq!(value, "done");
 /// # Ok::<(), wait_or_die::PolicyError>(())
 /// ```
+#[track_caller]
 pub fn retry_blocking<Op, T, E>(policy: &Policy, op: Op) -> RetryBlocking<'_, Op, RetryAll>
 where
     Op: FnMut() -> Result<T, E>,
 {
     RetryBlocking {
         policy,
-        site: &ANONYMOUS_SITE,
+        site: Err(Location::caller()),
         op,
         classifier: RetryAll,
         clock: SystemClock,
@@ -238,7 +251,8 @@ where
 #[must_use = "nothing runs until `call` is called"]
 pub struct RetryBlocking<'p, Op, C, K = SystemClock> {
     policy: &'p Policy,
-    site: &'static Site,
+    /// The site given with [`RetryBlocking::site`], else where `retry_blocking` was called.
+    site: Result<&'static Site, &'static Location<'static>>,
     op: Op,
     classifier: C,
     clock: K,
@@ -279,11 +293,12 @@ impl<'p, Op, C, K> RetryBlocking<'p, Op, C, K> {
         }
     }
 
-    /// Counts this call's statistics into `site`.
+    /// Counts this call's statistics into `site` (and spends its retry budget) instead of the
+    /// site of the place that calls [`retry_blocking`].
     ///
     /// See [`Site`] for an example.
     pub fn site(mut self, site: &'static Site) -> Self {
-        self.site = site;
+        self.site = Ok(site);
         self
     }
 
@@ -310,7 +325,8 @@ impl<'p, Op, C, K> RetryBlocking<'p, Op, C, K> {
         C: Classify<E>,
         K: Clock,
     {
-        let mut call = BlockingCall::with_clock(self.site, self.policy, &self.clock);
+        let site = self.site.unwrap_or_else(caller_site);
+        let mut call = BlockingCall::with_clock(site, self.policy, &self.clock);
         loop {
             let error = match call.attempt(&mut self.op) {
                 Ok(value) => {

@@ -19,7 +19,7 @@ use pin_project::pin_project;
 use tokio::time::Instant;
 
 use crate::classify::{Action, Classify};
-use crate::current;
+use crate::current::{self, Cap, Limits};
 use crate::error::{StopReason, TimedOut, TimeoutError};
 use crate::policy::Policy;
 use crate::retry::schedule::{Failure, Schedule};
@@ -39,6 +39,9 @@ pub struct Call<'p> {
     schedule: Schedule<'p, Phase>,
     /// When the budget started: the first pending poll or the first failure.
     anchor: Option<StdInstant>,
+    /// The watch's ticket for the attempt in flight, while [`Phase::Watched`] (kept out of the
+    /// phase so that the phase fits in the schedule's padding).
+    ticket: Option<Ticket>,
     timing: Option<Pin<Box<Timing>>>,
 }
 
@@ -47,8 +50,9 @@ pub struct Call<'p> {
 pub(crate) enum Phase {
     /// Nothing armed for the current step.
     Idle,
-    /// The attempt in flight is pending under a distant deadline, watched coarsely.
-    Watched(Ticket),
+    /// The attempt in flight is pending under a distant deadline, watched coarsely (with the
+    /// call's `ticket`).
+    Watched,
     /// The timer bounds the attempt in flight and fires as this timeout.
     Bounding(TimedOut),
     /// The timer ends the wait between attempts.
@@ -79,6 +83,7 @@ impl<'p> Call<'p> {
         Call {
             schedule: Schedule::start(site, policy, Phase::Idle),
             anchor: None,
+            ticket: None,
             timing: None,
         }
     }
@@ -89,6 +94,7 @@ impl<'p> Call<'p> {
         Call {
             schedule: Schedule::unstarted(site, policy, Phase::Idle),
             anchor: None,
+            ticket: None,
             timing: None,
         }
     }
@@ -265,8 +271,7 @@ impl<'p> Call<'p> {
     ) -> Poll<Result<F::Output, TimedOut>> {
         // Poll the attempt before touching any timer: an attempt that is ready costs no clock
         // read. It runs with its call published, for `current()` and for calls nested in it.
-        let cap = self.timing.as_ref().and_then(|t| t.cap);
-        let frame = self.schedule.frame(now, self.anchor, cap);
+        let frame = self.schedule.frame(now, self.published_limits(cancellable));
         let polled = frame.enter(|| attempt.poll(cx));
         self.schedule.leave(&frame);
         if let Poll::Ready(out) = polled {
@@ -278,7 +283,11 @@ impl<'p> Call<'p> {
         }
         let kind = match self.schedule.state {
             Phase::Bounding(kind) => kind,
-            Phase::Watched(ticket) if watch::still_watched(ticket, cx.waker()) => {
+            Phase::Watched
+                if self
+                    .ticket
+                    .is_some_and(|ticket| watch::still_watched(ticket, cx.waker())) =>
+            {
                 return Poll::Pending
             }
             // Idle, or woken by the watch: time what is left precisely.
@@ -290,6 +299,28 @@ impl<'p> Call<'p> {
         ready!(self.poll_timer(cx));
         self.schedule.state = Phase::Cancelled(kind);
         Poll::Ready(Err(kind))
+    }
+
+    /// What the attempt's frame says about time: the cap read when the budget started (before,
+    /// the calls around are asked when needed), and the end of the attempt once its timer bounds it.
+    #[inline]
+    fn published_limits(&self, cancellable: bool) -> Limits {
+        let timing = self.timing.as_ref();
+        let cap = match self.anchor {
+            Some(_) => Cap::Known(timing.and_then(|t| t.cap)),
+            None => Cap::Outer,
+        };
+        let attempt_limit = cancellable.then(|| match self.schedule.state {
+            Phase::Bounding(_) => timing
+                .and_then(|t| t.sleep.as_ref())
+                .map(|sleep| sleep.deadline().into_std()),
+            _ => None,
+        });
+        Limits {
+            anchor: self.anchor,
+            cap,
+            attempt_limit,
+        }
     }
 
     /// Bounds a pending attempt by the earlier of the deadline and its own limit: by the watch
@@ -318,7 +349,8 @@ impl<'p> Call<'p> {
             let left = limit.map_or(Duration::MAX, |l| l.saturating_duration_since(now));
             if left >= watch::MIN_WATCHED {
                 if let Some(ticket) = watch::watch(cx.waker(), now) {
-                    self.schedule.state = Phase::Watched(ticket);
+                    self.ticket = Some(ticket);
+                    self.schedule.state = Phase::Watched;
                     return None;
                 }
             }
@@ -331,9 +363,11 @@ impl<'p> Call<'p> {
     /// Takes the attempt's waker back from the watch, if it left one.
     #[inline]
     fn unwatch(&mut self) {
-        if let Phase::Watched(ticket) = self.schedule.state {
+        if self.schedule.state == Phase::Watched {
             self.schedule.state = Phase::Idle;
-            watch::unwatch(ticket);
+            if let Some(ticket) = self.ticket.take() {
+                watch::unwatch(ticket);
+            }
         }
     }
 
@@ -479,8 +513,8 @@ mod tests {
 
     #[test]
     fn call_state_is_eight_words() {
-        // policy, site, attempt + progress, phase with the watch ticket, anchor (two words),
-        // timer box: what every in-flight annotated future adds.
+        // policy, override, site, attempt + progress + phase, watch ticket, anchor (two
+        // words), timer box: what every in-flight annotated future adds.
         assert!(core::mem::size_of::<Call<'static>>() <= 64);
     }
 }

@@ -4,6 +4,7 @@ use core::fmt::Debug;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{ready, Context, Poll};
+use std::panic::Location;
 
 use pin_project::pin_project;
 
@@ -11,12 +12,25 @@ use crate::classify::{Classify, RetryAll, RetryIf};
 use crate::error::{RetryError, StopReason, TimedOut};
 use crate::policy::Policy;
 use crate::retry::call::Call;
-use crate::stats::{Site, ANONYMOUS_SITE};
+use crate::retry::caller_site;
+use crate::stats::Site;
+
+/// Stands in for the site of a [`Retry`] until its first poll finds the caller's; never counted into.
+static UNPOLLED: Site = Site::new("wait_or_die::retry");
 
 /// Retries an async operation under `policy`; await the returned [`Retry`].
 ///
 /// `op` is called once per attempt and returns that attempt's future. By default every error
 /// is retried; narrow that with [`Retry::when`] or [`Retry::classify`].
+///
+/// Each place in the source that calls `retry` has a [site](crate::stats::Site) of its own,
+/// with its own counters and retry budget, so that an outage of one dependency does not spend
+/// the retries of the others. The site is named `file:line:column` after that place, as
+/// [`Location::caller`] reports it (`src/quotes.rs:42:9`), and is listed in
+/// [`stats::sites`](crate::stats::sites) and reachable by [`control`](crate::control) from its
+/// first call on. A function of yours that calls `retry` on behalf of its callers makes one
+/// place for all of them unless it is `#[track_caller]` too. [`Retry::site`] counts into a
+/// site of your own instead.
 ///
 /// ```
 /// use std::time::Duration;
@@ -40,13 +54,15 @@ use crate::stats::{Site, ANONYMOUS_SITE};
 /// # Ok(())
 /// # }
 /// ```
+#[track_caller]
 pub fn retry<Op, Fut, T, E>(policy: &Policy, op: Op) -> Retry<'_, Op, Fut, E, RetryAll>
 where
     Op: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
     Retry {
-        call: Call::unstarted(&ANONYMOUS_SITE, policy),
+        call: Call::unstarted(&UNPOLLED, policy),
+        caller: Some(Location::caller()),
         op,
         classifier: RetryAll,
         last: None,
@@ -77,6 +93,8 @@ where
 pub struct Retry<'p, Op, Fut, E, C> {
     /// Built with the future and counted at its first poll, so that polling copies nothing.
     call: Call<'p>,
+    /// Where `retry` was called, until the first poll finds its site; `None` with [`Retry::site`].
+    caller: Option<&'static Location<'static>>,
     op: Op,
     classifier: C,
     last: Option<E>,
@@ -127,6 +145,7 @@ impl<'p, Op, Fut, E, C> Retry<'p, Op, Fut, E, C> {
     pub fn classify<C2: Classify<E>>(self, classifier: C2) -> Retry<'p, Op, Fut, E, C2> {
         Retry {
             call: self.call,
+            caller: self.caller,
             op: self.op,
             classifier,
             last: self.last,
@@ -134,7 +153,8 @@ impl<'p, Op, Fut, E, C> Retry<'p, Op, Fut, E, C> {
         }
     }
 
-    /// Counts this call's statistics into `site` instead of the shared `wait_or_die::retry` site.
+    /// Counts this call's statistics into `site` (and spends its retry budget) instead of the
+    /// site of the place that calls [`retry`].
     ///
     /// ```
     /// use wait_or_die::{register_site, retry, stats::Site, Policy};
@@ -150,6 +170,7 @@ impl<'p, Op, Fut, E, C> Retry<'p, Op, Fut, E, C> {
     /// ```
     pub fn site(mut self, site: &'static Site) -> Self {
         self.call.schedule_mut().set_site(site);
+        self.caller = None;
         self
     }
 }
@@ -169,6 +190,9 @@ where
         loop {
             match this.state.as_mut().project() {
                 StateProj::Idle => {
+                    if let Some(at) = this.caller.take() {
+                        call.schedule_mut().set_site(caller_site(at));
+                    }
                     call.begin();
                     call.start_attempt();
                     this.state.set(State::Attempting((this.op)()));

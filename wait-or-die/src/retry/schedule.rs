@@ -3,12 +3,14 @@
 
 use core::fmt::Debug;
 use core::time::Duration;
+use std::borrow::Cow;
 use std::time::Instant;
 
 use crate::backoff::next_wait;
 use crate::budget;
 use crate::classify::Action;
-use crate::current::{self, Frame};
+use crate::control::{self, SiteControl};
+use crate::current::{self, Frame, Limits};
 use crate::error::{StopReason, TimedOut};
 use crate::events;
 use crate::policy::Policy;
@@ -25,12 +27,16 @@ use crate::testing;
 /// after `attempt` (the async engine keeps its timer phase there).
 #[derive(Debug)]
 pub(crate) struct Schedule<'p, S = ()> {
+    /// The policy the call was given; [`Self::policy`] lays the override over it.
     policy: &'p Policy,
+    /// The operator's override the call started under, if any (see `control`).
+    control: Option<&'static SiteControl>,
     site: &'static Site,
     /// The number of the attempt running or last run (1-based).
     attempt: u32,
     progress: Progress,
-    /// A call nested in the current attempt retried and gave up.
+    /// A call nested in the current attempt gave up after retrying (or because a call nested
+    /// in it had).
     inner_gave_up: bool,
     pub(crate) state: S,
 }
@@ -62,6 +68,7 @@ impl<'p, S> Schedule<'p, S> {
     pub(crate) fn unstarted(site: &'static Site, policy: &'p Policy, state: S) -> Self {
         Schedule {
             policy,
+            control: None,
             site,
             attempt: 1,
             progress: Progress::Unstarted,
@@ -74,7 +81,7 @@ impl<'p, S> Schedule<'p, S> {
     /// `control`). Nothing is counted until it ends or first has to wait.
     #[inline]
     pub(crate) fn begin(&mut self) {
-        self.policy = crate::control::effective(self.site, self.policy);
+        self.control = control::starts_under(self.site);
         self.progress = Progress::Fast;
     }
 
@@ -83,8 +90,10 @@ impl<'p, S> Schedule<'p, S> {
         self.site = site;
     }
 
-    pub(crate) fn policy(&self) -> &'p Policy {
-        self.policy
+    /// The policy the call runs by: the one it was given, under the override it started with.
+    #[inline]
+    pub(crate) fn policy(&self) -> Cow<'p, Policy> {
+        control::effective(self.policy, self.control)
     }
 
     pub(crate) fn attempt(&self) -> u32 {
@@ -96,7 +105,7 @@ impl<'p, S> Schedule<'p, S> {
     #[inline]
     pub(crate) fn deadline(&self, anchor: Instant, cap: Option<Instant>) -> Option<Instant> {
         let own = self
-            .policy
+            .policy()
             .timeout
             .and_then(|budget| anchor.checked_add(budget));
         current::capped(own, cap)
@@ -104,13 +113,9 @@ impl<'p, S> Schedule<'p, S> {
 
     /// The frame an attempt of this call publishes (see `current.rs`).
     #[inline]
-    pub(crate) fn frame(
-        &self,
-        clock: fn() -> Instant,
-        anchor: Option<Instant>,
-        cap: Option<Instant>,
-    ) -> Frame {
-        Frame::new(self.site, self.policy, clock, self.attempt, anchor, cap)
+    pub(crate) fn frame(&self, clock: fn() -> Instant, limits: Limits) -> Frame {
+        let policy = (self.policy, self.control);
+        Frame::new(self.site, policy, clock, self.attempt, limits)
     }
 
     /// Starts an attempt: no nested call has given up in it yet.
@@ -126,7 +131,7 @@ impl<'p, S> Schedule<'p, S> {
     }
 
     fn max_attempts(&self) -> u32 {
-        let allowed = self.policy.max_attempts();
+        let allowed = self.policy().max_attempts();
         testing::max_attempts().map_or(allowed, |cap| cap.min(allowed))
     }
 
@@ -141,6 +146,7 @@ impl<'p, S> Schedule<'p, S> {
     /// Records a success; `elapsed` is asked only when the call had retried.
     #[inline]
     pub(crate) fn on_success(&mut self, elapsed: impl FnOnce() -> Duration) {
+        self.progress = Progress::Done;
         if self.attempt > 1 {
             self.site.record_recovered();
             events::recovered(
@@ -152,7 +158,6 @@ impl<'p, S> Schedule<'p, S> {
         } else {
             self.site.record_first_ok();
         }
-        self.progress = Progress::Done;
     }
 
     /// Decides what follows a failed attempt: the wait before the next one, or the reason to
@@ -209,9 +214,11 @@ impl<'p, S> Schedule<'p, S> {
 
     #[cold]
     fn die(&mut self, reason: StopReason, elapsed: Duration, error: &dyn Debug) -> StopReason {
-        self.site.record_died(reason, self.attempt > 1);
-        // A call that could retry and gave up has done the retrying for the call around it.
-        if reason != StopReason::Permanent && self.max_attempts() > 1 {
+        // Counted before anything else runs: a hook that panics must not make it a cancel too.
+        self.progress = Progress::Done;
+        let retried = self.attempt > 1;
+        self.site.record_died(reason, retried);
+        if self.retried_for_the_outer_call(reason) {
             current::mark_inner_gave_up();
         }
         events::gave_up(
@@ -222,8 +229,16 @@ impl<'p, S> Schedule<'p, S> {
             reason,
             error,
         );
-        self.progress = Progress::Done;
         reason
+    }
+
+    /// Whether this call, giving up for `reason`, has done the retrying for the call around it:
+    /// it really retried (a permanent error aside), or its last attempt failed because a call
+    /// nested in it had. What happened counts, not what could have: a layer that does not retry
+    /// (`max_retries = 0`, the kill switch) passes a give-up below it upward, and a call that
+    /// gave up at its first attempt (a deadline, the retry budget) leaves the outer call its retries.
+    fn retried_for_the_outer_call(&self, reason: StopReason) -> bool {
+        self.inner_gave_up || (self.attempt > 1 && reason != StopReason::Permanent)
     }
 
     /// Counts a call dropped before it ended as cancelled, with the part of its last wait that
@@ -256,7 +271,8 @@ impl<'p, S> Schedule<'p, S> {
             Action::RetryAfter(hint) => hint,
             _ => Duration::ZERO,
         };
-        if self.inner_gave_up && !self.policy.retries_nested() {
+        let policy = self.policy();
+        if self.inner_gave_up && !policy.retries_nested() {
             return Err(StopReason::Nested);
         }
         if self.attempt >= max_attempts {
@@ -270,7 +286,7 @@ impl<'p, S> Schedule<'p, S> {
             Duration::ZERO
         } else {
             crate::thread_rng::with_thread_rng(|rng| {
-                next_wait(self.policy, self.attempt, previous, rng)
+                next_wait(&policy, self.attempt, previous, rng)
             })
             .max(hint)
         };
@@ -284,7 +300,7 @@ impl<'p, S> Schedule<'p, S> {
             }
         }
         // Asked last, so that only a retry that would otherwise happen is withdrawn.
-        if let Some(budget) = self.policy.budget() {
+        if let Some(budget) = policy.budget() {
             if !budget::try_retry(&budget, self.site, now) {
                 return Err(StopReason::BudgetExhausted);
             }

@@ -128,6 +128,11 @@ impl ThreadSleep {
         }
     }
 
+    /// When the sleep ends.
+    pub(crate) fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
     /// Moves the deadline; the old registration lapses.
     pub(crate) fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
