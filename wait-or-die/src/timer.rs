@@ -18,7 +18,7 @@ use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Mutex, PoisonError};
 
-use pin_project::pin_project;
+use pin_project_lite::pin_project;
 use tokio::runtime::{Handle, Id};
 use tokio::time::{Instant, Sleep};
 
@@ -28,27 +28,34 @@ pub(crate) use thread::ThreadSleep;
 /// tokio's timer driver.
 pub(crate) const FOREVER: Duration = Duration::from_secs(30 * 365 * 86_400);
 
-/// A sleep on whichever timer the context offers; see the [module](self).
-#[pin_project(project = TimerProj)]
-#[derive(Debug)]
-pub(crate) enum Timer {
-    /// tokio's timer (which also follows a paused test clock).
-    Tokio(#[pin] Sleep),
-    /// The engine's timer thread.
-    Thread(ThreadSleep),
+pin_project! {
+    /// A sleep on whichever timer the context offers; see the [module](self).
+    #[project = TimerProj]
+    #[derive(Debug)]
+    pub(crate) enum Timer {
+        /// tokio's timer (which also follows a paused test clock).
+        Tokio { #[pin] sleep: Sleep },
+        /// The engine's timer thread.
+        Thread { sleep: ThreadSleep },
+    }
 }
 
 impl Timer {
     /// A sleep that ends at `deadline`.
     pub(crate) fn until(deadline: Instant) -> Timer {
         if tokio_timer_is_usable() {
-            Timer::Tokio(tokio::time::sleep_until(deadline))
+            Timer::Tokio {
+                sleep: tokio::time::sleep_until(deadline),
+            }
         } else {
-            Timer::Thread(ThreadSleep::until(deadline.into_std()))
+            Timer::Thread {
+                sleep: ThreadSleep::until(deadline.into_std()),
+            }
         }
     }
 
     /// A sleep of `wait` from now (a wait past the clock's range sleeps about 30 years).
+    #[cfg(feature = "chaos")]
     pub(crate) fn after(wait: Duration) -> Timer {
         let now = Instant::now();
         let at = now.checked_add(wait.min(FOREVER));
@@ -58,16 +65,16 @@ impl Timer {
     /// When the sleep ends.
     pub(crate) fn deadline(&self) -> Instant {
         match self {
-            Timer::Tokio(sleep) => sleep.deadline(),
-            Timer::Thread(sleep) => Instant::from_std(sleep.deadline()),
+            Timer::Tokio { sleep } => sleep.deadline(),
+            Timer::Thread { sleep } => Instant::from_std(sleep.deadline()),
         }
     }
 
     /// Moves the deadline.
     pub(crate) fn reset(self: Pin<&mut Self>, deadline: Instant) {
         match self.project() {
-            TimerProj::Tokio(sleep) => sleep.reset(deadline),
-            TimerProj::Thread(sleep) => sleep.reset(deadline.into_std()),
+            TimerProj::Tokio { sleep } => sleep.reset(deadline),
+            TimerProj::Thread { sleep } => sleep.reset(deadline.into_std()),
         }
     }
 }
@@ -77,8 +84,8 @@ impl Future for Timer {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         match self.project() {
-            TimerProj::Tokio(sleep) => sleep.poll(cx),
-            TimerProj::Thread(sleep) => Pin::new(sleep).poll(cx),
+            TimerProj::Tokio { sleep } => sleep.poll(cx),
+            TimerProj::Thread { sleep } => Pin::new(sleep).poll(cx),
         }
     }
 }
@@ -130,7 +137,7 @@ mod tests {
     #[test]
     fn outside_any_runtime_the_thread_timer_is_used() {
         assert!(!tokio_timer_is_usable());
-        assert!(matches!(Timer::until(Instant::now()), Timer::Thread(_)));
+        assert!(matches!(Timer::until(Instant::now()), Timer::Thread { .. }));
     }
 
     #[test]
@@ -142,7 +149,7 @@ mod tests {
         let _in = rt.enter();
         assert!(tokio_timer_is_usable());
         assert!(tokio_timer_is_usable(), "the answer is kept");
-        assert!(matches!(Timer::until(Instant::now()), Timer::Tokio(_)));
+        assert!(matches!(Timer::until(Instant::now()), Timer::Tokio { .. }));
     }
 
     #[test]
@@ -153,6 +160,6 @@ mod tests {
         let _in = rt.enter();
         assert!(!tokio_timer_is_usable());
         assert!(!tokio_timer_is_usable(), "the answer is kept");
-        assert!(matches!(Timer::until(Instant::now()), Timer::Thread(_)));
+        assert!(matches!(Timer::until(Instant::now()), Timer::Thread { .. }));
     }
 }
