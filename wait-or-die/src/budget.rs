@@ -10,8 +10,9 @@
 //!
 //! A retry is granted when, within the window, `retries granted + 1 ≤ ratio × calls +
 //! ⌈min_per_second × window⌉` (Finagle's and tower's rule; the floor rounded up to whole
-//! retries, so that a window under one retry of the floor still grants one). Samples taken
-//! after `now` (the clock went back) are dropped: the window starts afresh.
+//! retries, so that a window under one retry of the floor still grants one). When the clock
+//! goes back (a sample lies more than a tenth of the window after `now`), the window starts
+//! afresh instead of freezing.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
@@ -91,13 +92,18 @@ impl Window {
         policy.ratio() * deposits + floor(policy) - withdrawn
     }
 
-    /// Forgets samples older than the window, and those taken after `now` (the clock went back,
-    /// as every new runtime on tokio's paused clock does: kept, they would stop the window from
-    /// ever sliding again), and takes a new one if the newest is a tenth of the window old; keeps
-    /// at least one.
+    /// Forgets samples older than the window, and every sample if one lies more than a tenth of
+    /// the window after `now` (the clock went back, as every new runtime on tokio's paused clock
+    /// does: kept, they would stop the window from sliding until the clock caught up), and takes
+    /// a new one if the newest is a tenth of the window old; keeps at least one.
+    ///
+    /// Threads that read the clock before taking the lock hand in instants a little out of
+    /// order: a sample ahead by less than a tenth of the window only delays the next one.
     fn slide(&mut self, policy: &BudgetPolicy, now: Instant, calls: u64) {
         let span = policy.window();
-        if self.samples.iter().flatten().any(|s| s.at > now) {
+        let interval = span / (SAMPLES as u32 - 1);
+        let ahead = |s: &Sample| s.at.saturating_duration_since(now) > interval;
+        if self.samples.iter().flatten().any(ahead) {
             self.samples = [None; SAMPLES];
         }
         let expired =
@@ -108,7 +114,7 @@ impl Window {
         let newest = self.samples.iter().rposition(Option::is_some);
         let due = newest.is_none_or(|i| {
             let at = self.samples[i].expect("a taken sample").at;
-            now.saturating_duration_since(at) >= span / (SAMPLES as u32 - 1)
+            now.saturating_duration_since(at) >= interval
         });
         if due {
             let sample = Some(Sample {
@@ -332,6 +338,18 @@ mod tests {
         let now = later - Duration::from_secs(3_600);
         assert_eq!(granted(now), 10);
         assert_eq!(granted(now + Duration::from_secs(11)), 10);
+    }
+
+    #[test]
+    fn instants_a_little_out_of_order_keep_the_window() {
+        let budget = RetryBudget::new();
+        let p = policy(0.0, 1, 10);
+        let t0 = Instant::now() + Duration::from_secs(1);
+        let granted = |at| (0..20).filter(|_| budget.try_withdraw(&p, at, 0)).count();
+        assert_eq!(granted(t0), 10);
+        // Another thread read the clock just before the sample was taken: nothing more to grant.
+        assert_eq!(granted(t0 - Duration::from_millis(1)), 0);
+        assert_eq!(granted(t0 + Duration::from_secs(5)), 0);
     }
 
     #[test]
