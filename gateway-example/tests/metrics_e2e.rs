@@ -223,3 +223,52 @@ fn the_stats_command_prints_the_site_table_as_the_report_does() {
         "{text}"
     );
 }
+
+#[test]
+fn a_budget_named_with_quotes_backslashes_and_newlines_leaves_the_scrape_valid() {
+    // An operator's file names the orders' shared budget with every character that a label
+    // value must escape.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("retry.toml");
+    std::fs::write(
+        &config,
+        "[sites.\"gateway.place_order\"]\nbudget = \"mt5 \\\"primary\\\" C:\\\\eu\\nbackup\"\n",
+    )
+    .unwrap();
+    let gateway = Served::start(
+        &[
+            "--metrics",
+            "127.0.0.1:0",
+            "--fault-rate",
+            "0.3",
+            "--seed",
+            "11",
+            "--max-latency-ms",
+            "5",
+            "--time-scale",
+            "0.01",
+        ],
+        &[("WAIT_OR_DIE_CONFIG", config.as_os_str())],
+    );
+    let context = zmq::Context::new();
+    let mut client = common::client(&context, &gateway.endpoint, Duration::from_secs(1));
+    let spec = common::market("EURUSD", OrderType::Buy, 0.01);
+    for _ in 0..16 {
+        client.send_order(uuid::Uuid::new_v4(), &spec).unwrap();
+    }
+    settled(&gateway);
+    let (status, text) = gateway.scrape();
+    assert!(status.ends_with(" 200 OK"), "{status}");
+    // Escaped as both text formats ask: the series stays on one line and reads back.
+    let escaped = r#"wait_or_die_shared_budget_level{budget="mt5 \"primary\" C:\\eu\nbackup"} "#;
+    assert!(text.contains(escaped), "{text}");
+    let scrape = Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).unwrap();
+    assert!(value(&scrape.samples, "gateway_requests_total", &[]) > 0);
+    assert!(
+        text.lines().all(|line| line.starts_with('#')
+            || line.starts_with("wait_or_die_")
+            || line.starts_with("gateway_")),
+        "a series broke across lines:\n{text}"
+    );
+    promtool_check(&text);
+}

@@ -29,27 +29,27 @@ pub(crate) fn expand(mut plan: Plan, target: Target) -> TokenStream {
     let output = attempt_output(&item, flavor);
     match flavor {
         Flavor::Async => {
-            let body = &item.block;
-            let call = async_call(&plan, &item.sig.ident, &output, quote!(#body));
+            let body = rebrace(&item.block.stmts);
+            let call = async_call(&plan, &item.sig.ident, &output, body);
             *item.block = block(call);
         }
         Flavor::Blocking => {
-            let body = &item.block;
-            let call = blocking_call(&plan, &item.sig.ident, &output, quote!(#body));
+            let body = rebrace(&item.block.stmts);
+            let call = blocking_call(&plan, &item.sig.ident, &output, body);
             *item.block = block(call);
         }
         Flavor::Instrumented => {
             let name = item.sig.ident.clone();
             let slot = instrument::future_body_mut(&mut item.block)
                 .expect("the instrumented shape has a future");
-            let call = async_call(&plan, &name, &output, slot.to_token_stream());
+            let call = async_call(&plan, &name, &output, rebrace(&slot.stmts));
             *slot = block(call);
         }
         Flavor::InstrumentedBlocking => {
             let name = item.sig.ident.clone();
             let (block, rest) = instrument::split_blocking_body_mut(&mut item.block)
                 .expect("the instrumented shape has a span prelude");
-            let call = blocking_call(&plan, &name, &output, quote!({ #(#rest)* }));
+            let call = blocking_call(&plan, &name, &output, rebrace(&rest));
             block
                 .stmts
                 .push(Stmt::Expr(Expr::Verbatim(quote!({ #call })), None));
@@ -59,7 +59,13 @@ pub(crate) fn expand(mut plan: Plan, target: Target) -> TokenStream {
             let slot = async_trait_body_mut(&mut item.block)
                 .expect("validated: the async-trait shape has a result local");
             let body = std::mem::replace(slot, Expr::Verbatim(TokenStream::new()));
-            let call = async_call(&plan, &name, &output, body.into_token_stream());
+            let body = match body {
+                Expr::Block(b) if b.attrs.is_empty() && b.label.is_none() => {
+                    rebrace(&b.block.stmts)
+                }
+                other => other.into_token_stream(),
+            };
+            let call = async_call(&plan, &name, &output, body);
             *slot = Expr::Verbatim(quote!({ #call }));
         }
     }
@@ -92,6 +98,21 @@ impl VisitMut for InferImplTrait {
         } else {
             syn::visit_mut::visit_type_mut(self, ty);
         }
+    }
+}
+
+/// The user's statements in braces of the expansion's own. The user's braces, put where a
+/// value goes, would draw rustc's `unused_braces` for a one-line body (`{ Ok(1) }`): the lint
+/// looks at braces written in the source, and skips those a macro made.
+fn rebrace(stmts: &[Stmt]) -> TokenStream {
+    match stmts {
+        // A block that only holds a block (as `#[instrument]` leaves some): the inner one's.
+        [Stmt::Expr(Expr::Block(inner), None)]
+            if inner.attrs.is_empty() && inner.label.is_none() =>
+        {
+            rebrace(&inner.block.stmts)
+        }
+        _ => quote!({ #(#stmts)* }),
     }
 }
 

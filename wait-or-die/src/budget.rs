@@ -9,7 +9,10 @@
 //! budget that has not been asked for a while starts from its floor alone (the safe side).
 //!
 //! A retry is granted when, within the window, `retries granted + 1 ≤ ratio × calls +
-//! min_per_second × window` (Finagle's and tower's rule).
+//! ⌈min_per_second × window⌉` (Finagle's and tower's rule; the floor rounded up to whole
+//! retries, so that a window under one retry of the floor still grants one). When the clock
+//! goes back (a sample lies more than a tenth of the window after `now`), the window starts
+//! afresh instead of freezing.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
@@ -86,14 +89,23 @@ impl Window {
         let oldest = self.samples[0].expect("slide keeps a sample");
         let deposits = calls.saturating_sub(oldest.calls) as f64;
         let withdrawn = self.granted.saturating_sub(oldest.granted) as f64;
-        let floor = f64::from(policy.min_per_second()) * policy.window().as_secs_f64();
-        policy.ratio() * deposits + floor - withdrawn
+        policy.ratio() * deposits + floor(policy) - withdrawn
     }
 
-    /// Forgets samples older than the window and takes a new one if the newest is a tenth of the
-    /// window old; keeps at least one.
+    /// Forgets samples older than the window, and every sample if one lies more than a tenth of
+    /// the window after `now` (the clock went back, as every new runtime on tokio's paused clock
+    /// does: kept, they would stop the window from sliding until the clock caught up), and takes
+    /// a new one if the newest is a tenth of the window old; keeps at least one.
+    ///
+    /// Threads that read the clock before taking the lock hand in instants a little out of
+    /// order: a sample ahead by less than a tenth of the window only delays the next one.
     fn slide(&mut self, policy: &BudgetPolicy, now: Instant, calls: u64) {
         let span = policy.window();
+        let interval = span / (SAMPLES as u32 - 1);
+        let ahead = |s: &Sample| s.at.saturating_duration_since(now) > interval;
+        if self.samples.iter().flatten().any(ahead) {
+            self.samples = [None; SAMPLES];
+        }
         let expired =
             |s: &Option<Sample>| s.is_some_and(|s| now.saturating_duration_since(s.at) > span);
         let gone = self.samples.iter().take_while(|s| expired(s)).count();
@@ -102,7 +114,7 @@ impl Window {
         let newest = self.samples.iter().rposition(Option::is_some);
         let due = newest.is_none_or(|i| {
             let at = self.samples[i].expect("a taken sample").at;
-            now.saturating_duration_since(at) >= span / (SAMPLES as u32 - 1)
+            now.saturating_duration_since(at) >= interval
         });
         if due {
             let sample = Some(Sample {
@@ -120,6 +132,16 @@ impl Window {
             }
         }
     }
+}
+
+/// The retries the floor grants per window: `min_per_second × window`, rounded up to whole
+/// retries, so that a caller under the floor's rate keeps its retries even when the window is
+/// shorter than one retry of the floor (under 100 ms at 10 a second); the floor then grants one
+/// retry per window. Counted in nanoseconds: exact, and no overflow even for `Duration::MAX`.
+fn floor(policy: &BudgetPolicy) -> f64 {
+    const NANOS_PER_SECOND: u128 = 1_000_000_000;
+    let per_window = u128::from(policy.min_per_second()) * policy.window().as_nanos();
+    per_window.div_ceil(NANOS_PER_SECOND) as f64
 }
 
 /// A budget shared by name between sites.
@@ -192,7 +214,13 @@ pub(crate) fn shared_levels(now: Instant) -> Vec<(&'static str, Option<f64>)> {
 
 /// Grants `site` one retry at `now` if its budget (its own, or the shared one `policy` names)
 /// allows it.
+///
+/// Testing mode ([`crate::testing`]) grants every retry without counting it: its calls run to
+/// their cap whatever other calls of the process did.
 pub(crate) fn try_retry(policy: &BudgetPolicy, site: &'static Site, now: Instant) -> bool {
+    if crate::testing::max_attempts().is_some() {
+        return true;
+    }
     match policy.shared_name() {
         None => site.budget().try_withdraw(policy, now, site.calls()),
         Some(name) => {
@@ -263,6 +291,65 @@ mod tests {
                 .count(),
             10
         );
+    }
+
+    #[test]
+    fn the_floor_is_rounded_up_to_whole_retries() {
+        let window = |millis| {
+            crate::Policy::builder()
+                .budget_window(Duration::from_millis(millis))
+                .build()
+                .unwrap()
+                .budget()
+                .unwrap()
+        };
+        // 10 a second: 0.01, 0.5, 0.99, 1, 1.5 and 100 retries, rounded up.
+        for (millis, retries) in [(1, 1.0), (50, 1.0), (99, 1.0), (100, 1.0), (150, 2.0)] {
+            assert_eq!(floor(&window(millis)), retries, "{millis} ms");
+        }
+        assert_eq!(floor(&window(10_000)), 100.0);
+        // 30 × 0.1 s is 3 retries, not the 3.0000000000000004 of floating point.
+        let tenth = crate::Policy::builder()
+            .budget_min_per_second(30)
+            .budget_window(Duration::from_millis(100))
+            .build()
+            .unwrap()
+            .budget()
+            .unwrap();
+        assert_eq!(floor(&tenth), 3.0);
+        let widest = crate::Policy::builder()
+            .budget_min_per_second(u32::MAX)
+            .budget_window(Duration::MAX)
+            .build()
+            .unwrap()
+            .budget()
+            .unwrap();
+        assert!(floor(&widest) > 7e28);
+    }
+
+    #[test]
+    fn samples_from_the_future_are_dropped() {
+        let budget = RetryBudget::new();
+        let p = policy(0.0, 1, 10);
+        let later = Instant::now() + Duration::from_secs(3_600);
+        let granted = |at| (0..20).filter(|_| budget.try_withdraw(&p, at, 0)).count();
+        assert_eq!(granted(later), 10);
+        // The clock goes back an hour: the window starts afresh instead of freezing.
+        let now = later - Duration::from_secs(3_600);
+        assert_eq!(granted(now), 10);
+        assert_eq!(granted(now + Duration::from_secs(11)), 10);
+    }
+
+    #[test]
+    fn instants_a_little_out_of_order_keep_the_window() {
+        let budget = RetryBudget::new();
+        let p = policy(0.0, 1, 10);
+        let t0 = Instant::now() + Duration::from_secs(1);
+        let granted = |at| (0..20).filter(|_| budget.try_withdraw(&p, at, 0)).count();
+        assert_eq!(granted(t0), 10);
+        // Another thread read the clock just before the sample was taken: nothing more to grant.
+        assert_eq!(granted(t0 - Duration::from_millis(1)), 0);
+        assert_eq!(granted(t0 + Duration::from_secs(5)), 0);
     }
 
     #[test]

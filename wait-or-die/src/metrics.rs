@@ -21,6 +21,9 @@
 //! | `wait_or_die_budget_level` | gauge | `site` | retries the site's own budget could grant now (once it was first asked) |
 //! | `wait_or_die_shared_budget_level` | gauge | `budget` | the same for each budget shared by name |
 //!
+//! Label values are escaped as both text formats ask (`\`, `"` and line feeds), so that a site
+//! or budget of any name leaves the exposition valid and reads back as its name.
+//!
 //! Sites that share a name are added up under it. A call still running is not in
 //! `calls_total` yet, but its attempts and retries are counted as they start.
 //!
@@ -40,6 +43,8 @@
 //! # Ok::<(), std::fmt::Error>(())
 //! ```
 
+mod label;
+
 use std::collections::BTreeMap;
 
 use prometheus_client::collector::Collector;
@@ -49,6 +54,7 @@ use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::TypedMetric;
 use prometheus_client::registry::Registry;
 
+use self::label::Escaped;
 use crate::error::StopReason;
 use crate::stats::{self, SiteStats};
 
@@ -115,9 +121,10 @@ impl Collector for SiteCollector {
             figures.add(&site.snapshot(), site.budget_level());
         }
         let calls = sites.iter().flat_map(|(site, f)| {
-            f.outcomes
-                .iter()
-                .map(move |&(outcome, n)| (vec![("site", *site), ("outcome", outcome)], n))
+            f.outcomes.iter().map(move |&(outcome, n)| {
+                let labels = vec![("site", Escaped(site)), ("outcome", Escaped(outcome))];
+                (labels, n)
+            })
         });
         family(
             &mut encoder,
@@ -129,7 +136,7 @@ impl Collector for SiteCollector {
         let per_site = |pick: fn(&Figures) -> u64| {
             sites
                 .iter()
-                .map(move |(site, f)| (vec![("site", *site)], pick(f)))
+                .map(move |(site, f)| (vec![("site", Escaped(site))], pick(f)))
         };
         family(
             &mut encoder,
@@ -147,7 +154,7 @@ impl Collector for SiteCollector {
         )?;
         let waited = sites
             .iter()
-            .map(|(site, f)| (vec![("site", *site)], f.wait_seconds));
+            .map(|(site, f)| (vec![("site", Escaped(site))], f.wait_seconds));
         family(
             &mut encoder,
             "wait_or_die_wait_seconds",
@@ -157,7 +164,7 @@ impl Collector for SiteCollector {
         )?;
         let levels = sites
             .iter()
-            .filter_map(|(site, f)| Some((vec![("site", *site)], f.budget_level?)));
+            .filter_map(|(site, f)| Some((vec![("site", Escaped(site))], f.budget_level?)));
         family(
             &mut encoder,
             "wait_or_die_budget_level",
@@ -167,7 +174,7 @@ impl Collector for SiteCollector {
         )?;
         let shared = stats::shared_budgets()
             .into_iter()
-            .filter_map(|(name, level)| Some((vec![("budget", name)], level?)));
+            .filter_map(|(name, level)| Some((vec![("budget", Escaped(name))], level?)));
         family(
             &mut encoder,
             "wait_or_die_shared_budget_level",
@@ -184,7 +191,7 @@ fn family<'a, V, M: EncodeMetric + TypedMetric>(
     name: &str,
     help: &str,
     metric: fn(V) -> M,
-    series: impl Iterator<Item = (Vec<(&'a str, &'a str)>, V)>,
+    series: impl Iterator<Item = (Vec<(&'a str, Escaped<'a>)>, V)>,
 ) -> Result<(), std::fmt::Error> {
     let mut descriptor = encoder.encode_descriptor(name, help, None, M::TYPE)?;
     for (labels, value) in series {

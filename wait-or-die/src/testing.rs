@@ -1,5 +1,6 @@
-//! A switch for a service's own test suite: cap attempts and skip every wait, without touching
-//! the annotations (like Python stamina's `set_testing`).
+//! A switch for a service's own test suite: cap attempts, skip every wait and leave the retry
+//! budget out, without touching the annotations (like Python stamina's `set_testing`), so that
+//! each call runs to its cap whatever the other tests did.
 //!
 //! The switch is process-wide and read only after an attempt fails, so it costs nothing on the
 //! happy path. Tests that use it should run in their own test binary (an integration test file),
@@ -42,7 +43,8 @@ impl Setters {
 
 /// Turns testing mode on (at most `max_attempts` attempts per call, no waits) or off.
 ///
-/// `max_attempts` is clamped to at least 1. Deadlines still apply.
+/// `max_attempts` is clamped to at least 1. Deadlines still apply; the retry budget does not,
+/// so that every call runs to its cap whatever other calls of the process did.
 ///
 /// ```
 /// use wait_or_die::testing;

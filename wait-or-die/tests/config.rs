@@ -157,3 +157,42 @@ fn the_environment_variable_names_the_file() {
     write(&path, "");
     config::load(&path).unwrap();
 }
+
+static TINY_WINDOW: Site = Site::new("config.tiny_window");
+register_site!(TINY_WINDOW);
+
+#[test]
+fn a_budget_window_under_one_retry_of_the_floor_still_grants_a_lone_caller_its_retries() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("retry.toml");
+    write(
+        &path,
+        "[sites.\"config.tiny_window\"]\nbudget_window = \"50ms\"\n",
+    );
+    config::load(&path).unwrap();
+    // Three retries 200 ms apart: 5 a second, half the default floor of 10.
+    let policy = Policy::builder()
+        .no_timeout()
+        .max_retries(3)
+        .initial_wait(Duration::from_millis(200))
+        .constant()
+        .jitter(wait_or_die::Jitter::None)
+        .build()
+        .unwrap();
+    let paused = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let attempts = paused.block_on(async {
+        wait_or_die::retry(&policy, || async { Err::<(), _>("down") })
+            .site(&TINY_WINDOW)
+            .await
+            .unwrap_err()
+            .attempts()
+    });
+    write(&path, "");
+    config::load(&path).unwrap();
+    assert_eq!(attempts, 4);
+}

@@ -145,3 +145,33 @@ fn an_attempt_polled_by_a_new_task_is_woken_there() {
     });
     assert_eq!(elapsed, Duration::from_secs(1));
 }
+
+#[test]
+fn advancing_the_clock_past_a_watched_deadline_ends_the_call_as_a_tokio_timeout() {
+    // A user's test steps the paused clock past the deadline in one jump: the call must end
+    // then, as `tokio::time::timeout` does, not a watch round later.
+    let (call, timer) = within_real_seconds(|| {
+        paused().block_on(async {
+            let start = Instant::now();
+            let policy = budget(Duration::from_secs(1));
+            let call = tokio::spawn(async move {
+                let err = retry(&policy, silent_peer).await.unwrap_err();
+                assert_eq!(err.reason(), StopReason::Deadline);
+                start.elapsed()
+            });
+            let timer = tokio::spawn(async move {
+                let timed_out = tokio::time::timeout(Duration::from_secs(1), silent_peer()).await;
+                assert!(timed_out.is_err());
+                start.elapsed()
+            });
+            tokio::task::yield_now().await; // both are pending: the call's attempt is watched
+            tokio::time::advance(Duration::from_millis(1_001)).await;
+            (call.await.unwrap(), timer.await.unwrap())
+        })
+    });
+    assert_eq!(timer, Duration::from_millis(1_001));
+    assert_eq!(
+        call, timer,
+        "the call ended later than the timeout beside it"
+    );
+}

@@ -152,3 +152,142 @@ async fn the_scrape_shows_what_the_calls_did() {
     );
     assert!(shared_level.is_some_and(|l| l > 0.0), "{text}");
 }
+
+/// Names that break an exposition written unescaped: a quote, a backslash, a newline, and the
+/// characters that end a label set or a sample.
+const AWKWARD: &str = "metrics.\"quoted\" back\\slash\nnew line, a=b} {x";
+static AWKWARD_SITE: Site = Site::new(AWKWARD);
+register_site!(AWKWARD_SITE);
+static OPERATED: Site = Site::new("metrics.operated");
+register_site!(OPERATED);
+const AWKWARD_BUDGET: &str = "budget \"shared\"\\\n";
+
+#[tokio::test(start_paused = true)]
+async fn any_name_leaves_the_exposition_valid_and_reads_back() {
+    call(&AWKWARD_SITE, &TWO_RETRIES, 1).await.unwrap();
+    let shared = Policy::builder()
+        .shared_budget(AWKWARD_BUDGET)
+        .max_retries(1)
+        .initial_wait(Duration::ZERO)
+        .build()
+        .unwrap();
+    call(&SHARING, &shared, 1).await.unwrap();
+    // A shared budget named at run time, by an operator.
+    let runtime_name = "operator's \"budget\"\\\r\n";
+    let policy = Policy::builder()
+        .max_retries(1)
+        .initial_wait(Duration::ZERO)
+        .build()
+        .unwrap();
+    wait_or_die::control::set(
+        "metrics.operated",
+        wait_or_die::control::Override::new().shared_budget(runtime_name),
+    )
+    .unwrap();
+    call(&OPERATED, &policy, 1).await.unwrap();
+    wait_or_die::control::clear("metrics.operated").unwrap();
+
+    let (text, samples) = scrape();
+    assert!(
+        !samples.is_empty(),
+        "prometheus-parse read nothing:\n{text}"
+    );
+    let series = exposition::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let label_values = |label: &str| -> Vec<String> {
+        series
+            .iter()
+            .filter_map(|(_, labels)| labels.iter().find(|(k, _)| k == label))
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let sites = label_values("site");
+    assert!(sites.iter().any(|s| s == AWKWARD), "{sites:?}");
+    assert!(sites.iter().any(|s| s == "metrics.orders"), "{sites:?}");
+    let budgets = label_values("budget");
+    assert!(budgets.iter().any(|b| b == AWKWARD_BUDGET), "{budgets:?}");
+    assert!(budgets.iter().any(|b| b == runtime_name), "{budgets:?}");
+    let awkward_calls = series
+        .iter()
+        .filter(|(name, labels)| {
+            name == "wait_or_die_calls_total"
+                && labels.iter().any(|(k, v)| k == "site" && v == AWKWARD)
+        })
+        .count();
+    assert_eq!(awkward_calls, 9, "one series per outcome");
+}
+
+/// A strict reader of the text exposition (OpenMetrics, as `prometheus-client` writes it, and
+/// the classic format for what it shares with it): every line must be a comment or a sample
+/// whose label values use only the escapes both formats allow.
+mod exposition {
+    type Series = (String, Vec<(String, String)>);
+
+    pub fn parse(text: &str) -> Result<Vec<Series>, String> {
+        let mut series = Vec::new();
+        let mut lines = text.lines().peekable();
+        while let Some(line) = lines.next() {
+            if line == "# EOF" {
+                if lines.peek().is_some() {
+                    return Err("lines after # EOF".into());
+                }
+                continue;
+            }
+            if line.starts_with("# HELP ") || line.starts_with("# TYPE ") {
+                continue;
+            }
+            series.push(sample(line).map_err(|e| format!("{e} in line {line:?}"))?);
+        }
+        Ok(series)
+    }
+
+    fn sample(line: &str) -> Result<Series, String> {
+        let name_end = line
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+            .ok_or("no value")?;
+        let (name, mut rest) = line.split_at(name_end);
+        if name.is_empty() {
+            return Err("no metric name".into());
+        }
+        let mut labels = Vec::new();
+        if let Some(after) = rest.strip_prefix('{') {
+            rest = after;
+            loop {
+                if let Some(after) = rest.strip_prefix('}') {
+                    rest = after;
+                    break;
+                }
+                let (key, after) = rest.split_once("=\"").ok_or("no label value")?;
+                if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    return Err(format!("bad label name {key:?}"));
+                }
+                let (value, after) = label_value(after)?;
+                labels.push((key.to_owned(), value));
+                rest = after.strip_prefix(',').unwrap_or(after);
+            }
+        }
+        let value = rest.strip_prefix(' ').ok_or("no space before the value")?;
+        value
+            .parse::<f64>()
+            .map_err(|_| format!("bad value {value:?}"))?;
+        Ok((name.to_owned(), labels))
+    }
+
+    /// Reads an escaped label value up to its closing quote; returns it unescaped.
+    fn label_value(text: &str) -> Result<(String, &str), String> {
+        let mut value = String::new();
+        let mut chars = text.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '"' => return Ok((value, &text[i + 1..])),
+                '\\' => match chars.next() {
+                    Some((_, '\\')) => value.push('\\'),
+                    Some((_, '"')) => value.push('"'),
+                    Some((_, 'n')) => value.push('\n'),
+                    other => return Err(format!("bad escape {other:?}")),
+                },
+                c => value.push(c),
+            }
+        }
+        Err("unterminated label value".into())
+    }
+}

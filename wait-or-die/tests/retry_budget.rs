@@ -179,3 +179,61 @@ async fn sites_that_name_one_budget_share_it() {
         "none left for the other site"
     );
 }
+
+static REWOUND: Site = Site::new("retry_budget::rewound");
+register_site!(REWOUND);
+
+/// A floor of 10 retries a second over a 1 s window, no share of calls; one retry per call.
+fn one_retry_under_the_floor() -> Policy {
+    Policy::builder()
+        .no_timeout()
+        .max_retries(1)
+        .initial_wait(Duration::from_millis(10))
+        .jitter(wait_or_die::Jitter::None)
+        .budget_ratio(0.0)
+        .budget_window(Duration::from_secs(1))
+        .build()
+        .unwrap()
+}
+
+/// 50 failing calls on `site`, one every 200 ms (5 retries a second, half the floor); returns
+/// the retries granted.
+async fn fifty_calls_at_half_the_floor(site: &'static Site) -> u32 {
+    let policy = one_retry_under_the_floor();
+    let mut granted = 0;
+    for _ in 0..50 {
+        let err = retry(&policy, || async { Err::<(), _>("down") })
+            .site(site)
+            .await
+            .unwrap_err();
+        granted += err.attempts() - 1;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    granted
+}
+
+fn paused_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_clock_that_goes_back_does_not_freeze_the_window() {
+    // A first runtime runs an hour of virtual time, so the budget's samples lie an hour ahead.
+    paused_runtime().block_on(async {
+        tokio::time::sleep(Duration::from_secs(3_600)).await;
+        assert_eq!(fifty_calls_at_half_the_floor(&REWOUND).await, 50);
+    });
+    // Every new paused runtime starts its clock afresh: back by an hour.
+    let granted = paused_runtime().block_on(async {
+        tokio::time::sleep(Duration::from_secs(11)).await;
+        fifty_calls_at_half_the_floor(&REWOUND).await
+    });
+    assert_eq!(
+        granted, 50,
+        "a lone caller under the floor keeps its retries"
+    );
+}

@@ -3,8 +3,13 @@
 //!
 //! This is data only: the budget is checked at run time by the engine, which reads it from
 //! [`Policy::budget`]. Within a sliding `window`, retries may reach `ratio` × calls plus
-//! `min_per_second` × the window's seconds, so a lone caller keeps every retry its policy
-//! allows while a fleet in an outage adds at most about `ratio` more load.
+//! `min_per_second` × the window's seconds (the floor, rounded up to whole retries), so a lone
+//! caller keeps every retry its policy allows while a fleet in an outage adds at most about
+//! `ratio` more load.
+//!
+//! Windows shorter than one retry of the floor (under 100 ms at the default 10 a second) are
+//! accepted: rounded up, the floor grants them one retry per window, so a caller under the
+//! floor's rate still keeps its retries (and a caller above it gets one retry per window).
 
 use core::time::Duration;
 
@@ -169,7 +174,8 @@ impl PolicyBuilder {
     }
 
     /// Sets the sliding window over which calls and retries are counted (greater than zero).
-    /// Turns the budget back on after [`no_budget`](Self::no_budget).
+    /// Turns the budget back on after [`no_budget`](Self::no_budget). A window shorter than one
+    /// retry of the floor (under 100 ms at 10 a second) still grants one retry per window.
     ///
     /// ```
     /// use std::time::Duration;

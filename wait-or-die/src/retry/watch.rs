@@ -6,13 +6,15 @@
 //! long before a 30 s deadline. Instead, an attempt whose deadline is at least [`MIN_WATCHED`]
 //! away leaves a clone of its waker in its thread's watch list. One driver task per list wakes,
 //! every [`ROUND`], the attempts registered before its previous round, so each is woken between
-//! one and two rounds after it went pending. An attempt woken that way arms a precise timer
+//! one and two rounds after it went pending; a round that comes late (the clock jumped, as
+//! `tokio::time::advance` makes it, or the runtime was blocked) wakes them all. An attempt woken that way arms a precise timer
 //! for the time it has left, so the deadline keeps its precision; an attempt that ends first
 //! takes its waker back. Only attempts still pending after a round pay for a tokio timer.
 //!
 //! The lists live in a fixed array indexed by the thread's number, so registering takes one
 //! uncontended lock and no allocation once a list has grown to the number of attempts pending
-//! at once on its thread. A driver runs on the runtime of the attempt that started it and exits
+//! at once on its thread. After a spike, a list gives its memory back (see [`shrink`]), so
+//! that it neither holds megabytes nor makes every later round scan them. A driver runs on the runtime of the attempt that started it and exits
 //! after [`IDLE_ROUNDS`] empty rounds; if its runtime shuts down, it wakes every attempt it
 //! watched (they then time themselves precisely), and if it stops making rounds (its runtime is
 //! blocked), new attempts are timed precisely instead of relying on it.
@@ -33,12 +35,18 @@ pub(crate) const ROUND: Duration = Duration::from_millis(100);
 pub(crate) const MIN_WATCHED: Duration = Duration::from_millis(300);
 /// A driver whose last round is older than this has stalled (its runtime is blocked).
 const STALLED: Duration = Duration::from_millis(300);
+/// A round this long after the previous one wakes every attempt (see [`due`]): an attempt that
+/// joined just after the previous round has then been pending two rounds, and the next round
+/// could come after the least time a watched attempt has left ([`MIN_WATCHED`]).
+const LATE: Duration = Duration::from_millis(200);
 /// Empty rounds after which a driver exits.
 const IDLE_ROUNDS: u32 = 50;
 /// Watch lists; threads numbered past the last share it.
 const LISTS: usize = 16;
 /// The most attempts one list watches at once (the slot takes 24 bits of a [`Ticket`]).
 const MAX_SLOTS: usize = 1 << 24;
+/// Slots a list keeps once a spike has passed (24 bytes each): below this it never shrinks.
+const KEEP_SLOTS: usize = 1024;
 
 static WATCH: [List; LISTS] = [const { List::new() }; LISTS];
 
@@ -179,7 +187,10 @@ pub(crate) fn still_watched(ticket: Ticket, waker: &Waker) -> bool {
         return false;
     }
     let mut state = list.lock();
-    let entry = &mut state.slots[ticket.slot()];
+    // A slot past the end was drained, then given back by `shrink`, since the check above.
+    let Some(entry) = state.slots.get_mut(ticket.slot()) else {
+        return false;
+    };
     match &mut entry.waker {
         Some(watched) if entry.round == ticket.round() => {
             if !watched.will_wake(waker) {
@@ -200,7 +211,9 @@ pub(crate) fn unwatch(ticket: Ticket) {
     }
     let mut state = list.lock();
     let slot = ticket.slot();
-    let entry = &mut state.slots[slot];
+    let Some(entry) = state.slots.get_mut(slot) else {
+        return; // drained, and the slot given back by `shrink`, since the check above
+    };
     if entry.round != ticket.round() {
         return; // drained, and the slot reused, since the check above
     }
@@ -212,7 +225,8 @@ pub(crate) fn unwatch(ticket: Ticket) {
     drop(waker); // may run the task's code: never under the lock
 }
 
-/// Wakes, each round, the attempts of list `index` registered before the previous round.
+/// Wakes, each round, the attempts of list `index` registered before the previous round; every
+/// attempt, after a round that came [`LATE`] (see [`due`]).
 async fn drive(index: usize) {
     let list = &WATCH[index];
     let mut guard = DriverGuard { list, done: false };
@@ -222,9 +236,12 @@ async fn drive(index: usize) {
         tokio::time::sleep(ROUND).await;
         let now = tokio::time::Instant::now().into_std();
         let mut state = list.lock();
-        let due = state.round - 1;
+        // Since the previous round, or since the driver was asked for (it may first run later).
+        let previous = state.driver.map_or(now, |driver| driver.last_round);
+        let due = due(state.round, now.saturating_duration_since(previous));
         state.round += 1;
         take_wakers(&mut state, list, due, &mut woken);
+        shrink(&mut state);
         if let Some(driver) = &mut state.driver {
             driver.last_round = now;
         }
@@ -238,6 +255,20 @@ async fn drive(index: usize) {
         if guard.done {
             return;
         }
+    }
+}
+
+/// The last round whose attempts a round `since` after the previous one wakes, `round` being
+/// the one new attempts join: the round before it, or `round` itself when this round came
+/// [`LATE`]. Then an attempt that joined `round` may have been pending since just after the
+/// previous round, longer than its deadline allowed: the clock jumped (`tokio::time::advance`
+/// on a paused clock) or the runtime was blocked. Woken at once, each times itself precisely,
+/// so that it ends when a tokio timer of the same deadline would.
+fn due(round: u32, since: Duration) -> u32 {
+    if since >= LATE {
+        round
+    } else {
+        round - 1
     }
 }
 
@@ -255,6 +286,31 @@ fn take_wakers(state: &mut State, list: &List, due: u32, woken: &mut Vec<Waker>)
         }
     }
     list.drained.store(due, Ordering::Release);
+}
+
+/// Gives back the memory of a spike that has passed: when at most a quarter of the slots are in
+/// use and the list holds more than [`KEEP_SLOTS`], drops the free slots after the last one in
+/// use and frees what they took. The free list is rebuilt lowest slot first, so that new
+/// attempts fill the front and the back empties for the next round to give back (every
+/// attempt leaves its slot within two rounds). A ticket whose slot is gone was drained: the
+/// lookups treat a slot past the end as such.
+fn shrink(state: &mut State) {
+    let State {
+        slots, free, live, ..
+    } = state;
+    if slots.capacity() <= KEEP_SLOTS || *live * 4 > slots.len() {
+        return;
+    }
+    let in_use = slots
+        .iter()
+        .rposition(|e| e.round != 0)
+        .map_or(0, |last| last + 1);
+    slots.truncate(in_use);
+    slots.shrink_to(KEEP_SLOTS.max(in_use));
+    free.clear();
+    let unused = (0..in_use).rev().filter(|&slot| slots[slot].round == 0);
+    free.extend(unused.map(|slot| slot as u32));
+    free.shrink_to(KEEP_SLOTS.max(free.len()));
 }
 
 /// Wakes every watched attempt if the driver goes away without finishing (its runtime shut
@@ -279,3 +335,6 @@ impl Drop for DriverGuard {
         woken.into_iter().for_each(Waker::wake);
     }
 }
+
+#[cfg(test)]
+mod tests;
