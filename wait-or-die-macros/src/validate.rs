@@ -150,7 +150,7 @@ fn not_result(ty: &Type) -> Option<String> {
         Type::Reference(_) => Some("a reference".to_owned()),
         Type::Array(_) | Type::Slice(_) => Some("an array or slice".to_owned()),
         Type::Ptr(_) => Some("a raw pointer".to_owned()),
-        Type::BareFn(_) => Some("a function pointer".to_owned()),
+        Type::FnPtr(_) => Some("a function pointer".to_owned()),
         Type::Never(_) => Some("`!`".to_owned()),
         Type::TraitObject(_) => Some("a trait object".to_owned()),
         Type::ImplTrait(_) => Some("an `impl Trait`".to_owned()),

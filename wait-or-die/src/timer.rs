@@ -33,9 +33,9 @@ pin_project! {
     #[project = TimerProj]
     #[derive(Debug)]
     pub(crate) enum Timer {
-        /// tokio's timer (which also follows a paused test clock).
+        // tokio's timer (which also follows a paused test clock).
         Tokio { #[pin] sleep: Sleep },
-        /// The engine's timer thread.
+        // The engine's timer thread.
         Thread { sleep: ThreadSleep },
     }
 }

@@ -15,7 +15,7 @@ use core::task::{ready, Context, Poll};
 use core::time::Duration;
 use std::time::Instant as StdInstant;
 
-use pin_project::pin_project;
+use pin_project_lite::pin_project;
 use tokio::time::Instant;
 
 use crate::classify::{Action, Classify};
@@ -61,18 +61,19 @@ pub(crate) enum Phase {
     Cancelled(TimedOut),
 }
 
-/// The timer, once a call needs one, and the deadline of the call it is nested in.
-#[pin_project]
-#[derive(Debug)]
-struct Timing {
-    #[pin]
-    sleep: Option<Timer>,
-    /// The deadline of the call this one is nested in, if any (see `current.rs`).
-    cap: Option<StdInstant>,
-    /// The wait chosen after the last failure.
-    wait: Duration,
-    /// When the current wait started, while [`Phase::Waiting`].
-    wait_started: StdInstant,
+pin_project! {
+    /// The timer, once a call needs one, and the deadline of the call it is nested in.
+    #[derive(Debug)]
+    struct Timing {
+        #[pin]
+        sleep: Option<Timer>,
+        // The deadline of the call this one is nested in, if any (see `current.rs`).
+        cap: Option<StdInstant>,
+        // The wait chosen after the last failure.
+        wait: Duration,
+        // When the current wait started, while [`Phase::Waiting`].
+        wait_started: StdInstant,
+    }
 }
 
 impl<'p> Call<'p> {
@@ -426,15 +427,16 @@ fn elapsed(anchor: Option<StdInstant>, now: StdInstant) -> Duration {
     anchor.map_or(Duration::ZERO, |a| now.saturating_duration_since(a))
 }
 
-/// One attempt bounded by the call's deadline and `attempt_timeout`; see [`Call::attempt`].
-#[doc(hidden)]
-#[pin_project]
-#[derive(Debug)]
-#[must_use = "futures do nothing unless polled"]
-pub struct Attempt<'c, 'p, F> {
-    #[pin]
-    attempt: F,
-    call: &'c mut Call<'p>,
+pin_project! {
+    /// One attempt bounded by the call's deadline and `attempt_timeout`; see [`Call::attempt`].
+    #[doc(hidden)]
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Attempt<'c, 'p, F> {
+        #[pin]
+        attempt: F,
+        call: &'c mut Call<'p>,
+    }
 }
 
 impl<F, T, E> Future for Attempt<'_, '_, F>
@@ -454,15 +456,16 @@ where
     }
 }
 
-/// One attempt that is never cancelled; see [`Call::attempt_uncancelled`].
-#[doc(hidden)]
-#[pin_project]
-#[derive(Debug)]
-#[must_use = "futures do nothing unless polled"]
-pub struct UncancelledAttempt<'c, 'p, F> {
-    #[pin]
-    attempt: F,
-    call: &'c mut Call<'p>,
+pin_project! {
+    /// One attempt that is never cancelled; see [`Call::attempt_uncancelled`].
+    #[doc(hidden)]
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless polled"]
+    pub struct UncancelledAttempt<'c, 'p, F> {
+        #[pin]
+        attempt: F,
+        call: &'c mut Call<'p>,
+    }
 }
 
 impl<F: Future> Future for UncancelledAttempt<'_, '_, F> {

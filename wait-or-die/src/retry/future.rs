@@ -6,7 +6,7 @@ use core::pin::Pin;
 use core::task::{ready, Context, Poll};
 use std::panic::Location;
 
-use pin_project::pin_project;
+use pin_project_lite::pin_project;
 
 use crate::classify::{Classify, RetryAll, RetryIf};
 use crate::error::{RetryError, StopReason, TimedOut};
@@ -70,44 +70,47 @@ where
     }
 }
 
-/// The future of [`retry`]: attempts, waits and gives up by the policy, with no allocation
-/// while attempts complete at once.
-///
-/// Its states are `Idle → Attempting → Waiting → Attempting → …`; the attempt in flight is
-/// dropped (cancelled) when the total budget or `attempt_timeout` runs out.
-///
-/// ```
-/// use wait_or_die::{retry, Policy};
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// let policy = Policy::DEFAULT;
-/// let fut = retry(&policy, || async { Ok::<_, std::io::Error>(1) });
-/// fn assert_send<F: Send>(_: &F) {}
-/// assert_send(&fut);
-/// assert_eq!(fut.await.unwrap(), 1);
-/// # }
-/// ```
-#[pin_project]
-#[must_use = "futures do nothing unless polled"]
-pub struct Retry<'p, Op, Fut, E, C> {
-    /// Built with the future and counted at its first poll, so that polling copies nothing.
-    call: Call<'p>,
-    /// Where `retry` was called, until the first poll finds its site; `None` with [`Retry::site`].
-    caller: Option<&'static Location<'static>>,
-    op: Op,
-    classifier: C,
-    last: Option<E>,
-    #[pin]
-    state: State<Fut>,
+pin_project! {
+    /// The future of [`retry`]: attempts, waits and gives up by the policy, with no allocation
+    /// while attempts complete at once.
+    ///
+    /// Its states are `Idle → Attempting → Waiting → Attempting → …`; the attempt in flight is
+    /// dropped (cancelled) when the total budget or `attempt_timeout` runs out.
+    ///
+    /// ```
+    /// use wait_or_die::{retry, Policy};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let policy = Policy::DEFAULT;
+    /// let fut = retry(&policy, || async { Ok::<_, std::io::Error>(1) });
+    /// fn assert_send<F: Send>(_: &F) {}
+    /// assert_send(&fut);
+    /// assert_eq!(fut.await.unwrap(), 1);
+    /// # }
+    /// ```
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Retry<'p, Op, Fut, E, C> {
+        // Built with the future and counted at its first poll, so that polling copies nothing.
+        call: Call<'p>,
+        // Where `retry` was called, until the first poll finds its site; `None` with [`Retry::site`].
+        caller: Option<&'static Location<'static>>,
+        op: Op,
+        classifier: C,
+        last: Option<E>,
+        #[pin]
+        state: State<Fut>,
+    }
 }
 
-#[pin_project(project = StateProj)]
-enum State<Fut> {
-    /// Not polled yet, or finished.
-    Idle,
-    Attempting(#[pin] Fut),
-    Waiting,
+pin_project! {
+    #[project = StateProj]
+    enum State<Fut> {
+        // Not polled yet, or finished.
+        Idle,
+        Attempting { #[pin] attempt: Fut },
+        Waiting,
+    }
 }
 
 impl<'p, Op, Fut, E, C> Retry<'p, Op, Fut, E, C> {
@@ -195,9 +198,11 @@ where
                     }
                     call.begin();
                     call.start_attempt();
-                    this.state.set(State::Attempting((this.op)()));
+                    this.state.set(State::Attempting {
+                        attempt: (this.op)(),
+                    });
                 }
-                StateProj::Attempting(attempt) => {
+                StateProj::Attempting { attempt } => {
                     let verdict = match ready!(call.poll_attempt(attempt, cx, true)) {
                         Ok(Ok(value)) => {
                             call.on_success();
@@ -228,7 +233,9 @@ where
                         return Poll::Ready(Err(give_up(call, reason, this.last)));
                     }
                     call.start_attempt();
-                    this.state.set(State::Attempting((this.op)()));
+                    this.state.set(State::Attempting {
+                        attempt: (this.op)(),
+                    });
                 }
             }
         }
