@@ -76,17 +76,21 @@ fn without_a_budget_the_reply_timeout_bounds_each_attempt() {
     }
 }
 
-/// A gateway that never answers the first request it gets and answers every later one `ok`
-/// with the request's `req_id`, until told to stop; it counts the requests it got.
-struct DropsTheFirstRequest {
+/// Requests the fake gateway leaves unanswered: the round trip's first attempt and the one
+/// resend its budget grants.
+const UNANSWERED: usize = 2;
+
+/// A gateway that never answers the first [`UNANSWERED`] requests it gets and answers every
+/// later one `ok` with the request's `req_id`, until told to stop; it counts the requests.
+struct DropsTheFirstRequests {
     endpoint: String,
     got: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     thread: std::thread::JoinHandle<()>,
 }
 
-impl DropsTheFirstRequest {
-    fn start(context: &zmq::Context) -> DropsTheFirstRequest {
+impl DropsTheFirstRequests {
+    fn start(context: &zmq::Context) -> DropsTheFirstRequests {
         let (socket, endpoint) = silent_endpoint(context);
         let (got, stop) = (
             Arc::new(AtomicUsize::new(0)),
@@ -99,7 +103,7 @@ impl DropsTheFirstRequest {
                     continue;
                 }
                 let mut frames = socket.recv_multipart(0).unwrap();
-                if counted.fetch_add(1, Ordering::Relaxed) == 0 {
+                if counted.fetch_add(1, Ordering::Relaxed) < UNANSWERED {
                     continue;
                 }
                 let request: serde_json::Value =
@@ -109,7 +113,7 @@ impl DropsTheFirstRequest {
                 socket.send_multipart(frames, 0).unwrap();
             }
         });
-        DropsTheFirstRequest {
+        DropsTheFirstRequests {
             endpoint,
             got,
             stop,
@@ -128,20 +132,23 @@ impl DropsTheFirstRequest {
 #[test]
 fn an_order_client_whose_resends_the_budget_refuses_asks_again_later_and_learns_the_outcome() {
     let context = zmq::Context::new();
-    let gateway = DropsTheFirstRequest::start(&context);
-    // A budget that refuses every resend of the round trip, as one drained by a storm does.
-    let no_resends = Policy::builder()
+    let gateway = DropsTheFirstRequests::start(&context);
+    // A budget of its own that grants the round trip one resend and refuses the next, as one
+    // drained by a storm does: the round trip retried, then gave up on its budget.
+    let one_resend = Policy::builder()
         .max_retries(10)
         .initial_wait(Duration::from_millis(10))
         .max_wait(Duration::from_millis(10))
         .budget_ratio(0.0)
-        .budget_min_per_second(0)
+        .budget_min_per_second(1)
+        .budget_window(Duration::from_secs(1))
+        .shared_budget("client_budget_test.one_resend")
         .build()
         .unwrap();
     let options = ClientOptions {
         // Ample for a fake gateway that answers at once, so only the first request goes unanswered.
         reply_timeout: Duration::from_millis(500),
-        policy: no_resends,
+        policy: one_resend,
         ..ClientOptions::new(gateway.endpoint.clone())
     };
     let outcome = scaled_policy(OUTCOME_POLICY, 0.05);
@@ -153,7 +160,7 @@ fn an_order_client_whose_resends_the_budget_refuses_asks_again_later_and_learns_
         .expect("the order's outcome, learnt by asking again after the refusal");
     assert!(reply.ok, "{reply:?}");
     assert_eq!(reply.req_id.map(|id| id.uuid()), Some(req_id));
-    // The budget held: the round trip resent nothing; the second request is the later ask.
+    // The budget held: the round trip resent once; the last request is the later ask.
     drop(client);
-    assert_eq!(gateway.stop(), 2);
+    assert_eq!(gateway.stop(), UNANSWERED + 1);
 }
