@@ -176,7 +176,7 @@ pub fn stats(args: &StatsArgs) -> Result<bool, CommandError> {
 
 /// Sends one order and prints the reply; succeeds when the reply is `ok`. Every failed attempt
 /// and every wait is shown on stderr as it happens, and the whole exchange stops at
-/// `--timeout`.
+/// `--timeout`; an exchange that ends without an answer says how to learn the outcome later.
 pub fn send(args: &SendArgs) -> Result<bool, CommandError> {
     let action = action_to_send(args)?;
     let key = load_key(args.key_file.as_deref())?;
@@ -199,7 +199,15 @@ pub fn send(args: &SendArgs) -> Result<bool, CommandError> {
     let transport = LazyPirateClient::new(&context, options);
     let mut client = OrderClient::new(transport, within_timeout(OUTCOME_POLICY)?);
     let req_id = args.req_id.unwrap_or_else(uuid::Uuid::new_v4);
-    let reply = client.send(req_id, &action)?;
+    let reply = client.send(req_id, &action).inspect_err(|error| {
+        if error.may_resend() {
+            eprintln!(
+                "the outcome of req_id {req_id} is unknown: it may have executed. Send the same \
+                 request again with --req-id {req_id} (it never executes twice), or ask \
+                 ORDER_STATUS about it"
+            );
+        }
+    })?;
     println!(
         "{}",
         serde_json::to_string_pretty(&reply).expect("replies serialize")

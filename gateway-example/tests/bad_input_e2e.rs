@@ -287,3 +287,63 @@ fn fields_the_gateway_does_not_support_are_refused_by_name() {
     assert!(reply.error.unwrap().message.contains("`verbose`"));
     assert!(gateway.running.terminal.audit_deals().is_empty());
 }
+
+#[test]
+fn actions_without_arguments_answer_a_payload_of_null_or_an_empty_object() {
+    let gateway = TestGateway::start(&options(None, 0.0, 16));
+    let mut client = raw_client(&gateway, Duration::from_secs(2), 2);
+    for action in ["PING", "ACCOUNT_INFO", "STATS", "POSITIONS", "ORDERS"] {
+        for payload in [json!(null), json!({})] {
+            let req_id = Uuid::new_v4();
+            let request = json!({"action": action, "req_id": req_id, "payload": payload});
+            let reply = ask(&mut client, request.to_string().as_bytes());
+            assert!(reply.ok, "{action} with payload {payload}: {reply:?}");
+            assert_eq!(reply.req_id.map(|id| id.uuid()), Some(req_id));
+        }
+    }
+}
+
+/// Requests one DEALER connection pipelines at once: far past the 64 a connection may have in
+/// flight, so that most are refused `busy`.
+const PIPELINED: usize = 500;
+/// How long the pipelined replies may take in all: far above a loaded machine's.
+const PIPELINE_REPLY_BOUND: Duration = Duration::from_secs(60);
+
+#[test]
+fn every_reply_to_a_pipelining_client_carries_its_req_id_busy_included() {
+    let gateway = TestGateway::start(&options(None, 0.0, 17));
+    let dealer = gateway.context.socket(zmq::DEALER).unwrap();
+    dealer.set_linger(0).unwrap();
+    dealer.connect(&gateway.endpoint()).unwrap();
+    let req_id = Uuid::new_v4();
+    let body = order(
+        req_id,
+        json!({"symbol": "EURUSD", "type": "OP_BUY", "volume": 0.01}),
+    );
+    for _ in 0..PIPELINED {
+        dealer.send_multipart([&b""[..], &body], 0).unwrap();
+    }
+    let mut busy = 0;
+    for answered in 0..PIPELINED {
+        let ready = dealer
+            .poll(zmq::POLLIN, PIPELINE_REPLY_BOUND.as_millis() as i64)
+            .unwrap();
+        assert_eq!(
+            ready, 1,
+            "bound {PIPELINE_REPLY_BOUND:?} passed with {answered} of {PIPELINED} replies"
+        );
+        let frames = dealer.recv_multipart(0).unwrap();
+        let reply: Reply = serde_json::from_slice(frames.last().unwrap()).unwrap();
+        assert_eq!(
+            reply.req_id.as_ref().map(|id| id.uuid()),
+            Some(req_id),
+            "reply {answered}: {reply:?}"
+        );
+        busy += usize::from(reply.error_code() == Some("busy"));
+    }
+    assert!(
+        busy > 0,
+        "no copy met the `busy` refusal it is here to test"
+    );
+    assert_eq!(gateway.running.terminal.audit_deals().len(), 1);
+}

@@ -2,7 +2,10 @@
 //! close the rest; place, move, cancel) from many clients through every fault kind at once, on
 //! every call kind, with a lagging history, bounded in time: every request gets a reply, and
 //! the books hold every acknowledged intent exactly once and nothing else. Clients resend the
-//! same `req_id` until a final answer, also after a retryable refusal.
+//! same `req_id` until a final answer, also after a retryable refusal and after no reply at all
+//! (their round trips' retry budget refusing resends, as it does on a slow machine). It prints
+//! every site's table, the clients' and the gateway's; nothing in it depends on how fast the
+//! machine is, short of the bounds that say so when they fail.
 
 mod common;
 
@@ -16,8 +19,9 @@ use gateway_example::remote::AuditView;
 
 const JOBS: usize = 4000;
 const CLIENTS: usize = 16;
-/// The soak fails rather than hang: far above its normal wall time on a loaded 2-core machine.
-const WALL_LIMIT: Duration = Duration::from_secs(120);
+/// The soak fails rather than hang: far above its wall time on a machine 4× slower than a
+/// loaded 2-core one (17 s there; 35 s on one loaded core).
+const WALL_LIMIT: Duration = Duration::from_secs(300);
 
 #[test]
 fn thousands_of_orders_through_every_fault_survive_exactly_once() {
@@ -43,7 +47,11 @@ fn thousands_of_orders_through_every_fault_survive_exactly_once() {
                     Duration::from_millis(100),
                 );
                 while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    assert!(started.elapsed() < WALL_LIMIT, "soak over its time bound");
+                    assert!(
+                        started.elapsed() < WALL_LIMIT,
+                        "the soak's wall-time bound of {WALL_LIMIT:?} passed: a bound on how \
+                         slow the machine may be, not a lost order"
+                    );
                     let done = job
                         .run_with(&mut |req_id, action| until_final(&mut client, req_id, action));
                     records.lock().unwrap().extend(done);
@@ -69,6 +77,7 @@ fn thousands_of_orders_through_every_fault_survive_exactly_once() {
         audit.kinds,
         terminal.faults_injected(),
     );
+    eprintln!("{}", site_table());
     assert!(
         audit.lost.is_empty(),
         "lost: {:?}",
@@ -98,4 +107,41 @@ fn thousands_of_orders_through_every_fault_survive_exactly_once() {
     assert!(counters.replies_dropped > 0 && counters.reconciled_found > 0);
     assert!(counters.duplicates_prevented() > 0);
     assert!(audit.filled + audit.partial + audit.placed > audit.sent * 3 / 4);
+}
+
+/// Every site of this process (the clients' and the gateway's): calls, retries, and why calls
+/// gave up, with the budget's refusals apart.
+fn site_table() -> String {
+    let mut rows: Vec<_> = wait_or_die::stats::sites()
+        .map(|site| site.snapshot())
+        .filter(|s| s.calls > 0)
+        .collect();
+    rows.sort_by_key(|s| s.name);
+    let mut table = format!(
+        "{:<26} {:>7} {:>8} {:>8} {:>9} {:>9} {:>8} {:>7} {:>7}\n",
+        "site",
+        "calls",
+        "retries",
+        "recovered",
+        "exhausted",
+        "deadline",
+        "budget",
+        "nested",
+        "final"
+    );
+    for s in rows {
+        table += &format!(
+            "{:<26} {:>7} {:>8} {:>8} {:>9} {:>9} {:>8} {:>7} {:>7}\n",
+            s.name,
+            s.calls,
+            s.retries,
+            s.recovered,
+            s.died_exhausted,
+            s.died_deadline,
+            s.died_budget,
+            s.died_nested,
+            s.died_permanent
+        );
+    }
+    table
 }

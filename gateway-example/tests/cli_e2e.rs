@@ -158,8 +158,15 @@ fn send_to_a_dead_endpoint_shows_progress_and_stops_at_its_timeout() {
     assert!(stderr.contains("attempt 1 of"), "{stderr}");
     assert!(stderr.contains("next try in"), "{stderr}");
     assert!(stderr.contains("gave up"), "{stderr}");
+    // No reply is no answer: the order may have executed, and the way to find out is named.
+    assert!(stderr.contains("outcome of req_id"), "{stderr}");
+    assert!(stderr.contains("--req-id"), "{stderr}");
     // A hang guard, far above the 2 s asked for (without --timeout it took 61 s).
-    assert!(took < Duration::from_secs(20), "send took {took:?}");
+    let bound = Duration::from_secs(20);
+    assert!(
+        took < bound,
+        "send took {took:?}, over the hang guard's bound of {bound:?}"
+    );
 }
 
 /// Runs `send` with `args` against `endpoint`; its reply (stdout) and whether it succeeded.

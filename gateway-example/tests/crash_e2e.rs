@@ -30,6 +30,10 @@ use wait_or_die::Policy;
 const ORDERS: usize = 240;
 const CLIENTS: usize = 6;
 const KILLS: usize = 2;
+/// How long the orders before a kill may take: far above a machine 4× slower than a loaded one.
+const BEFORE_KILL_BOUND: Duration = Duration::from_secs(90);
+/// How long an order may take to reach a state: its terminal answers within milliseconds.
+const STATE_BOUND: Duration = Duration::from_secs(10);
 
 /// Starts `serve` with `extra` options and waits for it to listen; returns the child and what
 /// its start-up recovery found.
@@ -124,8 +128,8 @@ fn kill_9_mid_stream_then_restart_loses_and_duplicates_nothing() {
             let target = ORDERS * kill / (KILLS + 1);
             while answered.load(Ordering::Relaxed) < target {
                 assert!(
-                    started.elapsed() < Duration::from_secs(90),
-                    "stalled before kill {kill}"
+                    started.elapsed() < BEFORE_KILL_BOUND,
+                    "the bound of {BEFORE_KILL_BOUND:?} passed before kill {kill}"
                 );
                 std::thread::sleep(Duration::from_millis(5));
             }
@@ -181,7 +185,7 @@ fn wait_for_status(
     req_id: Uuid,
     until: impl Fn(&serde_json::Value) -> bool,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + STATE_BOUND;
     loop {
         let now = status(client, req_id);
         if until(&now) {
@@ -189,7 +193,7 @@ fn wait_for_status(
         }
         assert!(
             Instant::now() < deadline,
-            "order never reached the state: {now}"
+            "order not in the state within the bound of {STATE_BOUND:?}: {now}"
         );
         std::thread::sleep(Duration::from_millis(5));
     }

@@ -10,7 +10,7 @@ use std::time::Instant;
 use uuid::Uuid;
 
 use super::audit::ClientRecord;
-use crate::protocol::{Action, CancelSpec, CloseSpec, ModifySpec, OrderSpec};
+use crate::protocol::{Action, CancelSpec, CloseSpec, ModifySpec, OrderSpec, Reply};
 use crate::terminal::{OrderTime, OrderType};
 use crate::transport::OrderClient;
 
@@ -240,6 +240,27 @@ impl ClientRecord {
     pub fn send(client: &mut OrderClient, req_id: Uuid, action: Action) -> ClientRecord {
         let sent = Instant::now();
         let reply = client.send(req_id, &action).map_err(|e| e.to_string());
+        ClientRecord::answered(req_id, action, reply, sent)
+    }
+
+    /// What came back for `action` under `req_id`, first sent at `sent`, as of now: for a
+    /// client that sends in its own way (resending until a final answer, say).
+    ///
+    /// ```
+    /// use gateway_example::demo::{ClientRecord, IntentKind};
+    /// use gateway_example::protocol::Action;
+    ///
+    /// let sent = std::time::Instant::now();
+    /// let record = ClientRecord::answered(uuid::Uuid::nil(), Action::Ping, Err("no reply".into()), sent);
+    /// assert_eq!(record.kind, IntentKind::Open);
+    /// assert!(!record.succeeded());
+    /// ```
+    pub fn answered(
+        req_id: Uuid,
+        action: Action,
+        reply: Result<Reply, String>,
+        sent: Instant,
+    ) -> ClientRecord {
         ClientRecord {
             req_id,
             kind: IntentKind::of(&action).unwrap_or(IntentKind::Open),

@@ -28,7 +28,9 @@ pub use stats::{override_rows, FaultSource, GatewayStats, OverrideRow};
 use crate::execution::{TradeIntent, EXECUTION_POLICY, SOCKET_POLICY};
 use crate::journal::Journal;
 use crate::log_limit::LogLimiter;
-use crate::protocol::{parse_request, Action, ErrorCode, ProtocolError, Reply, Request};
+use crate::protocol::{
+    parse_request, peek_req_id, Action, ErrorCode, ProtocolError, Reply, Request,
+};
 use crate::security::{
     AuthError, SeenSignatures, SharedKey, DEFAULT_MAX_SEEN_SIGNATURES, DEFAULT_SIGNATURE_WINDOW,
 };
@@ -173,7 +175,9 @@ impl Gateway {
         }
         if let Some(key) = &self.config.key {
             if let Err(error) = self.authenticate(key, body, frames.get(1)) {
-                return Err(Box::new(self.refuse_unauthorized(error)));
+                let mut refusal = self.refuse_unauthorized(error);
+                refusal.req_id = peek_req_id(body);
+                return Err(Box::new(refusal));
             }
         }
         parse_request(body).map_err(|(req_id, error)| {

@@ -50,4 +50,4 @@ pub use modify::{ModifyError, ModifySpec};
 pub use order::{OrderSpec, DEFAULT_DEVIATION_POINTS};
 pub use reply::{ErrorBody, Reply};
 pub use req_id::ReqId;
-pub use request::{parse_request, Action, Request, StatusQuery, SymbolQuery};
+pub use request::{parse_request, peek_req_id, Action, Request, StatusQuery, SymbolQuery};

@@ -1,5 +1,6 @@
 //! Requests over the Lazy Pirate client: build the request, read the reply, and keep resending
-//! the same `req_id` until the gateway gives a final answer.
+//! the same `req_id` until the gateway gives a final answer. A round trip that got no reply is
+//! not an answer: the request is asked again later, however the round trip gave up.
 
 use serde_json::json;
 use uuid::Uuid;
@@ -8,13 +9,16 @@ use wait_or_die::{wait_or_die, Policy};
 use super::{ClientError, LazyPirateClient};
 use crate::protocol::{Action, ErrorCode, OrderSpec, Reply};
 
-/// How long to keep asking about an order whose outcome the gateway could not yet establish:
-/// 5 more tries, 1 s → 5 s, within 60 s.
+/// How long to keep asking about an order whose outcome is not known yet (the gateway answered
+/// `outcome_unknown`, or the round trip ended without a reply): 5 more tries, 1 s → 5 s, within
+/// 60 s. It retries after a round trip that gave up (`retry_nested`): its next attempt is a
+/// later question, not a quick resend, and an [`OrderClient`] always asks it.
 pub const OUTCOME_POLICY: Policy = Policy::builder()
     .timeout(std::time::Duration::from_secs(60))
     .max_retries(5)
     .initial_wait(std::time::Duration::from_secs(1))
     .max_wait(std::time::Duration::from_secs(5))
+    .retry_nested()
     .build_const();
 
 /// Why an order got no final reply.
@@ -34,7 +38,19 @@ pub enum OrderClientError {
 impl OrderClientError {
     /// Whether resending the same `req_id` may still get the final answer: always, except for a
     /// reply that could not be read. Resending is safe because the gateway is idempotent.
-    fn may_resend(&self) -> bool {
+    ///
+    /// When it is true the request's outcome is unknown, not failed: an order may be on the
+    /// books. Keep its `req_id` and ask again later (the same request, or `ORDER_STATUS`),
+    /// never under a new `req_id`.
+    ///
+    /// ```
+    /// use gateway_example::transport::{ClientError, OrderClientError};
+    ///
+    /// let silent = OrderClientError::Transport(ClientError::ReplyTimeout(Default::default()));
+    /// assert!(silent.may_resend());
+    /// assert!(!OrderClientError::BadReply("not JSON".into()).may_resend());
+    /// ```
+    pub fn may_resend(&self) -> bool {
         !matches!(self, OrderClientError::BadReply(_))
     }
 }
@@ -46,8 +62,17 @@ pub struct OrderClient {
 }
 
 impl OrderClient {
-    /// Wraps a Lazy Pirate client.
+    /// Wraps a Lazy Pirate client; `outcome_policy` paces [`send`](Self::send)'s later asks.
+    ///
+    /// The policy is made to retry after a round trip that gave up (`retry_nested`), whatever
+    /// it says: a round trip's retries, time or retry budget running out leaves an order's
+    /// outcome unknown, and asking again later is this layer's whole job.
     pub fn new(transport: LazyPirateClient, outcome_policy: Policy) -> OrderClient {
+        let outcome_policy = outcome_policy
+            .to_builder()
+            .retry_nested()
+            .build()
+            .unwrap_or(outcome_policy);
         OrderClient {
             transport,
             outcome_policy,
@@ -75,10 +100,14 @@ impl OrderClient {
         self.send(req_id, &Action::OrderSend(order.clone()))
     }
 
-    /// Sends any action under `req_id` and returns its final reply, resending the same `req_id`
-    /// while the gateway answers `outcome_unknown` or the socket retries run out. This outer
-    /// budget (60 s by default) outlasts the gateway's 30 s execution budget, so a client never
-    /// gives up on a request the gateway is still working on.
+    /// Sends any action under `req_id` and returns its final reply, asking again with the same
+    /// `req_id` after the outcome policy's wait while the gateway answers `outcome_unknown` or
+    /// the round trip ends without a reply, whether its retries, its time or its retry budget
+    /// ran out. The budget stops the round trip's quick resends when many go unanswered at once;
+    /// these later asks are how the client still learns every outcome. This outer budget (60 s
+    /// by default) outlasts the gateway's 30 s execution budget, so a client never gives up on
+    /// a request the gateway is still working on; an error that
+    /// [`may_resend`](OrderClientError::may_resend) leaves the outcome unknown, not failed.
     ///
     /// ```no_run
     /// use gateway_example::protocol::{Action, CloseSpec};

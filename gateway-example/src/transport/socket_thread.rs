@@ -17,7 +17,7 @@ use super::peers::{PeersInFlight, MAX_IN_FLIGHT_PER_PEER};
 use super::{StopFlag, POLL_INTERVAL_MS};
 use crate::gateway::{Counters, Gateway};
 use crate::log_limit::LogLimiter;
-use crate::protocol::{ErrorCode, Reply};
+use crate::protocol::{peek_req_id, ErrorCode, Reply, ReqId};
 
 /// Requests taken in per turn before the replies waiting to go out are sent.
 const REQUEST_BATCH: usize = 256;
@@ -68,24 +68,27 @@ impl SocketThread {
             let (envelope, body) = split_envelope(frames);
             let peer = envelope.first().cloned().unwrap_or_default();
             if !self.peers.admit(&peer, MAX_IN_FLIGHT_PER_PEER) {
-                self.refuse_busy(envelope, body.get(1).map(Vec::as_slice));
+                self.refuse_busy(envelope, &body);
                 continue;
             }
             let gateway = Arc::clone(&self.gateway);
-            let slot = ReplySlot {
+            let mut slot = ReplySlot {
                 envelope: Some(envelope),
                 request_signature: body.get(1).cloned(),
+                req_id: None,
                 gateway: Arc::clone(&self.gateway),
                 replies_out: Arc::clone(&self.replies_out),
             };
             self.runtime.spawn(async move {
+                // Read on the worker, not here: the socket thread does no per-request parsing.
+                slot.req_id = body.first().and_then(|frame| peek_req_id(frame));
                 let reply = gateway.handle(body).await;
                 slot.send(&reply);
             });
         }
     }
 
-    fn refuse_busy(&mut self, envelope: Vec<Vec<u8>>, request_signature: Option<&[u8]>) {
+    fn refuse_busy(&mut self, envelope: Vec<Vec<u8>>, body: &[Vec<u8>]) {
         Counters::bump(&self.gateway.counters().refused_busy);
         if let Some(suppressed) = self.busy_log.check_now() {
             tracing::warn!(
@@ -94,7 +97,7 @@ impl SocketThread {
                 "refused request: its client has too many requests in flight"
             );
         }
-        let reply = Reply::failure(
+        let mut reply = Reply::failure(
             None,
             ErrorCode::Busy,
             format!(
@@ -103,7 +106,10 @@ impl SocketThread {
             ),
             true,
         );
+        // A pipelining client matches replies by `req_id`: a refusal without it is unusable.
+        reply.req_id = body.first().and_then(|frame| peek_req_id(frame));
         let mut frames = envelope;
+        let request_signature = body.get(1).map(Vec::as_slice);
         frames.extend(self.gateway.reply_frames(&reply, request_signature));
         self.send_to_peer(&frames);
     }
@@ -161,6 +167,8 @@ impl SocketThread {
 struct ReplySlot {
     envelope: Option<Vec<Vec<u8>>>,
     request_signature: Option<Vec<u8>>,
+    /// The request's `req_id`, for the `internal` reply of a handler that ended without one.
+    req_id: Option<ReqId>,
     gateway: Arc<Gateway>,
     replies_out: Arc<Mutex<zmq::Socket>>,
 }
@@ -189,12 +197,9 @@ impl Drop for ReplySlot {
     fn drop(&mut self) {
         if self.envelope.is_some() {
             tracing::error!("request handler ended without a reply");
-            self.push(&Reply::failure(
-                None,
-                ErrorCode::Internal,
-                "gateway error",
-                true,
-            ));
+            let mut reply = Reply::failure(None, ErrorCode::Internal, "gateway error", true);
+            reply.req_id = self.req_id.take();
+            self.push(&reply);
         }
     }
 }

@@ -34,7 +34,7 @@ pub fn fast_client() -> Policy {
         .unwrap()
 }
 
-/// Resends after `outcome_unknown`: 5 retries, 20 ms → 200 ms.
+/// Resends after `outcome_unknown` or a round trip that gave up: 5 retries, 20 ms → 200 ms.
 pub fn fast_outcome() -> Policy {
     Policy::builder()
         .max_retries(5)
@@ -124,24 +124,46 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// Resends the same `req_id` until the answer is final: a success, or a refusal with
-/// `retryable: false`. A retryable one (nothing executed) is sent again for up to 30 s.
+/// How long a soak's client keeps asking for a request's final answer: minutes, far above the
+/// gateway's budgets on a machine 4× slower than the one the soaks were written on.
+pub const FINAL_ANSWER_BOUND: Duration = Duration::from_secs(120);
+/// The first pause before asking again; it doubles with each ask, up to [`ASK_AGAIN_MAX_PAUSE`].
+/// It paces the resends of a refusal that came at once (`key_busy`, `busy`), and the asks of a
+/// client whose outcome layer gave up (its retry budget refused, say): it decides nothing.
+const ASK_AGAIN_PAUSE: Duration = Duration::from_millis(50);
+/// The longest pause between two asks: the test clients' outcome policy's longest wait, so that
+/// no client asks more often than its budgeted layer would.
+const ASK_AGAIN_MAX_PAUSE: Duration = Duration::from_millis(200);
+
+/// Sends `action` under `req_id` as a real order client does: until the answer is final (a
+/// success, or a refusal with `retryable: false`), asking again with the same `req_id` after a
+/// retryable refusal and after no reply at all (`OrderClientError::may_resend`): an order the
+/// client heard nothing about may be on the books. A request still without a final answer after
+/// [`FINAL_ANSWER_BOUND`] is recorded as unanswered, naming the bound.
 pub fn until_final(client: &mut OrderClient, req_id: Uuid, action: Action) -> ClientRecord {
     let sent = Instant::now();
-    let retryable = |record: &ClientRecord| {
-        let error = record.reply.as_ref().ok().and_then(|r| r.error.as_ref());
-        error.is_some_and(|e| e.retryable)
-    };
-    let mut last = ClientRecord::send(client, req_id, action.clone());
-    while retryable(&last) && sent.elapsed() < Duration::from_secs(30) {
-        // Paces the resends of a refusal that came at once (`key_busy`); decides nothing.
-        std::thread::sleep(Duration::from_millis(50));
-        last = ClientRecord::send(client, req_id, action.clone());
-    }
-    // The whole exchange, from the first send to the final answer.
-    ClientRecord {
-        sent,
-        latency: sent.elapsed(),
-        ..last
+    let mut pause = ASK_AGAIN_PAUSE;
+    loop {
+        let reply = client.send(req_id, &action);
+        let final_answer = match &reply {
+            Ok(reply) => !reply.error.as_ref().is_some_and(|e| e.retryable),
+            Err(error) => !error.may_resend(),
+        };
+        if final_answer {
+            let reply = reply.map_err(|e| e.to_string());
+            return ClientRecord::answered(req_id, action, reply, sent);
+        }
+        if sent.elapsed() >= FINAL_ANSWER_BOUND {
+            let last = match reply {
+                Ok(reply) => reply.to_json(),
+                Err(error) => error.to_string(),
+            };
+            let why = format!(
+                "no final answer within the soak's bound of {FINAL_ANSWER_BOUND:?}; last: {last}"
+            );
+            return ClientRecord::answered(req_id, action, Err(why), sent);
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(ASK_AGAIN_MAX_PAUSE);
     }
 }

@@ -1,8 +1,9 @@
 //! Reading a request frame into a typed [`Request`], rejecting every malformed input with the
 //! error code the client needs.
 //!
-//! A frame is a JSON object with exactly the fields `req_id`, `action` and `payload` (absent for
-//! `PING`). `req_id` is read first, so that any later refusal can carry it; `action` and `payload`
+//! A frame is a JSON object with exactly the fields `req_id`, `action` and `payload`; an action
+//! that takes no arguments takes the payload absent, `null` or `{}`, the three ways JSON clients
+//! spell "nothing". `req_id` is read first, so that any later refusal can carry it; `action` and `payload`
 //! are then read into [`Action`], a serde-tagged enum with one variant per action and
 //! `deny_unknown_fields` at every level: a field the gateway does not support is refused by
 //! name, never ignored.
@@ -105,6 +106,27 @@ pub fn parse_request(frame: &[u8]) -> Result<Request, (Option<ReqId>, ProtocolEr
     Ok(Request { req_id, action })
 }
 
+/// The `req_id` of a frame, if it has one that can be read, without checking the rest: for the
+/// refusals made before the request is read (`busy`, `unauthorized`), so that they carry it too.
+///
+/// ```
+/// use gateway_example::protocol::peek_req_id;
+///
+/// let frame = br#"{"action": "NOT_YET_READ", "req_id": "550E8400-E29B-41D4-A716-446655440000"}"#;
+/// let req_id = peek_req_id(frame).unwrap();
+/// assert_eq!(req_id.as_str(), "550E8400-E29B-41D4-A716-446655440000");
+/// assert_eq!(peek_req_id(br#"{"req_id": "nope"}"#), None);
+/// assert_eq!(peek_req_id(b"not json"), None);
+/// ```
+pub fn peek_req_id(frame: &[u8]) -> Option<ReqId> {
+    /// A frame's `req_id`; the other fields are skipped, not checked.
+    #[derive(Deserialize)]
+    struct Head {
+        req_id: Option<ReqId>,
+    }
+    serde_json::from_slice::<Head>(frame).ok()?.req_id
+}
+
 impl Action {
     /// The action named `name` with `payload`, refused exactly as in a request frame: what
     /// `send --action NAME --payload JSON` sends.
@@ -160,12 +182,34 @@ fn read_action(rest: Map<String, Value>) -> Result<Action, ProtocolError> {
             ACTION_FIELDS[0], ACTION_FIELDS[1]
         )));
     }
-    match rest.get("action") {
-        Some(Value::String(_)) => {}
+    let name = match rest.get(ACTION_FIELDS[0]) {
+        Some(Value::String(name)) => name.clone(),
         Some(_) => return Err(ProtocolError::Invalid("`action` must be a string".into())),
         None => return Err(ProtocolError::Invalid("`action` is missing".into())),
+    };
+    let frame = Value::Object(rest);
+    let payload = &frame[ACTION_FIELDS[1]];
+    match payload {
+        // No payload and `null` already mean "no arguments" to serde.
+        Value::Null => tagged(&frame),
+        Value::Object(fields) => tagged(&frame).or_else(|error| match bare_action(&name)? {
+            Some(action) if fields.is_empty() => Ok(action),
+            Some(_) => Err(no_arguments(&name, payload)),
+            None => Err(error),
+        }),
+        // serde would read an array as a struct's fields in order: a payload is an object.
+        other => match bare_action(&name)? {
+            Some(_) => Err(no_arguments(&name, other)),
+            None => Err(ProtocolError::Invalid(format!(
+                "`payload` of `{name}` must be an object, got `{other}`"
+            ))),
+        },
     }
-    serde_json::from_value(Value::Object(rest)).map_err(|error| {
+}
+
+/// The tag and content as an [`Action`], serde's refusal as the protocol's.
+fn tagged(frame: &Value) -> Result<Action, ProtocolError> {
+    Action::deserialize(frame).map_err(|error| {
         let message = error.to_string();
         // serde names the variants it expected: the enum above is the one list of actions.
         if message.starts_with("unknown variant") {
@@ -173,6 +217,34 @@ fn read_action(rest: Map<String, Value>) -> Result<Action, ProtocolError> {
         } else {
             ProtocolError::Invalid(message)
         }
+    })
+}
+
+/// The action `name` read from its tag alone, if it takes no arguments (it writes no payload
+/// back); `None` if it takes some, even optional ones; an unknown action's refusal.
+fn bare_action(name: &str) -> Result<Option<Action>, ProtocolError> {
+    let mut tag = Map::new();
+    tag.insert(ACTION_FIELDS[0].to_owned(), Value::String(name.to_owned()));
+    let action = match tagged(&Value::Object(tag)) {
+        Ok(action) => action,
+        Err(unknown @ ProtocolError::UnknownAction(_)) => return Err(unknown),
+        Err(_) => return Ok(None),
+    };
+    let written = serde_json::to_value(&action).unwrap_or_default();
+    Ok(written.get(ACTION_FIELDS[1]).is_none().then_some(action))
+}
+
+/// The refusal of `payload` for an action `name` that takes no arguments: anything but absent,
+/// `null` or `{}`, naming what is allowed.
+fn no_arguments(name: &str, payload: &Value) -> ProtocolError {
+    let allowed = "send no `payload`, or `payload` null or {}";
+    ProtocolError::Invalid(match payload.as_object().and_then(|f| f.keys().next()) {
+        Some(unknown) => {
+            format!(
+                "unknown field `{unknown}` in `payload`: `{name}` takes no arguments; {allowed}"
+            )
+        }
+        None => format!("`payload` of `{name}` must be absent, null or {{}}, got `{payload}`"),
     })
 }
 

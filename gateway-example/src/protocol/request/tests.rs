@@ -161,7 +161,7 @@ fn an_unknown_action_is_named_with_the_ones_allowed() {
 fn unknown_fields_are_refused_by_name_at_every_level() {
     let cases = [
         (r#""action":"PING","priority":1"#, "`priority`"),
-        (r#""action":"PING","payload":{"x":1}"#, "Ping"),
+        (r#""action":"PING","payload":{"x":1}"#, "`x`"),
         (
             r#""action":"SYMBOL_INFO","payload":{"symbol":"EURUSD","digits":5}"#,
             "`digits`",
@@ -287,4 +287,105 @@ fn later_errors_keep_the_req_id() {
     let unknown_field = with(r#""action":"PING","extra":true"#);
     let (req_id, _) = parse_request(unknown_field.as_bytes()).unwrap_err();
     assert_eq!(req_id.unwrap().to_string(), ID);
+}
+
+/// The three spellings of "no arguments" generic JSON clients send: no `payload`, `null`, `{}`.
+const NO_ARGUMENTS: [&str; 3] = ["", r#","payload":null"#, r#","payload":{}"#];
+
+/// `action` parsed from each spelling of "no arguments".
+fn parsed_without_arguments(action: &str) -> Vec<Result<Action, ProtocolError>> {
+    NO_ARGUMENTS
+        .iter()
+        .map(|payload| {
+            let frame = with(&format!(r#""action":"{action}"{payload}"#));
+            parse_request(frame.as_bytes())
+                .map(|r| r.action)
+                .map_err(|(_, e)| e)
+        })
+        .collect()
+}
+
+fn assert_no_arguments_parse(action: &str, expected: &Action) {
+    for (form, parsed) in NO_ARGUMENTS.iter().zip(parsed_without_arguments(action)) {
+        assert_eq!(parsed.as_ref(), Ok(expected), "{action} with `{form}`");
+    }
+}
+
+#[test]
+fn ping_takes_no_payload_null_or_an_empty_object() {
+    assert_no_arguments_parse("PING", &Action::Ping);
+}
+
+#[test]
+fn account_info_takes_no_payload_null_or_an_empty_object() {
+    assert_no_arguments_parse("ACCOUNT_INFO", &Action::AccountInfo);
+}
+
+#[test]
+fn stats_takes_no_payload_null_or_an_empty_object() {
+    assert_no_arguments_parse("STATS", &Action::Stats);
+}
+
+#[test]
+fn positions_takes_no_payload_null_or_an_empty_object() {
+    let parsed = parsed_without_arguments("POSITIONS");
+    assert_eq!(parsed[0], Ok(Action::Positions(None)), "no payload");
+    assert_eq!(parsed[1], Ok(Action::Positions(None)), "null");
+    let all = Action::Positions(Some(ListQuery::default()));
+    assert_eq!(parsed[2], Ok(all), "{{}}");
+}
+
+#[test]
+fn orders_takes_no_payload_null_or_an_empty_object() {
+    let parsed = parsed_without_arguments("ORDERS");
+    assert_eq!(parsed[0], Ok(Action::Orders(None)), "no payload");
+    assert_eq!(parsed[1], Ok(Action::Orders(None)), "null");
+    let all = Action::Orders(Some(ListQuery::default()));
+    assert_eq!(parsed[2], Ok(all), "{{}}");
+}
+
+#[test]
+fn a_payload_for_an_action_without_arguments_is_refused_by_name() {
+    for action in ["PING", "ACCOUNT_INFO", "STATS"] {
+        let field = refusal(&with(&format!(
+            r#""action":"{action}","payload":{{"verbose":true}}"#
+        )));
+        assert_eq!(field.code(), ErrorCode::InvalidRequest, "{action}");
+        let message = field.to_string();
+        assert!(message.contains("unknown field `verbose`"), "{message}");
+        assert!(message.contains(&format!("`{action}`")), "{message}");
+        for value in ["[]", "1", r#""all""#, "true", "[{}]"] {
+            let error = refusal(&with(&format!(r#""action":"{action}","payload":{value}"#)));
+            assert_eq!(error.code(), ErrorCode::InvalidRequest, "{action} {value}");
+            let message = error.to_string();
+            assert!(message.contains(&format!("`{action}`")), "{message}");
+            assert!(message.contains("null or {}"), "{message}");
+        }
+    }
+    for action in ["POSITIONS", "ORDERS"] {
+        for (value, named) in [
+            ("[]", "must be an object"),
+            (r#"["EURUSD"]"#, "must be an object"),
+            ("1", "must be an object"),
+            (r#"{"magic":1}"#, "unknown field `magic`"),
+        ] {
+            let error = refusal(&with(&format!(r#""action":"{action}","payload":{value}"#)));
+            assert_eq!(error.code(), ErrorCode::InvalidRequest, "{action} {value}");
+            assert!(
+                error.to_string().contains(named),
+                "{action} {value}: {error}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_payload_that_is_not_an_object_is_refused_for_every_action() {
+    // serde alone would read `["EURUSD", "OP_BUY", 0.01]` as an order's fields in order.
+    let order = with(r#""action":"ORDER_SEND","payload":["EURUSD","OP_BUY",0.01]"#);
+    let error = refusal(&order);
+    assert_eq!(error.code(), ErrorCode::InvalidRequest);
+    assert!(error.to_string().contains("must be an object"), "{error}");
+    let unknown = with(r#""action":"FLY","payload":[]"#);
+    assert_eq!(code(&unknown), ErrorCode::UnknownAction);
 }
