@@ -7,41 +7,65 @@
 //! socket round trips (30 s budget, 10 retries, 0.5 s → 5 s) and order execution (30 s, 5 retries,
 //! 1 s → 10 s).
 //!
+//! The modules, in reading order: where the retries are first, then what they call and record,
+//! then how requests reach them, then what operators see, then the plumbing and the binary.
+//!
 //! | module | job |
 //! |---|---|
-//! | [`protocol`] | the JSON request and reply frames |
-//! | [`terminal`] | the MT5-shaped `Terminal` trait and the simulator behind it |
-//! | [`remote`] | the simulator as a process of its own, and the gateway's link to it |
 //! | [`execution`] | executing one intent (open, close, modify, cancel) with `#[wait_or_die]`, reconciling ambiguous outcomes |
+//! | [`terminal`] | the MT5-shaped `Terminal` trait and the simulator behind it |
 //! | [`journal`] | the durable intent journal keyed by `req_id`, with the tickets each intent took |
 //! | [`gateway`] | request handling: idempotency, in-flight joining, key locks, recovery |
+//! | [`protocol`] | the JSON request and reply frames |
 //! | [`transport`] | the ROUTER socket thread and the Lazy Pirate client |
+//! | [`remote`] | the simulator as a process of its own, and the gateway's link to it |
 //! | [`security`] | HMAC-SHA256 request signatures |
-//! | [`log_limit`] | rate-limited log lines for refused requests |
-//! | [`metrics`] | the `/metrics` endpoint: retry sites and gateway counters for Prometheus |
+//! | [`server`] | assembling and starting a gateway |
 //! | [`live_config`] | the retry configuration file, re-read on SIGHUP |
+//! | [`metrics`] | the `/metrics` endpoint: retry sites and gateway counters for Prometheus |
 //! | [`site_table`] | the retry table of the report, `STATS` and `stats` |
 //! | [`progress`] | retry progress lines for the `send` command |
-//! | [`server`] | assembling and starting a gateway |
+//! | [`log_limit`] | rate-limited log lines for refused requests |
+//! | [`store`] | opening the `redb` databases of the journal and the simulated terminal |
+//! | [`clock`] | wall-clock milliseconds since the Unix epoch, as the protocol and journal record them |
 //! | [`demo`], [`cli`], [`commands`] | the binary's subcommands |
 #![deny(missing_docs)]
 
-pub mod cli;
-pub mod clock;
-pub mod commands;
-pub mod demo;
+// Where the retries are: one intent executed exactly once, with `#[wait_or_die]`.
 pub mod execution;
-pub mod gateway;
-pub mod journal;
-pub mod live_config;
-pub mod log_limit;
-pub mod metrics;
-pub mod progress;
-pub mod protocol;
-pub mod remote;
-pub mod security;
-pub mod server;
-pub mod site_table;
-pub mod store;
+// What execution calls: the MT5-shaped terminal trait and its simulator.
 pub mod terminal;
+// What execution records: the durable intent journal keyed by `req_id`.
+pub mod journal;
+// Request handling: idempotency, in-flight joining, key locks, recovery.
+pub mod gateway;
+// The JSON request and reply frames.
+pub mod protocol;
+// The ROUTER socket thread and the Lazy Pirate client.
 pub mod transport;
+// The simulated terminal as a process of its own, and the link to it.
+pub mod remote;
+// HMAC-SHA256 request and reply signatures.
+pub mod security;
+// Assembling and starting a gateway.
+pub mod server;
+// The retry configuration file, re-read on SIGHUP.
+pub mod live_config;
+// The `/metrics` endpoint for Prometheus.
+pub mod metrics;
+// The retry table of the report, `STATS` and `stats`.
+pub mod site_table;
+// Retry progress lines for the `send` command.
+pub mod progress;
+// Rate-limited log lines for refused requests.
+pub mod log_limit;
+// Opening the embedded `redb` databases.
+pub mod store;
+// Wall-clock milliseconds since the Unix epoch.
+pub mod clock;
+// The binary's default subcommand: a terminal, a gateway and clients, then an audit.
+pub mod demo;
+// The binary's command line: the subcommands and their arguments.
+pub mod cli;
+// The `serve`, `terminal`, `send` and `stats` subcommands, and log set-up.
+pub mod commands;

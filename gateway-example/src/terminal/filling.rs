@@ -1,17 +1,20 @@
-//! Fill policies (`ENUM_ORDER_TYPE_FILLING`) and the ones each symbol allows
-//! (`SYMBOL_FILLING_MODE`).
+//! Fill policies (`ENUM_ORDER_TYPE_FILLING`), the ones each symbol allows
+//! (`SYMBOL_FILLING_MODE`), and the volume a fill executes under its policy.
 //!
 //! The simulated symbols use market execution (`SYMBOL_TRADE_EXECUTION_MARKET`): a market order
 //! takes a policy its symbol's `SYMBOL_FILLING_MODE` flags allow, and `ORDER_FILLING_RETURN` is
 //! for pending orders only. Anything else is `TRADE_RETCODE_INVALID_FILL`.
 
 use super::constant::{self, Constant};
-use super::{OrderType, SymbolInfo};
+use super::{Fault, OrderType, Retcode, SymbolInfo, TradeRequest};
 
 /// `SYMBOL_FILLING_MODE` flag: the symbol allows `ORDER_FILLING_FOK`.
 pub const SYMBOL_FILLING_FOK: u32 = 1;
 /// `SYMBOL_FILLING_MODE` flag: the symbol allows `ORDER_FILLING_IOC`.
 pub const SYMBOL_FILLING_IOC: u32 = 2;
+
+/// A partial fill (IOC) executes this share of the volume, floored to the volume step.
+const PARTIAL_FILL_SHARE: f64 = 0.5;
 
 /// How an order's volume may be filled, numbered as the MetaTrader5 Python package numbers
 /// `ORDER_FILLING_*`; on the wire, the number or the name.
@@ -69,6 +72,24 @@ impl Filling {
             .into_iter()
             .find(|f| f.is_allowed(symbol, order_type))
             .unwrap_or(Filling::Ioc)
+    }
+}
+
+/// The volume a fill executes: all of it, or (under a partial-fill fault, IOC only: FOK fills
+/// all or nothing) half of it floored to the step.
+pub(crate) fn filled_volume(
+    rules: &SymbolInfo,
+    request: &TradeRequest,
+    fault: Option<Fault>,
+) -> (f64, Retcode) {
+    let partial = fault == Some(Fault::PartialFill)
+        && request.type_filling == Filling::Ioc
+        && request.volume > rules.volume_min;
+    if partial {
+        let part = rules.floor_to_step(request.volume * PARTIAL_FILL_SHARE);
+        (part.max(rules.volume_min), Retcode::DONE_PARTIAL)
+    } else {
+        (request.volume, Retcode::DONE)
     }
 }
 

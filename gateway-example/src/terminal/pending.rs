@@ -2,9 +2,10 @@
 //! `TRADE_ACTION_REMOVE` deletes them, and their `type_time` decides when the server expires
 //! them.
 
-use super::dealing::{market_is_open, storage, Moment, Outcome};
 use super::ledger::{Batch, Ledger};
 use super::modification::{Modification, ModificationKind};
+use super::moment::{market_is_open, Moment};
+use super::outcome::{storage, Outcome};
 use super::rules::{
     order_is_frozen, pending_price_is_near, pending_price_is_valid, price_is_normalised,
     stops_are_normalised, stops_are_valid,

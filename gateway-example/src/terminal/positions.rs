@@ -6,11 +6,15 @@
 //! (`POSITION_TICKET` = `POSITION_IDENTIFIER`); a partial close leaves the rest open under the
 //! same ticket.
 
-use super::account::profit;
-use super::dealing::{check_order, market_is_open, market_price, storage, Moment, Outcome};
+use super::filling::filled_volume;
 use super::ledger::{Batch, Ledger};
 use super::modification::{Modification, ModificationKind};
-use super::rules::{position_is_frozen, position_stops_are_valid, price_is_normalised};
+use super::moment::{market_is_open, market_price, Moment};
+use super::money::profit;
+use super::outcome::{storage, Outcome};
+use super::rules::{
+    check_order, position_is_frozen, position_stops_are_valid, price_is_normalised,
+};
 use super::volume;
 use super::{
     Deal, DealEntry, DealReason, Fault, Order, OrderState, OrderTime, OrderType, Position, Retcode,
@@ -195,7 +199,7 @@ pub(crate) fn close(
         Ok(price) => price,
         Err(retcode) => return Ok(Err(retcode)),
     };
-    let (volume, retcode) = super::dealing::filled_volume(m.rules, request, fault);
+    let (volume, retcode) = filled_volume(m.rules, request, fault);
     let closing = Closing {
         position: &position,
         volume,

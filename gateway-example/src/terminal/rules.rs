@@ -1,29 +1,16 @@
-//! The trade server's own checks of an order: margin, pending price side, stops distance and
-//! freeze level, as MQL5's "Requirements and Limitations in Making Trades" lists them.
+//! The trade server's own checks of an order: session, fill policy, volume grid, price digits,
+//! pending price side, stops distance and freeze level, as MQL5's "Requirements and Limitations
+//! in Making Trades" lists them (the margin an order needs is reckoned in [`super::money`]).
 //!
-//! These make the simulator's permanent rejections (`NO_MONEY`, `INVALID_PRICE`,
-//! `INVALID_STOPS`, `FROZEN`) come from the order itself, as on a real server, not from a dice
-//! roll.
+//! These make the simulator's permanent rejections (`INVALID_FILL`, `INVALID_VOLUME`,
+//! `INVALID_PRICE`, `INVALID_STOPS`, `FROZEN`) come from the order itself, as on a real server,
+//! not from a dice roll.
 
-use super::dealing::Quote;
 use super::decimal;
 use super::ledger::Ledger;
+use super::moment::{market_is_open, Moment, Quote};
 use super::volume;
-use super::{Order, OrderType, Position, SymbolInfo, TradeRequest};
-
-/// Account leverage (1:100).
-pub(crate) const LEVERAGE: u32 = 100;
-
-/// Margin in the account's currency (USD): a USD-based pair's lot is already in dollars, any
-/// other symbol's is worth its price in dollars.
-pub(crate) fn margin(rules: &SymbolInfo, volume: f64, price: f64) -> f64 {
-    let notional = volume * rules.contract_size;
-    if rules.name.starts_with("USD") {
-        notional / f64::from(LEVERAGE)
-    } else {
-        notional * price / f64::from(LEVERAGE)
-    }
-}
+use super::{Order, OrderType, Position, Retcode, SymbolInfo, TradeRequest};
 
 /// `SYMBOL_VOLUME_LIMIT`: whether `request` would take the symbol's positions and pending orders
 /// in its direction past the limit (0 is no limit).
@@ -64,6 +51,21 @@ const MAX_PENDING_PRICE_FACTOR: f64 = 10.0;
 /// normalised to `SYMBOL_DIGITS` (the server refuses, it never rounds).
 pub(crate) fn price_is_normalised(rules: &SymbolInfo, price: f64) -> bool {
     price > 0.0 && decimal::is_normalised(price, rules.digits)
+}
+
+/// The checks every deal and order shares: session, fill policy, volume grid, normalised price.
+pub(crate) fn check_order(m: &Moment, request: &TradeRequest) -> Result<(), Retcode> {
+    market_is_open(m)?;
+    if !request.type_filling.is_allowed(m.rules, request.order_type) {
+        return Err(Retcode::INVALID_FILL);
+    }
+    if !m.rules.volume_is_valid(request.volume) {
+        return Err(Retcode::INVALID_VOLUME);
+    }
+    if !price_is_normalised(m.rules, request.price) {
+        return Err(Retcode::INVALID_PRICE);
+    }
+    Ok(())
 }
 
 /// Whether a stop loss or take profit is 0 (none) or a normalised price; otherwise the server
@@ -216,7 +218,7 @@ fn distance_to_trigger(order_type: OrderType, price: f64, quote: Quote) -> Optio
 }
 
 fn closing_price(position_type: OrderType, quote: Quote) -> f64 {
-    super::account::closing_price(position_type, quote.bid, quote.ask)
+    super::moment::closing_price(position_type, quote.bid, quote.ask)
 }
 
 #[cfg(test)]
@@ -293,14 +295,5 @@ mod tests {
         assert!(at(OrderType::SellStop, 0.9) && !at(OrderType::SellStop, 1.05));
         assert!(at(OrderType::BuyLimit, 1.0999) && !at(OrderType::BuyLimit, 1.09991));
         assert!(at(OrderType::SellStop, 0.9999) && !at(OrderType::SellStop, 0.99991));
-    }
-
-    #[test]
-    fn margin_is_in_dollars() {
-        let symbols = default_symbols();
-        let usdjpy = symbols.iter().find(|s| s.name == "USDJPY").unwrap();
-        let eurusd = &symbols[0];
-        assert!((margin(usdjpy, 1.0, 151.2) - 1000.0).abs() < 1e-6);
-        assert!((margin(eurusd, 1.0, 1.085) - 1085.0).abs() < 1e-6);
     }
 }

@@ -4,8 +4,8 @@
 
 use super::account::{account, valued};
 use super::broker::Broker;
-use super::dealing::{Moment, Quote};
 use super::ledger::Ledger;
+use super::moment::{Moment, Quote};
 use super::positions::{close_fill, Closing};
 use super::price::Market;
 use super::{DealReason, SymbolInfo, TerminalError};

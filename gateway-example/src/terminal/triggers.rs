@@ -8,12 +8,12 @@
 //! price, a limit fills at its price or better); if the account's free margin no longer covers
 //! it, the server cancels it instead.
 
-use super::account::closing_price;
-use super::dealing::{storage, Moment, Quote};
 use super::ledger::{Batch, Ledger, LedgerError};
+use super::moment::{closing_price, Moment, Quote};
+use super::money::margin;
+use super::outcome::storage;
 use super::pending::expires_at_ms;
 use super::positions::{close_fill, direction, open_fill, Closing};
-use super::rules::margin;
 use super::{DealReason, Order, OrderState, OrderType, Position, TerminalError};
 
 /// Expires every pending order whose lifetime ended at or before `now_ms`, as of its expiry

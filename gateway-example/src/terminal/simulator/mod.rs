@@ -12,10 +12,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::account::{account, valued};
 use super::broker::Broker;
-use super::dealing::{
-    answer, book, check, market_is_open, refused_before_the_server, Moment, Outcome, Quote,
-};
+use super::dealing::{answer, book, check, refused_before_the_server};
 use super::ledger::{Ledger, LedgerError};
+use super::moment::{market_is_open, Moment, Quote};
+use super::outcome::{storage, Outcome};
 use super::price::Market;
 use super::rules::exceeds_volume_limit;
 use super::symbol::{default_symbols, SymbolInfo};
@@ -161,8 +161,7 @@ impl SimulatedTerminal {
     /// The state with every order whose time has run out expired.
     fn settled(&self) -> Result<MutexGuard<'_, State>, TerminalError> {
         let mut state = self.lock();
-        triggers::expire(&mut state.ledger, self.clock.now_ms())
-            .map_err(super::dealing::storage)?;
+        triggers::expire(&mut state.ledger, self.clock.now_ms()).map_err(storage)?;
         Ok(state)
     }
 
