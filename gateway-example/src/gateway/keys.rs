@@ -1,8 +1,9 @@
 //! The key each unsettled intent holds (see [`IntentKey`]): one open per (magic, symbol), one
 //! close or SL/TP change per position, one change or cancel per pending order at a time.
 //!
-//! A key is taken before each send and given back as soon as the intent's outcome on the
-//! terminal is known (see [`super::gate`]). An intent left pending while it may have executed
+//! A key is taken before each send, its holder marked in the journal as the key's sender, and
+//! given back as soon as the intent's outcome on the terminal is known, with any tickets it took
+//! journaled first (see [`super::gate`]). An intent left pending while it may have executed
 //! (`outcome_unknown`, or found so after a restart) keeps its key: its outcome is still to be
 //! found, and another intent's reconciliation could take it for its own. Waiting happens on the
 //! blocking thread that runs the intent, never on a runtime worker.
@@ -78,11 +79,17 @@ impl Gateway {
         wait: Duration,
     ) -> Result<(), Uuid> {
         let deadline = Instant::now() + wait;
+        let mut waited = false;
         loop {
             let holder = match self.keys.try_take(key, req_id) {
                 Ok(()) => return Ok(()),
                 Err(holder) => holder,
             };
+            if !std::mem::replace(&mut waited, true) {
+                if let Some(suppressed) = self.key_wait_log.check_now() {
+                    tracing::info!(%key, %req_id, %holder, suppressed, "an intent waits for its key");
+                }
+            }
             if !self.in_flight.contains(holder) {
                 self.settle_idle(holder);
                 if self.keys.try_take(key, req_id).is_ok() {
