@@ -72,7 +72,11 @@ impl Gateway {
                 Claim::Owner(owner) => owner,
                 Claim::Joined(..) => continue,
             };
-            let entry = listed;
+            // Read again under the claim: a request may have settled it since the list was read,
+            // and its stored reply is the only one.
+            let Some(entry) = self.still_pending(req_id)? else {
+                continue;
+            };
             report.pending += 1;
             let now = unix_ms();
             // Once the terminal is unreachable, asking about the next intents would cost each a
@@ -151,6 +155,11 @@ impl Gateway {
         let Claim::Owner(owner) = self.in_flight.claim(req_id, &entry.intent) else {
             return;
         };
+        // Read again under the claim: its own request may have settled it meanwhile.
+        let Ok(Some(entry)) = self.still_pending(req_id) else {
+            self.keys.release(&key, req_id);
+            return;
+        };
         let standing = self.standing(req_id, &entry);
         let verdict = match standing {
             Standing::Unsent => Verdict::NotExecuted,
@@ -195,6 +204,14 @@ impl Gateway {
     pub(super) fn forget_last_send(&self, req_id: Uuid) {
         let mut recorded = self.last_sends.lock().unwrap_or_else(|p| p.into_inner());
         recorded.remove(&req_id);
+    }
+
+    /// The journal entry of `req_id` if it is still pending.
+    fn still_pending(&self, req_id: Uuid) -> Result<Option<Intent>, JournalError> {
+        Ok(self
+            .journal
+            .get(req_id)?
+            .filter(|entry| matches!(entry.state, IntentState::Pending)))
     }
 
     /// What the books say of a pending intent that may have been sent; [`Standing::TagOnly`]
@@ -259,5 +276,7 @@ pub async fn sweep_forever(gateway: Arc<Gateway>) {
     }
 }
 
+#[cfg(test)]
+mod stale_tests;
 #[cfg(test)]
 mod tests;
