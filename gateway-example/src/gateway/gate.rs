@@ -44,8 +44,23 @@ impl<'g> Gate<'g> {
     /// (it may have executed unseen).
     pub(super) fn finish(&self, pending: bool) {
         if !pending {
-            self.gateway.keys.release(&self.key, self.req_id);
+            self.hand_over(None);
         }
+    }
+
+    /// The intent the key goes to when this one completes: the first waiting for it, if this
+    /// one holds it. Its send mark is journaled with this one's completion.
+    pub(super) fn next_holder(&self) -> Option<Uuid> {
+        if !self.holding.get() {
+            return None;
+        }
+        self.gateway.keys.next_waiter(&self.key)
+    }
+
+    /// Gives the key to `next` (see [`Gate::next_holder`]) once this intent is completed in the
+    /// journal, or back if `next` stopped waiting.
+    pub(super) fn hand_over(&self, next: Option<Uuid>) {
+        self.gateway.keys.hand_over(&self.key, self.req_id, next);
     }
 }
 
@@ -58,10 +73,12 @@ impl SendGate for Gate<'_> {
             .take_key_blocking(&self.key, self.req_id, self.gateway.key_wait())
             .map_err(ExecutionError::KeyBusy)?;
         // Durable before the send: after a crash, only the key's last sender can be on the books.
-        let marked = self
-            .gateway
-            .journal
-            .mark_send(&self.key, self.req_id, unix_ms());
+        // A key handed over by its last holder comes with the mark already.
+        let journal = &self.gateway.journal;
+        let marked = match journal.key_sender(&self.key) {
+            Ok(Some(mark)) if mark.req_id == self.req_id => Ok(()),
+            _ => journal.mark_send(&self.key, self.req_id, unix_ms()),
+        };
         if let Err(error) = marked {
             self.gateway.keys.release(&self.key, self.req_id);
             return Err(ExecutionError::Journal(error.to_string()));

@@ -114,27 +114,21 @@ impl Gateway {
                         return *refusal;
                     }
                 };
-                // The key first, then the entry and the key's send mark in one commit: the
-                // first send needs no commit of its own.
+                // A free key is taken at once, and the entry and the key's send mark share one
+                // commit. A busy one is waited for after the entry is journaled: its holder
+                // hands it over with the mark in the commit that completes it.
                 let key = intent.key();
-                if let Err(holder) = self.take_key_blocking(&key, req_id, self.key_wait()) {
-                    Counters::bump(&self.counters.orders_rejected);
-                    let body = error_body(&ExecutionError::KeyBusy(holder), 0);
-                    return Reply {
-                        req_id: Some(req_id.into()),
-                        ok: false,
-                        result: None,
-                        error: Some(body),
-                    };
-                }
-                if let Err(e) = self
-                    .journal
-                    .begin_sending(req_id, &intent, seen_volume, now)
-                {
+                holding = self.keys.try_take(&key, req_id).is_ok();
+                let begun = if holding {
+                    self.journal
+                        .begin_sending(req_id, &intent, seen_volume, now)
+                } else {
+                    self.journal.begin(req_id, &intent, seen_volume, now)
+                };
+                if let Err(e) = begun {
                     self.keys.release(&key, req_id);
                     return journal_failed(req_id, &e);
                 }
-                holding = true;
                 // A retryable failure was only answered once nothing of the intent could be on
                 // the terminal: the resend starts afresh.
                 (now, seen_volume, Progress::default())
@@ -177,9 +171,17 @@ impl Gateway {
                 true,
             );
         };
-        match self.journal.complete(req_id, &reply, unix_ms(), &tickets) {
+        let next = gate.next_holder();
+        let completed = match next {
+            Some(next) => {
+                let now = unix_ms();
+                (self.journal).complete_handing_over(req_id, &reply, now, &tickets, next)
+            }
+            None => self.journal.complete(req_id, &reply, unix_ms(), &tickets),
+        };
+        match completed {
             Ok(()) => {
-                gate.finish(false);
+                gate.hand_over(next);
                 self.attributed.forget(&tickets);
                 self.forget_last_send(req_id);
                 reply

@@ -187,7 +187,7 @@ impl Journal {
             tickets: Vec::new(),
             state: IntentState::Pending,
         };
-        self.put(req_id, &entry, &[], false)
+        self.put(req_id, &entry, &[], None)
     }
 
     /// [`Journal::begin`] for an intent that holds its key and is about to send: the entry and
@@ -220,7 +220,7 @@ impl Journal {
             tickets: Vec::new(),
             state: IntentState::Pending,
         };
-        self.put(req_id, &entry, &[], true)
+        self.put(req_id, &entry, &[], Some((req_id, now_ms)))
     }
 
     /// Records a pending intent as a gateway that did not mark its sends journaled it
@@ -241,7 +241,7 @@ impl Journal {
             tickets: Vec::new(),
             state: IntentState::Pending,
         };
-        self.put(req_id, &entry, &[], false)
+        self.put(req_id, &entry, &[], None)
     }
 
     /// Stores the reply that ends this execution of `req_id`, and the order tickets it took as
@@ -253,6 +253,18 @@ impl Journal {
         now_ms: u64,
         tickets: &[u64],
     ) -> Result<(), JournalError> {
+        self.complete_marking(req_id, reply, now_ms, tickets, None)
+    }
+
+    /// [`Journal::complete`], marking `next` (if any) as its key's sender in the same commit.
+    fn complete_marking(
+        &self,
+        req_id: Uuid,
+        reply: &Reply,
+        now_ms: u64,
+        tickets: &[u64],
+        next: Option<Uuid>,
+    ) -> Result<(), JournalError> {
         let mut intent = self.get(req_id)?.ok_or(JournalError::Missing(req_id))?;
         intent.state = IntentState::Done {
             reply: reply.to_json(),
@@ -260,7 +272,7 @@ impl Journal {
             retry_on_resend: reply.error.as_ref().is_some_and(|e| e.retryable),
         };
         intent.tickets = tickets.iter().copied().filter(|&t| t != 0).collect();
-        self.put(req_id, &intent, tickets, false)
+        self.put(req_id, &intent, tickets, next.map(|next| (next, now_ms)))
     }
 
     /// Whether a settled intent took the order `ticket`.
@@ -332,19 +344,20 @@ impl Journal {
         Ok(entries)
     }
 
-    /// Writes `intent` (and, with `mark`, its key's send mark) in one commit.
+    /// Writes `intent` and, with `mark` (a sender and since when), its key's send mark in one
+    /// commit.
     fn put(
         &self,
         req_id: Uuid,
         intent: &Intent,
         tickets: &[u64],
-        mark: bool,
+        mark: Option<(Uuid, u64)>,
     ) -> Result<(), JournalError> {
         let json = serde_json::to_string(intent).expect("intents always serialize");
         let key = req_id.to_string();
         let tx = self.db.begin_write().map_err(store_err)?;
-        if mark {
-            sends::write_mark(&tx, &intent.intent.key(), req_id, intent.created_ms)?;
+        if let Some((sender, since_ms)) = mark {
+            sends::write_mark(&tx, &intent.intent.key(), sender, since_ms)?;
         }
         {
             let mut intents = tx.open_table(INTENTS).map_err(store_err)?;

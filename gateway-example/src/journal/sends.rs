@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::{Journal, JournalError};
 use crate::execution::IntentKey;
+use crate::protocol::Reply;
 use crate::store::store_err;
 
 /// Key (as [`IntentKey`]'s text) → the last [`KeySend`] on it, as JSON.
@@ -56,6 +57,36 @@ impl Journal {
         write_mark(&tx, key, req_id, now_ms)?;
         tx.commit().map_err(store_err)?;
         Ok(())
+    }
+
+    /// Completes `req_id` (see [`Journal::complete`]) and, in the same commit, marks `next` as
+    /// the sender on its key: the key passes from one intent to the next with one commit, and
+    /// the next one's send mark is never durable before this one's tickets.
+    ///
+    /// ```
+    /// use gateway_example::execution::TradeIntent;
+    /// use gateway_example::journal::{Journal, DEFAULT_JOURNAL_TTL};
+    /// use gateway_example::protocol::{OrderSpec, Reply};
+    /// use gateway_example::terminal::OrderType;
+    ///
+    /// let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
+    /// let open = TradeIntent::Open(OrderSpec::market("EURUSD", OrderType::Buy, 0.01));
+    /// let (first, next) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    /// journal.begin_sending(first, &open, None, 1).unwrap();
+    /// let reply = Reply::success(first, serde_json::json!({"status": "filled"}));
+    /// journal.complete_handing_over(first, &reply, 2, &[7], next).unwrap();
+    /// assert_eq!(journal.key_sender(&open.key()).unwrap().unwrap().req_id, next);
+    /// assert!(journal.is_attributed(7).unwrap());
+    /// ```
+    pub fn complete_handing_over(
+        &self,
+        req_id: Uuid,
+        reply: &Reply,
+        now_ms: u64,
+        tickets: &[u64],
+        next: Uuid,
+    ) -> Result<(), JournalError> {
+        self.complete_marking(req_id, reply, now_ms, tickets, Some(next))
     }
 
     /// The intent that last marked a send on `key`, if any did.
