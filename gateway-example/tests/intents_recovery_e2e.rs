@@ -47,9 +47,10 @@ async fn a_close_overtaken_by_the_stop_loss_is_answered_position_closed() {
         comment: None,
     };
     let now = unix_ms();
-    journal
-        .begin(close, &TradeIntent::Close(spec.clone()), Some(0.02), now)
-        .unwrap();
+    let intent = TradeIntent::Close(spec.clone());
+    journal.begin(close, &intent, Some(0.02), now).unwrap();
+    // It may have been sent: the journal marks its key before each send.
+    journal.mark_send(&intent.key(), close, now).unwrap();
     terminal.set_bid("EURUSD", 1.085).unwrap();
     let gateway = Gateway::new(terminal.clone(), journal, config(Duration::ZERO));
     let report = gateway.recover().unwrap();
@@ -73,14 +74,17 @@ async fn a_close_overtaken_by_the_stop_loss_is_answered_position_closed() {
 async fn a_crash_between_journal_and_reply_is_recovered_for_every_kind() {
     let terminal = still(SimulatorOptions::default());
     let dir = tempfile::tempdir().unwrap();
-    let (position, order) = {
+    // The close and the SL/TP change are of two positions: two intents on one position's key
+    // are never sent and unsettled at once.
+    let (position, modified_position, order) = {
         let journal = Journal::open(Some(dir.path()), DEFAULT_JOURNAL_TTL).unwrap();
         let first = Gateway::new(terminal.clone(), journal, config(Duration::ZERO));
         let rig = Rig {
             terminal: terminal.clone(),
             gateway: first,
         };
-        (rig.position(0.02).await, rig.buy_limit().await)
+        let position = rig.position(0.02).await;
+        (position, rig.position(0.02).await, rig.buy_limit().await)
     };
     let journal = Journal::open(Some(dir.path()), DEFAULT_JOURNAL_TTL).unwrap();
     let (close, modify, cancel) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
@@ -92,7 +96,7 @@ async fn a_crash_between_journal_and_reply_is_recovered_for_every_kind() {
         comment: None,
     };
     let modify_spec = ModifySpec::Position {
-        position,
+        position: modified_position,
         sl: 1.09,
         tp: 0.0,
     };
@@ -116,8 +120,15 @@ async fn a_crash_between_journal_and_reply_is_recovered_for_every_kind() {
             now,
         )
         .unwrap();
+    for (req_id, intent) in [
+        (close, TradeIntent::Close(close_spec.clone())),
+        (modify, TradeIntent::Modify(modify_spec.clone())),
+        (cancel, TradeIntent::Cancel(CancelSpec { order })),
+    ] {
+        journal.mark_send(&intent.key(), req_id, now).unwrap();
+    }
     // What each send did before the gateway died.
-    let request = |action, volume, order_type, sl| TradeRequest {
+    let request = |action, position, volume, order_type, sl| TradeRequest {
         action,
         symbol: "EURUSD".into(),
         volume,
@@ -144,9 +155,15 @@ async fn a_crash_between_journal_and_reply_is_recovered_for_every_kind() {
         },
     };
     for sent in [
-        request(TradeAction::Deal, 0.01, OrderType::Sell, 0.0),
-        request(TradeAction::Sltp, 0.0, OrderType::Buy, 1.09),
-        request(TradeAction::Remove, 0.0, OrderType::BuyLimit, 0.0),
+        request(TradeAction::Deal, position, 0.01, OrderType::Sell, 0.0),
+        request(
+            TradeAction::Sltp,
+            modified_position,
+            0.0,
+            OrderType::Buy,
+            1.09,
+        ),
+        request(TradeAction::Remove, 0, 0.0, OrderType::BuyLimit, 0.0),
     ] {
         let result = terminal.order_send(&sent).unwrap();
         assert!(result.retcode.code() == 10009, "{sent:?}: {result:?}");
@@ -265,6 +282,7 @@ async fn an_unsettled_intent_on_a_key_is_settled_by_the_next_one() {
         serde_json::from_value(json!({"kind": "open", "spec": payload})).unwrap();
     let now = unix_ms();
     journal.begin(abandoned, &intent, None, now).unwrap();
+    journal.mark_send(&intent.key(), abandoned, now).unwrap();
     // The restarted gateway cannot reach the terminal's history: the intent stays pending,
     // holding its key.
     terminal.inject_query_failures(1_000);

@@ -1,10 +1,14 @@
 //! Kill soak: a terminal process and a gateway process, faults on, a lagging history and a
-//! broker that rewrites comments, several clients running orders and lifecycles (open, modify,
-//! close part, close the rest; place, move, cancel), and a seeded killer that `kill -9`s the
-//! gateway and the terminal in turn, mid-request, restarting each on its data directory.
+//! broker that rewrites comments, eight clients running orders on several symbols with one magic
+//! and lifecycles (open, modify, close part, close the rest; place, move, cancel), and a seeded
+//! killer that `kill -9`s the gateway and the terminal in turn, mid-request, restarting each on
+//! its data directory.
 //!
-//! Clients resend the same `req_id` until a final reply (success, or `retryable: false`). At the end the terminal's books are
-//! read through the link's fault-free audit call: no intent of any kind lost or duplicated.
+//! Clients resend the same `req_id` until a final reply (success, or `retryable: false`), and
+//! now and then once more after it: every copy of a final answer must be the same. Trading must
+//! resume after every restart: the requests sent after it are answered within a bound, none
+//! left at `key_busy`. At the end the terminal's books are read through the link's fault-free
+//! audit call: no intent of any kind lost or duplicated.
 //! Every step waits on something observable (a log line, a count of answers, a request in
 //! flight) with a generous deadline; no fixed sleep decides an outcome.
 
@@ -16,27 +20,35 @@ use std::time::{Duration, Instant};
 
 use common::processes::{books, gateway as start_gateway, terminal as start_terminal, wait_until};
 use common::until_final;
-use gateway_example::demo::{audit, jobs, IntentKind};
+use gateway_example::demo::{audit, jobs, ClientRecord, IntentKind};
 use gateway_example::transport::{ClientOptions, LazyPirateClient, OrderClient};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use wait_or_die::Policy;
 
 const SEED: u64 = 2029;
 const JOBS: usize = 400;
-const CLIENTS: usize = 6;
+const CLIENTS: usize = 8;
+/// One final answer in this many is asked for again, to compare the copies.
+const RESEND_FINAL_ONE_IN: u32 = 4;
+/// Every request sent after a restart is answered within this: generous, for a machine four
+/// times slower than a developer's (a halted key would leave its requests at `key_busy` for
+/// the clients' whole 30 s resend window).
+const PROGRESS_BOUND: Duration = Duration::from_secs(20);
 /// Kills, alternating between the two processes, the first drawn from the seed.
 const KILLS: usize = 6;
 /// The soak fails rather than hang.
 const WALL_LIMIT: Duration = Duration::from_secs(150);
 
-/// The terminal: 10 % faults, history 40 ms late, comments rewritten by the broker.
+/// The terminal: 10 % faults, up to 60 ms of latency (so that intents queue on their keys and
+/// a kill finds some sent and others journaled behind them), history 40 ms late, comments
+/// rewritten by the broker.
 const TERMINAL_ARGS: [&str; 12] = [
     "--fault-rate",
     "0.1",
     "--seed",
     "2029",
     "--max-latency-ms",
-    "20",
+    "60",
     "--sim-history-lag-ms",
     "40",
     "--rewrite-comments",
@@ -81,6 +93,14 @@ fn patient_client(context: &zmq::Context, endpoint: &str) -> OrderClient {
     OrderClient::new(LazyPirateClient::new(context, options), patient(100))
 }
 
+/// A final answer: a success, or a refusal that says a resend cannot help.
+fn is_final(record: &ClientRecord) -> bool {
+    record
+        .reply
+        .as_ref()
+        .is_ok_and(|reply| reply.error.as_ref().is_none_or(|e| !e.retryable))
+}
+
 #[test]
 fn kill_9_of_either_process_mid_request_loses_and_duplicates_no_intent() {
     let dir = tempfile::tempdir().unwrap();
@@ -94,19 +114,32 @@ fn kill_9_of_either_process_mid_request_loses_and_duplicates_no_intent() {
     let finished = AtomicUsize::new(0);
     let in_flight = AtomicUsize::new(0);
     let records = Mutex::new(Vec::new());
+    let differing = Mutex::new(Vec::new());
     let mut kills: Vec<(&str, Instant, Instant)> = Vec::new();
     let mut killer = StdRng::seed_from_u64(SEED);
     let started = Instant::now();
 
     let (gateway, _terminal) = std::thread::scope(|scope| {
-        for _ in 0..CLIENTS {
-            scope.spawn(|| {
-                let mut client = patient_client(&context, &gateway_at);
+        for client_seed in 0..CLIENTS as u64 {
+            let (context, gateway_at, jobs, next) = (&context, &gateway_at, &jobs, &next);
+            let (in_flight, records, finished, differing) =
+                (&in_flight, &records, &finished, &differing);
+            scope.spawn(move || {
+                let mut client = patient_client(context, gateway_at);
+                let mut again = StdRng::seed_from_u64(SEED ^ client_seed);
                 while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
                     assert!(started.elapsed() < WALL_LIMIT, "soak over its time bound");
                     in_flight.fetch_add(1, Ordering::SeqCst);
-                    let done = job
-                        .run_with(&mut |req_id, action| until_final(&mut client, req_id, action));
+                    let done = job.run_with(&mut |req_id, action| {
+                        let last = until_final(&mut client, req_id, action.clone());
+                        if is_final(&last) && again.random_ratio(1, RESEND_FINAL_ONE_IN) {
+                            let copy = ClientRecord::send(&mut client, req_id, action);
+                            if copy.reply.as_ref().ok() != last.reply.as_ref().ok() {
+                                differing.lock().unwrap().push((req_id, copy.reply));
+                            }
+                        }
+                        last
+                    });
                     in_flight.fetch_sub(1, Ordering::SeqCst);
                     records.lock().unwrap().extend(done);
                     finished.fetch_add(1, Ordering::Relaxed);
@@ -148,6 +181,26 @@ fn kill_9_of_either_process_mid_request_loses_and_duplicates_no_intent() {
     gateway.kill_9();
     let records = records.into_inner().unwrap();
     let audit = audit(&records, &books);
+    let acknowledged = |status: &str| {
+        records
+            .iter()
+            .filter_map(|r| r.reply.as_ref().ok()?.result.as_ref())
+            .filter(|result| result["status"] == status)
+            .count()
+    };
+    eprintln!(
+        "books: {} deals, {} open positions, {} pending orders; acknowledged: {} filled, {} \
+         partial, {} placed, {} closed, {} partially closed, {} cancelled",
+        books.deals.len(),
+        books.positions.len(),
+        books.orders.len(),
+        acknowledged("filled"),
+        acknowledged("partial"),
+        acknowledged("placed"),
+        acknowledged("closed"),
+        acknowledged("partially_closed"),
+        acknowledged("cancelled"),
+    );
     eprintln!(
         "kill soak: {JOBS} jobs, {} requests, {CLIENTS} clients, {:.1} s, kills {:?}; by kind {:?}; \
          terminal faults {}; lost {:?}; duplicated {:?}",
@@ -180,16 +233,35 @@ fn kill_9_of_either_process_mid_request_loses_and_duplicates_no_intent() {
                 .filter(|(sent, answered)| sent < killed && answered > after)
                 .count()
         };
+        // Trading resumed: every request sent after the restart was answered within the bound.
+        let after: Vec<&(Instant, Instant)> =
+            spans.iter().filter(|(sent, _)| sent > restarted).collect();
+        let first_answer = after.iter().map(|(_, answered)| *answered).min();
+        let slowest = after.iter().map(|(sent, answered)| *answered - *sent).max();
         eprintln!(
-            "{which} kill: {} requests under way, {} answered after the restart",
+            "{which} kill: {} requests under way, {} answered after the restart; restart took \
+             {:.2} s; after it {} requests sent, the first answered {:.2} s after the restart, \
+             the slowest in {:.2} s",
             across(killed),
-            across(restarted)
+            across(restarted),
+            (*restarted - *killed).as_secs_f64(),
+            after.len(),
+            first_answer.map_or(f64::NAN, |t| (t - *restarted).as_secs_f64()),
+            slowest.map_or(f64::NAN, |d| d.as_secs_f64()),
         );
         assert!(
             across(killed) > 0,
             "no request under way at the {which} kill"
         );
+        assert!(!after.is_empty(), "nothing sent after the {which} restart");
+        assert!(
+            slowest < Some(PROGRESS_BOUND),
+            "a request sent after the {which} restart took {slowest:?}"
+        );
     }
+    // Every copy of a final answer was the same.
+    let differing = differing.into_inner().unwrap();
+    assert!(differing.is_empty(), "{differing:?}");
     // 0 lost, 0 duplicated, of every kind, by the books.
     assert!(audit.lost.is_empty(), "lost: {:?}", audit.lost);
     assert!(audit.duplicated.is_empty(), "{:?}", audit.duplicated);

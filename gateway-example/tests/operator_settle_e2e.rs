@@ -1,6 +1,6 @@
-//! The way out when the books cannot say whose record is whose: a gateway that died with two
-//! opens pending on one key, under a broker that rewrites comments, leaves both pending and the
-//! key blocked (`key_busy`); an operator settles them by hand in the stopped gateway's journal,
+//! The way out when the books cannot say whose record is whose: a journal written by a gateway
+//! that did not mark its sends, left with two opens pending on one key under a broker that
+//! rewrites comments, leaves both pending and the key blocked (`key_busy`); an operator settles them by hand in the stopped gateway's journal,
 //! and the restarted gateway answers their resends from it and frees the key.
 
 mod intents_support;
@@ -49,9 +49,14 @@ async fn unattributable_intents_block_their_key_until_an_operator_settles_them()
     let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
     let open = TradeIntent::Open(eurusd_buy());
     {
+        // Journaled by a gateway that did not mark its sends: whichever sent cannot be told.
         let journal = open_journal();
-        journal.begin(a, &open, None, unix_ms()).unwrap();
-        journal.begin(b, &open, None, unix_ms()).unwrap();
+        journal
+            .begin_without_send_marks(a, &open, unix_ms())
+            .unwrap();
+        journal
+            .begin_without_send_marks(b, &open, unix_ms())
+            .unwrap();
     }
     let ticket = executed(&terminal, a);
 
@@ -59,6 +64,13 @@ async fn unattributable_intents_block_their_key_until_an_operator_settles_them()
     let gateway = Gateway::new(terminal.clone(), open_journal(), config(Duration::ZERO));
     let report = gateway.recover().unwrap();
     assert_eq!((report.pending, report.left_pending), (2, 2), "{report:?}");
+    // STATS tells the operator what waits for them.
+    let waiting = gateway.stats().awaiting_operator;
+    let mut named: Vec<_> = waiting.iter().map(|w| w.req_id).collect();
+    named.sort_unstable();
+    let mut both = vec![a, b];
+    both.sort_unstable();
+    assert_eq!(named, both, "{waiting:?}");
     let rig = Rig {
         terminal: terminal.clone(),
         gateway,

@@ -57,6 +57,26 @@ pub enum IntentKey {
     Order(u64),
 }
 
+impl std::fmt::Display for IntentKey {
+    /// The key as the journal stores it: `open:<magic>:<symbol>`, `position:<ticket>` or
+    /// `order:<ticket>`.
+    ///
+    /// ```
+    /// use gateway_example::execution::IntentKey;
+    ///
+    /// assert_eq!(IntentKey::Position(7).to_string(), "position:7");
+    /// let open = IntentKey::Opening { magic: 42, symbol: "EURUSD".into() };
+    /// assert_eq!(open.to_string(), "open:42:EURUSD");
+    /// ```
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IntentKey::Opening { magic, symbol } => write!(f, "open:{magic}:{symbol}"),
+            IntentKey::Position(ticket) => write!(f, "position:{ticket}"),
+            IntentKey::Order(ticket) => write!(f, "order:{ticket}"),
+        }
+    }
+}
+
 impl TradeIntent {
     /// The key this intent holds from its journal entry until it is settled.
     pub fn key(&self) -> IntentKey {

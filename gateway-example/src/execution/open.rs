@@ -10,6 +10,7 @@
 //! is preferred.
 
 use std::cell::Cell;
+use std::time::{Duration, Instant};
 
 use super::attempt::{Context, Found, Kind, Progress, Settled};
 use super::{is_tag, order_comment, Execution, ExecutionError, GATEWAY_MAGIC};
@@ -104,8 +105,16 @@ impl<'a> Open<'a> {
             let deal = opening.clone().find(|d| d.order == ticket).expect("picked");
             return Ok(Some(Execution::from_deal(self.order, deal)));
         }
-        // Positions are current: an open the history does not show yet is there.
-        self.find_position(terminal, cx, filter, same)
+        // Positions are current: an open the history does not show yet is there, and its
+        // opening deal shows within the history-lag bound.
+        let Some(mut found) = self.find_position(terminal, cx, filter, same)? else {
+            return Ok(None);
+        };
+        match opening_deal(terminal, cx, found.position)? {
+            Some(deal) => found.deal = deal,
+            None => found.deal_unknown = true,
+        }
+        Ok(Some(found))
     }
 
     fn find_position(
@@ -237,5 +246,35 @@ impl Kind for Open<'_> {
     fn settle(&self, _cx: &Context<'_>, _request: &TradeRequest, result: &TradeResult) -> Settled {
         let execution = Execution::from_result(self.order, result);
         Settled::new(&execution, false, vec![result.order])
+    }
+}
+
+/// How often a fill found through its position asks the history for its deal again.
+const DEAL_POLL: Duration = Duration::from_millis(10);
+
+/// The ticket of `position`'s opening deal, asking the history until it shows it or the
+/// history-lag bound has passed (`None`: not known yet).
+fn opening_deal(
+    terminal: &dyn Terminal,
+    cx: &Context<'_>,
+    position: u64,
+) -> Result<Option<u64>, ExecutionError> {
+    let filter = HistoryFilter {
+        position: Some(position),
+        ..HistoryFilter::default()
+    };
+    let deadline = Instant::now() + Duration::from_millis(cx.history_lag_ms);
+    loop {
+        let deals = terminal
+            .history_deals_get(&filter)
+            .map_err(ExecutionError::Unavailable)?;
+        if let Some(deal) = deals.iter().find(|d| d.entry == DealEntry::In) {
+            return Ok(Some(deal.ticket));
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(None);
+        }
+        std::thread::sleep(left.min(DEAL_POLL));
     }
 }

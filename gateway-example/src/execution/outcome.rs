@@ -47,6 +47,11 @@ pub struct Execution {
     pub price: f64,
     /// Whether the outcome was found in the terminal's history rather than in its answer.
     pub reconciled: bool,
+    /// A fill found through its position whose deal the history did not show within the
+    /// history-lag bound: `deal` is 0 because the deal is not known yet, not because there is
+    /// none. Left out of replies when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deal_unknown: bool,
 }
 
 impl Execution {
@@ -75,6 +80,7 @@ impl Execution {
             requested_volume: order.volume,
             price: result.price,
             reconciled: false,
+            deal_unknown: false,
         }
     }
 
@@ -94,6 +100,7 @@ impl Execution {
             requested_volume: order.volume,
             price: deal.price,
             reconciled: true,
+            deal_unknown: false,
         }
     }
 
@@ -112,10 +119,12 @@ impl Execution {
             requested_volume: order.volume,
             price: found.price_open,
             reconciled: true,
+            deal_unknown: false,
         }
     }
 
-    /// From an open position found on the terminal (its deal not in the history yet).
+    /// From an open position found on the terminal (its deal not in the history yet: the
+    /// caller looks it up, see `deal`).
     pub fn from_position(order: &OrderSpec, found: &Position) -> Execution {
         let (status, retcode) = fill(order, found.volume);
         Execution {
@@ -131,6 +140,7 @@ impl Execution {
             requested_volume: order.volume,
             price: found.price_open,
             reconciled: true,
+            deal_unknown: false,
         }
     }
 }

@@ -1,7 +1,8 @@
-//! The gateway's [`SendGate`]: an intent takes its key before each send and gives it back as
-//! soon as its outcome on the terminal is known. Tickets learnt from an answer are attributed in
-//! memory at once, before the key goes back, and in the journal when the intent is completed:
-//! the next intent on the key never takes them for its own.
+//! The gateway's [`SendGate`]: an intent takes its key before each send, marks itself the key's
+//! sender in the journal (see `journal/sends.rs`), and gives the key back as soon as the terminal
+//! shows nothing of it, or, when it holds tickets, once they are journaled with its reply. Tickets
+//! learnt from an answer are attributed in memory at once: the next intent on the key never
+//! takes them for its own.
 
 use std::cell::Cell;
 use std::collections::HashSet;
@@ -10,6 +11,7 @@ use std::sync::Mutex;
 use uuid::Uuid;
 
 use super::Gateway;
+use crate::clock::unix_ms;
 use crate::execution::{Attributions, ExecutionError, IntentKey, SendGate};
 use crate::journal::Journal;
 
@@ -22,21 +24,43 @@ pub(super) struct Gate<'g> {
 }
 
 impl<'g> Gate<'g> {
-    /// A gate for `req_id`, holding its key already if a pending entry of it does.
-    pub(super) fn new(gateway: &'g Gateway, req_id: Uuid, key: IntentKey) -> Gate<'g> {
+    /// A gate for `req_id`; `holding` when it holds its key and the journal marks it as the
+    /// key's sender already.
+    pub(super) fn new(
+        gateway: &'g Gateway,
+        req_id: Uuid,
+        key: IntentKey,
+        holding: bool,
+    ) -> Gate<'g> {
         Gate {
             gateway,
             req_id,
             key,
-            holding: Cell::new(false),
+            holding: Cell::new(holding),
         }
     }
 
-    /// Gives the key back, unless the intent stays pending (it may have executed unseen).
+    /// Gives the key back once the intent is completed in the journal, unless it stays pending
+    /// (it may have executed unseen).
     pub(super) fn finish(&self, pending: bool) {
         if !pending {
-            self.gateway.keys.release(&self.key, self.req_id);
+            self.hand_over(None);
         }
+    }
+
+    /// The intent the key goes to when this one completes: the first waiting for it, if this
+    /// one holds it. Its send mark is journaled with this one's completion.
+    pub(super) fn next_holder(&self) -> Option<Uuid> {
+        if !self.holding.get() {
+            return None;
+        }
+        self.gateway.keys.next_waiter(&self.key)
+    }
+
+    /// Gives the key to `next` (see [`Gate::next_holder`]) once this intent is completed in the
+    /// journal, or back if `next` stopped waiting.
+    pub(super) fn hand_over(&self, next: Option<Uuid>) {
+        self.gateway.keys.hand_over(&self.key, self.req_id, next);
     }
 }
 
@@ -48,16 +72,31 @@ impl SendGate for Gate<'_> {
         self.gateway
             .take_key_blocking(&self.key, self.req_id, self.gateway.key_wait())
             .map_err(ExecutionError::KeyBusy)?;
+        // Durable before the send: after a crash, only the key's last sender can be on the books.
+        // A key handed over by its last holder comes with the mark already.
+        let journal = &self.gateway.journal;
+        let marked = match journal.key_sender(&self.key) {
+            Ok(Some(mark)) if mark.req_id == self.req_id => Ok(()),
+            _ => journal.mark_send(&self.key, self.req_id, unix_ms()),
+        };
+        if let Err(error) = marked {
+            self.gateway.keys.release(&self.key, self.req_id);
+            return Err(ExecutionError::Journal(error.to_string()));
+        }
         self.holding.set(true);
         Ok(())
     }
 
     fn answered(&self, tickets: Option<&[u64]>) {
-        if let Some(tickets) = tickets {
-            self.gateway.attributed.remember(tickets);
+        match tickets {
+            // Kept until the tickets are journaled (`finish`): the next sender's mark must never
+            // stand for a key whose previous holder's records are attributed only in memory.
+            Some(tickets) => self.gateway.attributed.remember(tickets),
+            None => {
+                self.gateway.keys.release(&self.key, self.req_id);
+                self.holding.set(false);
+            }
         }
-        self.gateway.keys.release(&self.key, self.req_id);
-        self.holding.set(false);
     }
 }
 

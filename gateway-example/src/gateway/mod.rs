@@ -14,6 +14,7 @@ mod keys;
 mod orders;
 mod queries;
 mod recovery;
+mod standing;
 mod stats;
 
 use std::sync::{Arc, OnceLock};
@@ -23,6 +24,7 @@ use wait_or_die::Policy;
 
 pub use counters::{CounterSnapshot, Counters};
 pub use recovery::{sweep_forever, RecoveryReport};
+pub use standing::AwaitingOperator;
 pub use stats::{override_rows, FaultSource, GatewayStats, OverrideRow};
 
 use crate::execution::{TradeIntent, EXECUTION_POLICY, SOCKET_POLICY};
@@ -106,6 +108,9 @@ pub struct Gateway {
     seen_signatures: SeenSignatures,
     unauthorized_log: LogLimiter,
     refused_log: LogLimiter,
+    /// Intents journaled and waiting for a key another intent holds (logged at most once a
+    /// second: under load it is the common case).
+    key_wait_log: LogLimiter,
     faults: OnceLock<FaultSource>,
 }
 
@@ -137,6 +142,7 @@ impl Gateway {
             config,
             unauthorized_log: LogLimiter::default(),
             refused_log: LogLimiter::default(),
+            key_wait_log: LogLimiter::default(),
             faults: OnceLock::new(),
         })
     }

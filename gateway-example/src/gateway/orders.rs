@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::gate::{Attributed, Gate};
 use super::in_flight::{wait_for_reply, Claim};
+use super::standing::Standing;
 use super::{blocking, Counters, Gateway};
 use crate::clock::unix_ms;
 use crate::execution::{execute, Context, ExecutionError, Progress, Settled, TradeIntent};
@@ -93,15 +94,17 @@ impl Gateway {
     fn execute_once(&self, req_id: Uuid, intent: TradeIntent, start: Start) -> Reply {
         let now = unix_ms();
         let mut tag_only = false;
+        let mut holding = false;
         let (created_ms, seen_volume, mut progress) = match start {
             Start::Pending(entry) => {
-                tag_only = self.shares_key(req_id, &entry);
-                let sent_ms = self.latest_send(req_id);
-                (
-                    entry.created_ms,
-                    entry.seen_volume,
-                    Progress::resumed(sent_ms),
-                )
+                let standing = self.standing(req_id, &entry);
+                tag_only = standing == Standing::TagOnly;
+                // Not its key's last sender: nothing of it is on the books, so it sends at once.
+                let progress = match standing {
+                    Standing::Unsent => Progress::default(),
+                    _ => Progress::resumed(self.latest_send(req_id)),
+                };
+                (entry.created_ms, entry.seen_volume, progress)
             }
             Start::New | Start::Retry => {
                 let seen_volume = match self.check(req_id, &intent) {
@@ -111,7 +114,19 @@ impl Gateway {
                         return *refusal;
                     }
                 };
-                if let Err(e) = self.journal.begin(req_id, &intent, seen_volume, now) {
+                // A free key is taken at once, and the entry and the key's send mark share one
+                // commit. A busy one is waited for after the entry is journaled: its holder
+                // hands it over with the mark in the commit that completes it.
+                let key = intent.key();
+                holding = self.keys.try_take(&key, req_id).is_ok();
+                let begun = if holding {
+                    self.journal
+                        .begin_sending(req_id, &intent, seen_volume, now)
+                } else {
+                    self.journal.begin(req_id, &intent, seen_volume, now)
+                };
+                if let Err(e) = begun {
+                    self.keys.release(&key, req_id);
                     return journal_failed(req_id, &e);
                 }
                 // A retryable failure was only answered once nothing of the intent could be on
@@ -119,7 +134,7 @@ impl Gateway {
                 (now, seen_volume, Progress::default())
             }
         };
-        let gate = Gate::new(self, req_id, intent.key());
+        let gate = Gate::new(self, req_id, intent.key(), holding);
         let attributions = Attributed {
             recent: &self.attributed,
             journal: &self.journal,
@@ -141,8 +156,8 @@ impl Gateway {
             &self.config.execution_policy,
         );
         let settled = self.settle(req_id, result, &progress);
-        gate.finish(settled.is_none());
         let Some((reply, tickets)) = settled else {
+            gate.finish(true);
             // Still pending: the intent keeps its key until its outcome is found, and the next
             // look knows when it was last sent.
             let mut last_sends = self.last_sends.lock().unwrap_or_else(|p| p.into_inner());
@@ -156,13 +171,26 @@ impl Gateway {
                 true,
             );
         };
-        match self.journal.complete(req_id, &reply, unix_ms(), &tickets) {
+        let next = gate.next_holder();
+        let completed = match next {
+            Some(next) => {
+                let now = unix_ms();
+                (self.journal).complete_handing_over(req_id, &reply, now, &tickets, next)
+            }
+            None => self.journal.complete(req_id, &reply, unix_ms(), &tickets),
+        };
+        match completed {
             Ok(()) => {
+                gate.hand_over(next);
                 self.attributed.forget(&tickets);
                 self.forget_last_send(req_id);
                 reply
             }
-            Err(e) => journal_failed(req_id, &e),
+            // Still pending in the journal: it keeps its key, as one whose outcome is unknown.
+            Err(e) => {
+                gate.finish(true);
+                journal_failed(req_id, &e)
+            }
         }
     }
 

@@ -12,7 +12,7 @@ use crate::clock::unix_ms;
 use crate::execution::{order_comment, TradeIntent, GATEWAY_MAGIC};
 use crate::journal::IntentState;
 use crate::protocol::{ErrorCode, ListQuery, ModifySpec, Reply};
-use crate::terminal::HistoryFilter;
+use crate::terminal::{HistoryFilter, TerminalError};
 
 pub(super) fn ping(req_id: Uuid) -> Reply {
     Reply::success(req_id, json!({"pong": true, "time_ms": unix_ms()}))
@@ -72,29 +72,46 @@ impl Gateway {
     }
 
     /// The journal's view of an intent of any kind and the terminal's records of it: deals and
-    /// pending orders carrying its tag (an open with the gateway's tag), of its magic, symbol
-    /// and comment (an open with the client's comment), of its position (close, SL/TP), or with
-    /// its order's ticket (modify, cancel).
+    /// pending orders of the order tickets the journal holds for a settled open, else carrying
+    /// its tag (an open with the gateway's tag), of its magic, symbol and comment (an open with
+    /// the client's comment), of its position (close, SL/TP), or with its order's ticket
+    /// (modify, cancel).
     pub(super) fn order_status(&self, req_id: Uuid, asked: Uuid) -> Reply {
-        let (state, reply, intent) = match self.journal.get(asked) {
-            Ok(None) => ("unknown", None, None),
+        let (state, reply, intent, tickets) = match self.journal.get(asked) {
+            Ok(None) => ("unknown", None, None, Vec::new()),
             Ok(Some(entry)) => match entry.state {
-                IntentState::Pending => ("pending", None, Some(entry.intent)),
+                IntentState::Pending => ("pending", None, Some(entry.intent), Vec::new()),
                 IntentState::Done { reply, .. } => (
                     "done",
                     serde_json::from_str::<serde_json::Value>(&reply).ok(),
                     Some(entry.intent),
+                    entry.tickets,
                 ),
             },
             Err(e) => {
                 return Reply::failure(Some(req_id), ErrorCode::Internal, e.to_string(), true);
             }
         };
-        let filter = records_of(asked, intent.as_ref());
-        let terminal = self
-            .terminal
-            .history_deals_get(&filter)
-            .and_then(|deals| Ok((deals, self.terminal.orders_get(&filter)?)));
+        let filters = match intent {
+            // A settled open's records are the order tickets the journal holds for it: a broker
+            // may have replaced the comment that carried its tag.
+            Some(TradeIntent::Open(_)) if !tickets.is_empty() => tickets
+                .iter()
+                .map(|&ticket| HistoryFilter {
+                    order: Some(ticket),
+                    ..HistoryFilter::default()
+                })
+                .collect(),
+            _ => vec![records_of(asked, intent.as_ref())],
+        };
+        let terminal = filters.iter().try_fold(
+            (Vec::new(), Vec::new()),
+            |(mut deals, mut orders), filter| {
+                deals.extend(self.terminal.history_deals_get(filter)?);
+                orders.extend(self.terminal.orders_get(filter)?);
+                Ok::<_, TerminalError>((deals, orders))
+            },
+        );
         match terminal {
             Ok((deals, orders)) => Reply::success(
                 req_id,

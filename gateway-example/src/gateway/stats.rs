@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{CounterSnapshot, Gateway};
+use super::{AwaitingOperator, CounterSnapshot, Gateway};
 use crate::live_config::{self, ConfigStatus};
 use crate::protocol::Reply;
 use crate::site_table::{self, site_rows, SiteRow};
@@ -50,6 +50,10 @@ pub struct GatewayStats {
     pub all_retries_off: bool,
     /// The configuration file followed, if one is named by `WAIT_OR_DIE_CONFIG`.
     pub config: Option<ConfigStatus>,
+    /// Pending intents whose outcome the terminal's books cannot decide: each blocks its key
+    /// until an operator settles it by hand (`gateway-example journal settle`).
+    #[serde(default)]
+    pub awaiting_operator: Vec<AwaitingOperator>,
 }
 
 /// One overridden site, as `STATS` shows it.
@@ -107,6 +111,7 @@ impl Gateway {
             overrides: override_rows(),
             all_retries_off: wait_or_die::control::list().all_retries_off,
             config: live_config::status(),
+            awaiting_operator: self.awaiting_operator(),
         }
     }
 
@@ -161,6 +166,13 @@ impl GatewayStats {
                 (false, None) => "overridden".to_owned(),
             };
             let _ = writeln!(w, "  override {:<24} {retries}", o.site);
+        }
+        for waiting in &self.awaiting_operator {
+            let _ = writeln!(
+                w,
+                "  AWAITING OPERATOR {} on {}: {}",
+                waiting.req_id, waiting.key, waiting.why
+            );
         }
         if let Some(config) = &self.config {
             let _ = writeln!(

@@ -7,7 +7,9 @@
 //! been sent: reconcile against the terminal before anything else) or done (answer stored: replay
 //! it, or, when it is a retryable failure that executed nothing, execute again). Done entries
 //! expire after a TTL that must outlast every client's retry window, or a late
-//! resend would execute a second time.
+//! resend would execute a second time. Before each send the journal also marks the intent as
+//! its key's sender (`sends.rs`), so a restarted gateway knows which of the intents pending on
+//! one key can have executed.
 
 use std::path::Path;
 use std::time::Duration;
@@ -20,8 +22,10 @@ use crate::execution::{Attributions, TradeIntent};
 use crate::protocol::{OrderSpec, Reply};
 use crate::store::{open_database, store_err, StoreError};
 
+mod sends;
 mod settle;
 
+pub use sends::KeySend;
 pub use settle::{SettleError, Verdict};
 
 const INTENTS: TableDefinition<&str, &str> = TableDefinition::new("intents");
@@ -66,6 +70,14 @@ pub struct Intent {
     /// A close's position volume as seen before it was journaled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seen_volume: Option<f64>,
+    /// Whether the gateway that journaled it marks each send on the intent's key (see
+    /// [`Journal::mark_send`]): then, while pending, it can only have executed if it is its
+    /// key's last sender. Entries of older gateways have `false`.
+    #[serde(default)]
+    pub marks_sends: bool,
+    /// The order tickets it took as its own, once settled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tickets: Vec<u64>,
     /// Pending or done.
     #[serde(flatten)]
     pub state: IntentState,
@@ -81,6 +93,10 @@ struct StoredIntent {
     created_ms: u64,
     #[serde(default)]
     seen_volume: Option<f64>,
+    #[serde(default)]
+    marks_sends: bool,
+    #[serde(default)]
+    tickets: Vec<u64>,
     #[serde(flatten)]
     state: IntentState,
 }
@@ -98,6 +114,8 @@ impl TryFrom<StoredIntent> for Intent {
             intent,
             created_ms: stored.created_ms,
             seen_volume: stored.seen_volume,
+            marks_sends: stored.marks_sends,
+            tickets: stored.tickets,
             state: stored.state,
         })
     }
@@ -136,6 +154,7 @@ impl Journal {
         tx.open_table(INTENTS).map_err(store_err)?;
         tx.open_table(PENDING).map_err(store_err)?;
         tx.open_table(ATTRIBUTED).map_err(store_err)?;
+        tx.open_table(sends::SENDS).map_err(store_err)?;
         tx.commit().map_err(store_err)?;
         Ok(Journal { db, ttl })
     }
@@ -164,9 +183,65 @@ impl Journal {
             intent: intent.clone(),
             created_ms: now_ms,
             seen_volume,
+            marks_sends: true,
+            tickets: Vec::new(),
             state: IntentState::Pending,
         };
-        self.put(req_id, &entry, &[])
+        self.put(req_id, &entry, &[], None)
+    }
+
+    /// [`Journal::begin`] for an intent that holds its key and is about to send: the entry and
+    /// the key's send mark (see [`Journal::mark_send`]) in one commit.
+    ///
+    /// ```
+    /// use gateway_example::execution::TradeIntent;
+    /// use gateway_example::journal::{Journal, DEFAULT_JOURNAL_TTL};
+    /// use gateway_example::protocol::OrderSpec;
+    /// use gateway_example::terminal::OrderType;
+    ///
+    /// let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
+    /// let open = TradeIntent::Open(OrderSpec::market("EURUSD", OrderType::Buy, 0.01));
+    /// let req_id = uuid::Uuid::new_v4();
+    /// journal.begin_sending(req_id, &open, None, 5).unwrap();
+    /// assert_eq!(journal.key_sender(&open.key()).unwrap().unwrap().req_id, req_id);
+    /// ```
+    pub fn begin_sending(
+        &self,
+        req_id: Uuid,
+        intent: &TradeIntent,
+        seen_volume: Option<f64>,
+        now_ms: u64,
+    ) -> Result<(), JournalError> {
+        let entry = Intent {
+            intent: intent.clone(),
+            created_ms: now_ms,
+            seen_volume,
+            marks_sends: true,
+            tickets: Vec::new(),
+            state: IntentState::Pending,
+        };
+        self.put(req_id, &entry, &[], Some((req_id, now_ms)))
+    }
+
+    /// Records a pending intent as a gateway that did not mark its sends journaled it
+    /// (`marks_sends: false`): what a journal written before send marks holds. For tests of
+    /// such journals.
+    #[doc(hidden)]
+    pub fn begin_without_send_marks(
+        &self,
+        req_id: Uuid,
+        intent: &TradeIntent,
+        now_ms: u64,
+    ) -> Result<(), JournalError> {
+        let entry = Intent {
+            intent: intent.clone(),
+            created_ms: now_ms,
+            seen_volume: None,
+            marks_sends: false,
+            tickets: Vec::new(),
+            state: IntentState::Pending,
+        };
+        self.put(req_id, &entry, &[], None)
     }
 
     /// Stores the reply that ends this execution of `req_id`, and the order tickets it took as
@@ -178,13 +253,26 @@ impl Journal {
         now_ms: u64,
         tickets: &[u64],
     ) -> Result<(), JournalError> {
+        self.complete_marking(req_id, reply, now_ms, tickets, None)
+    }
+
+    /// [`Journal::complete`], marking `next` (if any) as its key's sender in the same commit.
+    fn complete_marking(
+        &self,
+        req_id: Uuid,
+        reply: &Reply,
+        now_ms: u64,
+        tickets: &[u64],
+        next: Option<Uuid>,
+    ) -> Result<(), JournalError> {
         let mut intent = self.get(req_id)?.ok_or(JournalError::Missing(req_id))?;
         intent.state = IntentState::Done {
             reply: reply.to_json(),
             finished_ms: now_ms,
             retry_on_resend: reply.error.as_ref().is_some_and(|e| e.retryable),
         };
-        self.put(req_id, &intent, tickets)
+        intent.tickets = tickets.iter().copied().filter(|&t| t != 0).collect();
+        self.put(req_id, &intent, tickets, next.map(|next| (next, now_ms)))
     }
 
     /// Whether a settled intent took the order `ticket`.
@@ -237,6 +325,8 @@ impl Journal {
             attributed
                 .retain(|_, finished_ms| now_ms.saturating_sub(finished_ms) <= ttl_ms)
                 .map_err(store_err)?;
+            let pending = tx.open_table(PENDING).map_err(store_err)?;
+            sends::prune(&tx, &pending, now_ms, ttl_ms)?;
         }
         tx.commit().map_err(store_err)?;
         Ok(stale.len())
@@ -254,10 +344,21 @@ impl Journal {
         Ok(entries)
     }
 
-    fn put(&self, req_id: Uuid, intent: &Intent, tickets: &[u64]) -> Result<(), JournalError> {
+    /// Writes `intent` and, with `mark` (a sender and since when), its key's send mark in one
+    /// commit.
+    fn put(
+        &self,
+        req_id: Uuid,
+        intent: &Intent,
+        tickets: &[u64],
+        mark: Option<(Uuid, u64)>,
+    ) -> Result<(), JournalError> {
         let json = serde_json::to_string(intent).expect("intents always serialize");
         let key = req_id.to_string();
         let tx = self.db.begin_write().map_err(store_err)?;
+        if let Some((sender, since_ms)) = mark {
+            sends::write_mark(&tx, &intent.intent.key(), sender, since_ms)?;
+        }
         {
             let mut intents = tx.open_table(INTENTS).map_err(store_err)?;
             intents

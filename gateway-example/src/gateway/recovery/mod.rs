@@ -6,7 +6,6 @@
 //! then executes); past the client window it is completed as expired, because nobody is waiting
 //! for it and a fill now would be a surprise.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,11 +14,10 @@ use uuid::Uuid;
 
 use super::gate::Attributed;
 use super::in_flight::Claim;
+use super::standing::{Standing, AWAITING_OPERATOR_WHY};
 use super::Gateway;
 use crate::clock::unix_ms;
-use crate::execution::{
-    reconcile_with_retries, Context, ExecutionError, Found, IntentKey, Progress, Settled,
-};
+use crate::execution::{reconcile_with_retries, Context, ExecutionError, Found, Progress, Settled};
 use crate::journal::{Intent, IntentState, JournalError};
 use crate::protocol::{ErrorCode, Reply};
 
@@ -36,6 +34,9 @@ pub struct RecoveryReport {
     pub expired_unexecuted: usize,
     /// Of those, left pending for the client's resend (not executed, or the terminal unreachable).
     pub left_pending: usize,
+    /// Of those, known from the journal never to have executed: not their key's last sender
+    /// (see `journal/sends.rs`). Their resends execute them; they hold no key.
+    pub not_sent: usize,
     /// Done entries removed for age.
     pub ttl_removed: usize,
 }
@@ -63,28 +64,31 @@ impl Gateway {
         let window_ms = self.config.client_window.as_millis() as u64;
         let pending = self.journal.pending()?;
         let mut terminal_unreachable = false;
-        let mut per_key: HashMap<IntentKey, usize> = HashMap::new();
-        for (_, entry) in pending.iter().filter(|(id, _)| self.inherited.contains(id)) {
-            *per_key.entry(entry.intent.key()).or_default() += 1;
-        }
-        for (req_id, entry) in pending {
-            let key = entry.intent.key();
-            let tag_only = self.inherited.contains(&req_id)
-                && per_key.get(&key).copied().unwrap_or_default() > 1;
+        for (req_id, listed) in pending {
+            let key = listed.intent.key();
             // Claim the intent like a request would: a resend arriving meanwhile waits for this
             // verdict instead of executing alongside it.
-            let owner = match self.in_flight.claim(req_id, &entry.intent) {
+            let owner = match self.in_flight.claim(req_id, &listed.intent) {
                 Claim::Owner(owner) => owner,
                 Claim::Joined(..) => continue,
+            };
+            // Read again under the claim: a request may have settled it since the list was read,
+            // and its stored reply is the only one.
+            let Some(entry) = self.still_pending(req_id)? else {
+                continue;
             };
             report.pending += 1;
             let now = unix_ms();
             // Once the terminal is unreachable, asking about the next intents would cost each a
             // whole reconciliation budget while no client is served: they wait for the sweep.
-            let verdict = if terminal_unreachable {
+            let standing = self.standing(req_id, &entry);
+            let verdict = if standing == Standing::Unsent {
+                report.not_sent += 1;
+                Verdict::NotExecuted
+            } else if terminal_unreachable {
                 Verdict::Unreachable
             } else {
-                self.verdict(req_id, &entry, tag_only)
+                self.verdict(req_id, &entry, standing)
             };
             terminal_unreachable |= matches!(verdict, Verdict::Unreachable);
             let (reply, tickets) = match verdict {
@@ -115,6 +119,9 @@ impl Gateway {
                 // It may have executed: it holds its key until its outcome is found.
                 Verdict::Unknown | Verdict::Unreachable => {
                     report.left_pending += 1;
+                    if standing == Standing::TagOnly {
+                        tracing::warn!(%req_id, %key, why = AWAITING_OPERATOR_WHY, "an intent waits for an operator");
+                    }
                     let _ = self.keys.try_take(&key, req_id);
                     continue;
                 }
@@ -148,8 +155,17 @@ impl Gateway {
         let Claim::Owner(owner) = self.in_flight.claim(req_id, &entry.intent) else {
             return;
         };
-        let tag_only = self.shares_key(req_id, &entry);
-        let (reply, tickets) = match self.verdict(req_id, &entry, tag_only) {
+        // Read again under the claim: its own request may have settled it meanwhile.
+        let Ok(Some(entry)) = self.still_pending(req_id) else {
+            self.keys.release(&key, req_id);
+            return;
+        };
+        let standing = self.standing(req_id, &entry);
+        let verdict = match standing {
+            Standing::Unsent => Verdict::NotExecuted,
+            _ => self.verdict(req_id, &entry, standing),
+        };
+        let (reply, tickets) = match verdict {
             Verdict::Settled(reply, tickets) => (reply, tickets),
             Verdict::NotExecuted => {
                 let reply = Reply::failure(
@@ -190,25 +206,17 @@ impl Gateway {
         recorded.remove(&req_id);
     }
 
-    /// Whether `req_id` and another intent, both pending since before this gateway started,
-    /// share a key: their records cannot be told apart but by their tags. (Within one process an
-    /// intent sends and looks only under its key, and its tickets are attributed before it gives
-    /// the key back.) An unreadable journal counts as shared.
-    pub(super) fn shares_key(&self, req_id: Uuid, entry: &Intent) -> bool {
-        if !self.inherited.contains(&req_id) {
-            return false;
-        }
-        let key = entry.intent.key();
-        self.journal.pending().map_or(true, |pending| {
-            pending.iter().any(|(other, e)| {
-                *other != req_id && self.inherited.contains(other) && e.intent.key() == key
-            })
-        })
+    /// The journal entry of `req_id` if it is still pending.
+    fn still_pending(&self, req_id: Uuid) -> Result<Option<Intent>, JournalError> {
+        Ok(self
+            .journal
+            .get(req_id)?
+            .filter(|entry| matches!(entry.state, IntentState::Pending)))
     }
 
-    /// `tag_only` when other possibly sent intents share its key: then only a record with its
-    /// intact tag is taken, and "not found" proves nothing.
-    fn verdict(&self, req_id: Uuid, entry: &Intent, tag_only: bool) -> Verdict {
+    /// What the books say of a pending intent that may have been sent; [`Standing::TagOnly`]
+    /// takes only a record with its intact tag, and "not found" then proves nothing.
+    fn verdict(&self, req_id: Uuid, entry: &Intent, standing: Standing) -> Verdict {
         let attributions = Attributed {
             recent: &self.attributed,
             journal: &self.journal,
@@ -220,7 +228,7 @@ impl Gateway {
             seen_volume: entry.seen_volume,
             attributions: &attributions,
             gate: &(),
-            tag_only,
+            tag_only: standing == Standing::TagOnly,
         };
         let progress = Progress::resumed(self.latest_send(req_id));
         let found = reconcile_with_retries(
@@ -268,5 +276,7 @@ pub async fn sweep_forever(gateway: Arc<Gateway>) {
     }
 }
 
+#[cfg(test)]
+mod stale_tests;
 #[cfg(test)]
 mod tests;

@@ -50,11 +50,11 @@ async fn pending_intents_are_settled_by_what_the_terminal_holds() {
     let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
     let (executed, stale, fresh) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
     let now = unix_ms();
-    journal
-        .begin(executed, &TradeIntent::Open(order()), None, now)
-        .unwrap();
+    let open = TradeIntent::Open(order());
+    journal.begin(executed, &open, None, now).unwrap();
+    journal.mark_send(&open.key(), executed, now).unwrap();
     executed_on_terminal(&terminal, executed);
-    // Each on a key of its own: a lone pending intent is judged by what fits, tag or not.
+    // Each on a key of its own, never sent: nothing of them is on the books.
     journal
         .begin(stale, &open_on("GBPUSD"), None, now - 10 * 60 * 1000)
         .unwrap();
@@ -76,6 +76,7 @@ async fn pending_intents_are_settled_by_what_the_terminal_holds() {
             answered_final: 0,
             expired_unexecuted: 1,
             left_pending: 1,
+            not_sent: 2,
             ttl_removed: 0,
         }
     );
@@ -106,11 +107,46 @@ async fn pending_intents_are_settled_by_what_the_terminal_holds() {
     assert!(gateway.journal.pending().unwrap().is_empty());
 }
 
-/// A broker that rewrites comments leaves only magic, symbol, type, volume and time: a lone
-/// pending open takes the one deal that fits, but two pending opens of a gateway that died
-/// on one key cannot tell whose it is, so neither takes it, nor is either declared unexecuted.
+/// A broker that rewrites comments leaves only magic, symbol, type, volume and time. Of two
+/// opens pending on one key, the journal's send mark names the one that can have executed: it
+/// takes the record that fits, and the other is known never to have been sent.
 #[test]
-fn inherited_intents_sharing_a_key_take_no_untagged_record() {
+fn the_keys_marked_sender_takes_an_untagged_record_and_the_others_never_sent() {
+    let config = GatewayConfig {
+        reconcile_policy: scaled_policy(EXECUTION_POLICY, 0.001),
+        history_lag: Duration::ZERO,
+        ..GatewayConfig::default()
+    };
+    let terminal = Arc::new(SimulatedTerminal::open(&SimulatorOptions::default()).unwrap());
+    let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
+    let (sent, queued) = (Uuid::new_v4(), Uuid::new_v4());
+    let now = unix_ms();
+    let open = open_on("EURUSD");
+    journal.begin(sent, &open, None, now).unwrap();
+    journal.begin(queued, &open, None, now).unwrap();
+    journal.mark_send(&open.key(), sent, now).unwrap();
+    executed_with_comment(&terminal, "rewritten by the broker");
+    let gateway = Gateway::new(terminal, journal, config);
+    let report = gateway.recover().unwrap();
+    assert_eq!(
+        (report.found_executed, report.not_sent, report.left_pending),
+        (1, 1, 1),
+        "{report:?}"
+    );
+    let pending = gateway.journal.pending().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].0, queued);
+    assert!(
+        gateway.keys.try_take(&open.key(), Uuid::new_v4()).is_ok(),
+        "the key is free"
+    );
+}
+
+/// A journal written before send marks cannot say which of two opens pending on one key was
+/// sent: neither takes an untagged record, nor is either declared unexecuted; a lone one takes
+/// the record that fits.
+#[test]
+fn unmarked_intents_sharing_a_key_take_no_untagged_record() {
     let config = GatewayConfig {
         reconcile_policy: scaled_policy(EXECUTION_POLICY, 0.001),
         history_lag: Duration::ZERO,
@@ -120,8 +156,9 @@ fn inherited_intents_sharing_a_key_take_no_untagged_record() {
     let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
     let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
     let now = unix_ms();
-    journal.begin(a, &open_on("EURUSD"), None, now).unwrap();
-    journal.begin(b, &open_on("EURUSD"), None, now).unwrap();
+    let open = open_on("EURUSD");
+    journal.begin_without_send_marks(a, &open, now).unwrap();
+    journal.begin_without_send_marks(b, &open, now).unwrap();
     executed_with_comment(&terminal, "rewritten by the broker");
     let gateway = Gateway::new(terminal.clone(), journal, config.clone());
     let report = gateway.recover().unwrap();
@@ -129,7 +166,7 @@ fn inherited_intents_sharing_a_key_take_no_untagged_record() {
     assert_eq!(gateway.journal.pending().unwrap().len(), 2);
 
     let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
-    journal.begin(a, &open_on("EURUSD"), None, now).unwrap();
+    journal.begin_without_send_marks(a, &open, now).unwrap();
     let gateway = Gateway::new(terminal, journal, config);
     let report = gateway.recover().unwrap();
     assert_eq!(report.found_executed, 1, "{report:?}");
@@ -211,9 +248,9 @@ fn calls_to_an_unreachable_terminal(pending: usize) -> (RecoveryReport, usize) {
     let journal = Journal::open(None, DEFAULT_JOURNAL_TTL).unwrap();
     let symbols = ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "EURCHF"];
     for symbol in &symbols[..pending] {
-        journal
-            .begin(Uuid::new_v4(), &open_on(symbol), None, unix_ms())
-            .unwrap();
+        let (req_id, open) = (Uuid::new_v4(), open_on(symbol));
+        journal.begin(req_id, &open, None, unix_ms()).unwrap();
+        journal.mark_send(&open.key(), req_id, unix_ms()).unwrap();
     }
     let config = GatewayConfig {
         // Retries bounded by count alone: a 3 ms total budget, or a budget other tests of this
