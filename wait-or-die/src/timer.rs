@@ -100,13 +100,20 @@ static UNTIMED_RUNTIMES: Mutex<Vec<Id>> = Mutex::new(Vec::new());
 
 /// Whether the current context is a tokio runtime with its timer enabled.
 pub(crate) fn tokio_timer_is_usable() -> bool {
-    let Ok(runtime) = Handle::try_current() else {
-        return false;
-    };
+    Handle::try_current().is_ok_and(|runtime| has_timer(&runtime))
+}
+
+/// Whether `runtime`, the current context's, has its timer enabled.
+#[inline]
+pub(crate) fn has_timer(runtime: &Handle) -> bool {
     let id = runtime.id();
-    if TIMED_RUNTIME.get() == Some(id) {
-        return true;
-    }
+    TIMED_RUNTIME.get() == Some(id) || probe(id)
+}
+
+/// Finds out, once per runtime, whether the current runtime (`id`) has its timer.
+#[cold]
+#[inline(never)]
+fn probe(id: Id) -> bool {
     let mut untimed = UNTIMED_RUNTIMES
         .lock()
         .unwrap_or_else(PoisonError::into_inner);

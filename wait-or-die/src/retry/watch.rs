@@ -135,11 +135,11 @@ impl List {
 /// the attempt must arm a precise timer now (no tokio runtime, the list's driver runs on
 /// another runtime or has stalled, or the list is full).
 pub(crate) fn watch(waker: &Waker, now: Instant) -> Option<Ticket> {
+    let runtime = tokio::runtime::Handle::try_current().ok()?;
     // The driver sleeps on tokio's timer: without one, the attempt times itself.
-    if !crate::timer::tokio_timer_is_usable() {
+    if !crate::timer::has_timer(&runtime) {
         return None;
     }
-    let runtime = tokio::runtime::Handle::try_current().ok()?;
     let index = thread_shard::current().min(LISTS - 1);
     let list = &WATCH[index];
     let mut state = list.lock();
