@@ -100,7 +100,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backoff;
-mod budget;
 #[cfg(feature = "chaos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "chaos")))]
 pub mod chaos;
@@ -118,9 +117,12 @@ mod jitter;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub mod metrics;
+mod pipeline;
 mod policy;
 mod retry;
+mod site;
 pub mod stats;
+mod strategy;
 mod suggest;
 pub mod testing;
 mod thread_rng;

@@ -5,5 +5,5 @@ pub use crate::error::TimeoutError;
 pub use crate::policy::{blame, built};
 pub use crate::retry::blocking::BlockingCall;
 pub use crate::retry::call::{Attempt, Call, UncancelledAttempt, Wait};
-pub use crate::stats::{Site, SiteRef};
+pub use crate::site::{Site, SiteRef};
 pub use inventory;

@@ -1,6 +1,7 @@
 //! What an operator may change about a site's policy, and how it is laid over the policy.
 
 use core::time::Duration;
+use std::sync::{Mutex, PoisonError};
 
 use crate::control::error::ControlError;
 use crate::jitter::Jitter;
@@ -172,7 +173,7 @@ impl Override {
     ///
     /// See [`BudgetChoice`] for an example.
     pub fn shared_budget(mut self, name: &str) -> Self {
-        self.budget = Some(BudgetChoice::Shared(crate::control::intern_name(name)));
+        self.budget = Some(BudgetChoice::Shared(intern_name(name)));
         self
     }
 
@@ -380,6 +381,18 @@ impl Override {
             None => b,
         }
     }
+}
+
+/// `name` as a `&'static str`, leaked once per distinct name (shared budget names).
+pub(crate) fn intern_name(name: &str) -> &'static str {
+    static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    let mut names = NAMES.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(found) = names.iter().find(|n| **n == name) {
+        return found;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.push(leaked);
+    leaked
 }
 
 #[cfg(test)]

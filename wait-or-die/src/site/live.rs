@@ -10,9 +10,9 @@
 
 use std::borrow::Cow;
 
-use crate::control::settings::Override;
+use crate::control::Override;
 use crate::policy::Policy;
-use crate::stats::Site;
+use crate::site::Site;
 
 /// One set of settings in force, shared by every site it is in force for.
 #[derive(Debug)]
