@@ -19,8 +19,7 @@ use std::borrow::Cow;
 use std::time::Instant;
 
 use crate::policy::Policy;
-use crate::site::Site;
-use crate::site::{self, SiteControl};
+use crate::site::{self, Site, SiteControl};
 use crate::testing;
 
 thread_local! {

@@ -3,7 +3,8 @@
 //!
 //! | stage | when | strategies, in order |
 //! |---|---|---|
-//! //! | [`on_outcome`] | an attempt ended | (none yet) |
+//! //! | [`before_attempt_async`] / [`before_attempt_blocking`] | an attempt is about to run | chaos (feature `chaos`) |
+//! | [`on_outcome`] | an attempt ended | (none yet) |
 //! | [`before_retry`] | the retry loop decided to retry, after its wait was found to fit the deadline | retry budget |
 //!
 //! The pipeline is the only module that knows both the site and the strategies: it takes from
@@ -19,6 +20,31 @@ use crate::error::StopReason;
 use crate::policy::Policy;
 use crate::site::Site;
 use crate::strategy::budget;
+#[cfg(feature = "chaos")]
+use crate::strategy::chaos;
+
+/// An async attempt of `site` is about to run: waits out the latency chaos picked for it, and
+/// gives the fault it must fail with, if any. Without chaos set, one relaxed load.
+#[cfg(feature = "chaos")]
+#[inline]
+pub fn before_attempt_async(site: &'static Site) -> chaos::Entering {
+    chaos::enter_async(chaos_of(site), site.name())
+}
+
+/// A blocking attempt of `site` is about to run: sleeps the latency chaos picked for it, and
+/// gives the fault it must fail with, if any.
+#[cfg(feature = "chaos")]
+#[inline]
+pub fn before_attempt_blocking(site: &'static Site) -> Option<crate::injected::Injected> {
+    chaos::enter_blocking(chaos_of(site), site.name())
+}
+
+/// The chaos the operator set for `site`: the one relaxed load of its override pointer.
+#[cfg(feature = "chaos")]
+#[inline]
+fn chaos_of(site: &Site) -> Option<chaos::Chaos> {
+    site.control()?.settings.chaos
+}
 
 /// An attempt of `site` ended, successfully or not. No strategy acts here yet; a circuit
 /// breaker records the outcome here.

@@ -7,3 +7,5 @@
 //! (in `Policy` or `control::Override`) and macro rows.
 
 pub(crate) mod budget;
+#[cfg(feature = "chaos")]
+pub(crate) mod chaos;

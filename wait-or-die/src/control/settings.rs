@@ -49,7 +49,7 @@ pub struct Override {
     /// Fault injection for the site's attempts.
     #[cfg(feature = "chaos")]
     #[cfg_attr(docsrs, doc(cfg(feature = "chaos")))]
-    pub chaos: Option<crate::chaos::Chaos>,
+    pub chaos: Option<crate::strategy::chaos::Chaos>,
 }
 
 /// How an override changes the retry budget's sharing.
@@ -229,7 +229,7 @@ impl Override {
     /// See [`crate::chaos`] for an example.
     #[cfg(feature = "chaos")]
     #[cfg_attr(docsrs, doc(cfg(feature = "chaos")))]
-    pub fn chaos(mut self, chaos: crate::chaos::Chaos) -> Self {
+    pub fn chaos(mut self, chaos: crate::strategy::chaos::Chaos) -> Self {
         self.chaos = Some(chaos);
         self
     }
@@ -280,7 +280,13 @@ impl Override {
         }
         #[cfg(feature = "chaos")]
         if let Some(chaos) = &self.chaos {
-            chaos.check(site)?;
+            if let Some((setting, value)) = chaos.invalid_share() {
+                return Err(ControlError::InvalidShare {
+                    site: site.to_owned(),
+                    setting,
+                    value,
+                });
+            }
         }
         let built = match declared {
             Some(policy) => self.apply(policy),
