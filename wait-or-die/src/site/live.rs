@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use crate::control::Override;
+use crate::control::settings::Override;
 use crate::policy::Policy;
 use crate::site::Site;
 
