@@ -78,7 +78,7 @@ macro_rules! __chaos_blocking {
 macro_rules! __chaos_async {
     ($site:expr, $output:ty) => {
         if let ::core::option::Option::Some(fault) = $crate::__private::enter_async($site).await {
-            $crate::__chaos_return!($site, $output, fault);
+            $crate::__private::chaos_return!($site, $output, fault);
         }
     };
 }
@@ -90,7 +90,7 @@ macro_rules! __chaos_async {
 macro_rules! __chaos_blocking {
     ($site:expr, $output:ty) => {
         if let ::core::option::Option::Some(fault) = $crate::__private::enter_blocking($site) {
-            $crate::__chaos_return!($site, $output, fault);
+            $crate::__private::chaos_return!($site, $output, fault);
         }
     };
 }

@@ -13,3 +13,8 @@ pub use crate::site::{Site, SiteRef};
 #[cfg(feature = "chaos")]
 pub use crate::strategy::chaos::{CannotInject, Entering, Inject, InjectError};
 pub use inventory;
+// The attribute's fault-injection hooks: `#[macro_export]` puts them at the crate root, where
+// nothing names them; the expansion reaches them here.
+#[cfg(feature = "chaos")]
+pub use crate::__chaos_return as chaos_return;
+pub use crate::{__chaos_async as chaos_async, __chaos_blocking as chaos_blocking};

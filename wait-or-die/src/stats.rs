@@ -1,6 +1,6 @@
 //! Per-call-site counters, kept with relaxed atomics, and the snapshots operators read.
 //!
-//! Every site (see [`Site`]) owns one set of [`Counters`]. They count what happened, never what
+//! Every site (see [`Site`]) owns one set of counters (`Counters`). They count what happened, never what
 //! was only decided: a retry is counted when its attempt starts, a wait by the time really
 //! waited, and a call dropped before it ended (a caller's timeout, `select!`) as cancelled. A
 //! successful call costs one increment, with no locked instruction and no cache line shared

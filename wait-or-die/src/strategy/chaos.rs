@@ -135,7 +135,7 @@ pub fn enter_async(chaos: Option<Chaos>, site: &'static str) -> Entering {
     }
 }
 
-/// The start of an async attempt under chaos; see [`enter_async`].
+/// The start of an async attempt under chaos; see `enter_async`.
 #[derive(Debug)]
 #[must_use = "futures do nothing unless polled"]
 pub struct Entering {
