@@ -21,7 +21,8 @@ use crate::policy::Policy;
 use crate::stats::{Counters, SiteStats};
 use crate::strategy::budget::{self, RetryBudget};
 
-/// The counters of one call site (one annotated function, or one place that calls [`crate::retry`]).
+/// One call site (one annotated function, or one place that calls [`crate::retry`]): its name,
+/// declared policy, counters, retry budget, and the operator's override in force.
 ///
 /// ```
 /// use wait_or_die::{retry_blocking, stats::Site, Policy};
@@ -41,6 +42,7 @@ use crate::strategy::budget::{self, RetryBudget};
 pub struct Site {
     name: &'static str,
     counters: Counters,
+    // The state of each strategy that keeps one per site (see `pipeline.rs`), one field each.
     /// The site's own retry budget (used unless its policy shares one by name).
     budget: RetryBudget,
     /// The operator's override in force (see `control`), null when there is none: the one
