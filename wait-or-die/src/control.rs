@@ -250,7 +250,7 @@ pub struct SiteOverride {
     pub policy: Option<Policy>,
 }
 
-/// Puts the override in force on a site made at run time (see `stats::callers`), then lists it
+/// Puts the override in force on a site made at run time (see `site/callers.rs`), then lists it
 /// with `list`, so that no call of a listed site runs without the override.
 pub(crate) fn adopt(site: &'static crate::site::Site, list: &mut dyn FnMut()) {
     Table::lock().adopt(site, list);
