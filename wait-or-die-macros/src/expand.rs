@@ -128,7 +128,7 @@ fn async_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) 
     // The fault-injection hook expands to nothing unless the engine's `chaos` feature is on.
     let attempt = quote! {
         async {
-            ::wait_or_die::__chaos_async!(&__WOD_SITE, #output);
+            ::wait_or_die::__private::chaos_async!(&__WOD_SITE, #output);
             let __wod_out: #output = #body;
             #[allow(unreachable_code)]
             __wod_out
@@ -176,7 +176,7 @@ fn blocking_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStrea
         #setup
         loop {
             let __wod_result = __wod_call.attempt(|| -> #output {
-                ::wait_or_die::__chaos_blocking!(&__WOD_SITE, #output);
+                ::wait_or_die::__private::chaos_blocking!(&__WOD_SITE, #output);
                 #body
             });
             match #settle {
@@ -303,7 +303,7 @@ mod tests {
     fn impl_trait_in_the_output_is_inferred() {
         let out = expand_str("", "fn f() -> Result<impl Sized, E> { Ok(1) }");
         assert!(
-            out.contains("| | -> Result < _ , E > { :: wait_or_die :: __chaos_blocking ! (& __WOD_SITE , Result < _ , E >) ; { Ok (1) } }"),
+            out.contains("| | -> Result < _ , E > { :: wait_or_die :: __private :: chaos_blocking ! (& __WOD_SITE , Result < _ , E >) ; { Ok (1) } }"),
             "{out}"
         );
         assert!(

@@ -58,7 +58,7 @@
 //!         let __wod_result = __wod_call
 //!             .attempt(async {
 //!                 // Fault injection: expands to nothing unless the engine's `chaos` feature is on.
-//!                 ::wait_or_die::__chaos_async!(&__WOD_SITE, Result<Value, GatewayError>);
+//!                 ::wait_or_die::__private::chaos_async!(&__WOD_SITE, Result<Value, GatewayError>);
 //!                 let __wod_out: Result<Value, GatewayError> = { self.socket.recv().await };
 //!                 #[allow(unreachable_code)]
 //!                 __wod_out
@@ -78,7 +78,7 @@
 //! ```
 //!
 //! A plain `fn` gets the same loop with `::wait_or_die::__private::BlockingCall`, each attempt a
-//! closure run by the call, `__wod_call.attempt(|| -> Result<T, E> { __chaos_blocking!(..); <body> })`, and a blocking
+//! closure run by the call, `__wod_call.attempt(|| -> Result<T, E> { __private::chaos_blocking!(..); <body> })`, and a blocking
 //! `wait(error)`. In
 //! both, `return` and `?` in the body end the attempt, not the call. `policy = expr` replaces the
 //! `static` policy with `let __wod_policy: ::wait_or_die::Policy = expr;`, and `retry_if = pred`

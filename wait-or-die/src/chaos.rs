@@ -36,128 +36,16 @@
 //! of a site with no chaos set pays one relaxed load (the site's override pointer, the same one
 //! `control` uses) and its future holds two more words; an attempt made late allocates its
 //! timer.
-
-#[cfg(feature = "config")]
-pub(crate) mod config;
-mod point;
+//!
+//! The strategy itself lives in `strategy/chaos.rs`; this module is its public face.
 
 use core::future::Future;
-use core::pin::Pin;
-use core::task::{ready, Context, Poll};
-use core::time::Duration;
 
-use rand::Rng;
-
-use crate::control::ControlError;
-use crate::events::TARGET;
 use crate::injected::Injected;
-use crate::stats::Site;
-use crate::timer::Timer;
+use crate::pipeline;
+use crate::site::Site;
 
-pub use point::{CannotInject, Inject, InjectError};
-
-/// The faults to inject into one site's attempts.
-///
-/// ```
-/// use std::time::Duration;
-/// use wait_or_die::chaos::Chaos;
-///
-/// // A fifth of attempts fail; half start 50 ms late.
-/// let chaos = Chaos::new().fail(0.2).latency(Duration::from_millis(50), 0.5);
-/// assert_eq!((chaos.fail, chaos.latency_share), (0.2, 0.5));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[non_exhaustive]
-pub struct Chaos {
-    /// The share of attempts that fail with [`Injected`], from 0 to 1.
-    pub fail: f64,
-    /// How late a delayed attempt starts.
-    pub latency: Duration,
-    /// The share of attempts that start `latency` late, from 0 to 1.
-    pub latency_share: f64,
-}
-
-impl Chaos {
-    /// No fault: nothing fails, and a latency once set applies to every attempt.
-    ///
-    /// ```
-    /// let none = wait_or_die::chaos::Chaos::new();
-    /// assert_eq!((none.fail, none.latency_share), (0.0, 1.0));
-    /// ```
-    pub const fn new() -> Self {
-        Chaos {
-            fail: 0.0,
-            latency: Duration::ZERO,
-            latency_share: 1.0,
-        }
-    }
-
-    /// Makes `share` of the attempts (from 0 to 1) fail without running.
-    ///
-    /// See [`Chaos`] for an example.
-    pub const fn fail(mut self, share: f64) -> Self {
-        self.fail = share;
-        self
-    }
-
-    /// Makes `share` of the attempts (from 0 to 1) start `latency` late.
-    ///
-    /// See [`Chaos`] for an example.
-    pub const fn latency(mut self, latency: Duration, share: f64) -> Self {
-        self.latency = latency;
-        self.latency_share = share;
-        self
-    }
-
-    /// Refuses a share outside 0 to 1.
-    pub(crate) fn check(&self, site: &str) -> Result<(), ControlError> {
-        for (setting, value) in [("fail", self.fail), ("latency_share", self.latency_share)] {
-            if !(0.0..=1.0).contains(&value) {
-                return Err(ControlError::InvalidShare {
-                    site: site.to_owned(),
-                    setting,
-                    value,
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// What to do to one attempt, drawn at random.
-    fn draw(&self) -> Plan {
-        crate::thread_rng::with_thread_rng(|rng| {
-            let late = !self.latency.is_zero() && rng.random::<f64>() < self.latency_share;
-            Plan {
-                delay: if late { self.latency } else { Duration::ZERO },
-                fail: rng.random::<f64>() < self.fail,
-            }
-        })
-    }
-}
-
-impl Default for Chaos {
-    fn default() -> Self {
-        Chaos::new()
-    }
-}
-
-/// What fault injection does to one attempt.
-#[derive(Debug, Clone, Copy)]
-struct Plan {
-    delay: Duration,
-    fail: bool,
-}
-
-/// The faults for the attempt of `site` starting now; `None` (one relaxed load) without chaos.
-#[inline]
-fn plan(site: &Site) -> Option<Plan> {
-    let chaos = site.control()?.settings.chaos?;
-    let plan = chaos.draw();
-    if plan.fail || !plan.delay.is_zero() {
-        tracing::debug!(target: TARGET, site = site.name(), fail = plan.fail, delay_ms = crate::units::millis(plan.delay), "wait_or_die: chaos injected a fault");
-    }
-    Some(plan)
-}
+pub use crate::strategy::chaos::Chaos;
 
 /// Runs an async attempt of `site` under its chaos: late, or failed without running.
 ///
@@ -184,7 +72,7 @@ where
     Fut: Future<Output = Result<T, E>>,
     E: From<Injected>,
 {
-    if let Some(injected) = enter_async(site).await {
+    if let Some(injected) = pipeline::before_attempt_async(site).await {
         return Err(E::from(injected));
     }
     attempt.await
@@ -208,57 +96,8 @@ pub fn attempt_blocking<T, E: From<Injected>>(
     site: &'static Site,
     attempt: impl FnOnce() -> Result<T, E>,
 ) -> Result<T, E> {
-    match enter_blocking(site) {
+    match pipeline::before_attempt_blocking(site) {
         Some(injected) => Err(E::from(injected)),
         None => attempt(),
     }
-}
-
-/// Waits out the latency picked for an async attempt of `site`; the fault if it must fail.
-/// The plan is drawn when this is called, by the attempt that awaits it at once.
-#[doc(hidden)]
-pub fn enter_async(site: &'static Site) -> Entering {
-    match plan(site) {
-        None => Entering {
-            sleep: None,
-            fail: false,
-        },
-        // Boxed, so that the timer's state does not enlarge every attempt's future: only an
-        // attempt made late allocates.
-        Some(plan) => Entering {
-            sleep: (!plan.delay.is_zero()).then(|| Box::pin(Timer::after(plan.delay))),
-            fail: plan.fail,
-        },
-    }
-}
-
-/// The start of an async attempt under chaos; see [`enter_async`].
-#[doc(hidden)]
-#[derive(Debug)]
-#[must_use = "futures do nothing unless polled"]
-pub struct Entering {
-    sleep: Option<Pin<Box<Timer>>>,
-    fail: bool,
-}
-
-impl Future for Entering {
-    type Output = Option<Injected>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Injected>> {
-        if let Some(sleep) = self.sleep.as_mut() {
-            ready!(sleep.as_mut().poll(cx));
-            self.sleep = None;
-        }
-        Poll::Ready(self.fail.then(Injected::new))
-    }
-}
-
-/// Sleeps the latency picked for a blocking attempt of `site`; the fault if it must fail.
-#[doc(hidden)]
-pub fn enter_blocking(site: &'static Site) -> Option<Injected> {
-    let plan = plan(site)?;
-    if !plan.delay.is_zero() {
-        std::thread::sleep(plan.delay);
-    }
-    plan.fail.then(Injected::new)
 }

@@ -53,6 +53,8 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+#[cfg(feature = "chaos")]
+mod chaos;
 mod duration;
 mod error;
 pub(crate) mod keys;

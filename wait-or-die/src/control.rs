@@ -39,7 +39,7 @@
 //! # What is checked
 //! A change that would make an invalid policy is refused with the engine's [`PolicyError`](crate::PolicyError)
 //! (inside [`ControlError::InvalidPolicy`]) and nothing of it is applied. It is checked against
-//! the policy the site declares ([`Site::with_policy`](crate::stats::Site::with_policy): every
+//! the policy the site declares ([`Site::with_policy`](crate::site::Site::with_policy): every
 //! `#[wait_or_die]` function with literal arguments does): `max_wait = 100ms` over a declared
 //! `initial_wait = 0.5s` is refused. A site whose policy is given at run time (`policy = ...`,
 //! [`retry`](crate::retry)) is checked on the override's own values; when a call's policy then
@@ -69,15 +69,12 @@
 //!   bounds its waits and stops retries at the deadline but does not cut an attempt in flight.
 
 mod error;
-mod settings;
-mod site;
+pub(crate) mod settings;
 mod table;
 
-use std::sync::{Mutex, PoisonError};
-
 pub use error::ControlError;
+pub(crate) use settings::intern_name;
 pub use settings::{BudgetChoice, Override};
-pub(crate) use site::{effective, starts_under, SiteControl};
 pub(crate) use table::{Layer, Table};
 
 use crate::events::TARGET;
@@ -253,9 +250,9 @@ pub struct SiteOverride {
     pub policy: Option<Policy>,
 }
 
-/// Puts the override in force on a site made at run time (see `stats::callers`), then lists it
+/// Puts the override in force on a site made at run time (see `site/callers.rs`), then lists it
 /// with `list`, so that no call of a listed site runs without the override.
-pub(crate) fn adopt(site: &'static crate::stats::Site, list: &mut dyn FnMut()) {
+pub(crate) fn adopt(site: &'static crate::site::Site, list: &mut dyn FnMut()) {
     Table::lock().adopt(site, list);
 }
 
@@ -265,16 +262,4 @@ fn warn_refused(result: Result<(), ControlError>) -> Result<(), ControlError> {
         tracing::warn!(target: TARGET, %error, "wait_or_die: override refused");
     }
     result
-}
-
-/// `name` as a `&'static str`, leaked once per distinct name (shared budget names).
-pub(crate) fn intern_name(name: &str) -> &'static str {
-    static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
-    let mut names = NAMES.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(found) = names.iter().find(|n| **n == name) {
-        return found;
-    }
-    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
-    names.push(leaked);
-    leaked
 }

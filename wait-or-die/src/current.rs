@@ -18,9 +18,8 @@ use core::time::Duration;
 use std::borrow::Cow;
 use std::time::Instant;
 
-use crate::control::{self, SiteControl};
 use crate::policy::Policy;
-use crate::stats::Site;
+use crate::site::{self, Site, SiteControl};
 use crate::testing;
 
 thread_local! {
@@ -117,7 +116,7 @@ impl Frame {
     fn policy(&self) -> Cow<'_, Policy> {
         // SAFETY: a frame is published only while its call runs an attempt, and the call
         // borrows its policy for longer than that.
-        control::effective(unsafe { &*self.policy }, self.control)
+        site::effective(unsafe { &*self.policy }, self.control)
     }
 
     /// The call's deadline, as if its budget started at `now` if it has not yet, capped by the

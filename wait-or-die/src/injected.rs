@@ -77,8 +77,8 @@ macro_rules! __chaos_blocking {
 #[cfg(feature = "chaos")]
 macro_rules! __chaos_async {
     ($site:expr, $output:ty) => {
-        if let ::core::option::Option::Some(fault) = $crate::chaos::enter_async($site).await {
-            $crate::__chaos_return!($site, $output, fault);
+        if let ::core::option::Option::Some(fault) = $crate::__private::enter_async($site).await {
+            $crate::__private::chaos_return!($site, $output, fault);
         }
     };
 }
@@ -89,8 +89,8 @@ macro_rules! __chaos_async {
 #[cfg(feature = "chaos")]
 macro_rules! __chaos_blocking {
     ($site:expr, $output:ty) => {
-        if let ::core::option::Option::Some(fault) = $crate::chaos::enter_blocking($site) {
-            $crate::__chaos_return!($site, $output, fault);
+        if let ::core::option::Option::Some(fault) = $crate::__private::enter_blocking($site) {
+            $crate::__private::chaos_return!($site, $output, fault);
         }
     };
 }
@@ -102,9 +102,10 @@ macro_rules! __chaos_blocking {
 macro_rules! __chaos_return {
     ($site:expr, $output:ty, $fault:ident) => {
         #[allow(unused_imports)]
-        use $crate::chaos::{CannotInject as _, InjectError as _};
+        use $crate::__private::{CannotInject as _, InjectError as _};
         if let ::core::option::Option::Some(injected) =
-            (&$crate::chaos::Inject::<$output>::new()).injected($site, $fault)
+            (&$crate::__private::Inject::<$output>::new())
+                .injected($crate::__private::Site::name($site), $fault)
         {
             return injected;
         }

@@ -96,11 +96,23 @@
 //! `WAIT_OR_DIE_CONFIG` and re-reads it on SIGHUP; with `metrics`, `metrics` exports every site's
 //! counters to a `prometheus-client` registry, read at scrape time; with `chaos`, `chaos` makes
 //! a share of a site's attempts fail with [`Injected`] or start late.
+//!
+//! # How the engine is laid out
+//! From the top: the public face (this file, `__private` for the expansion); the operators'
+//! modules ([`control`], `config`, `metrics`); the retry loop (`retry/`: attempts, waits,
+//! deadlines); the pipeline (`pipeline.rs`), the one list that calls a site's strategies in a
+//! fixed order (before an attempt: chaos; on its outcome: none yet; before a retry: the retry
+//! budget); the site (`site/`: name, declared policy, counters, each strategy's state, and the
+//! one pointer through which operators publish an override; re-exported as [`stats::Site`]);
+//! the strategies (`strategy/`: `budget.rs`, `chaos.rs`, one module each, handed their state);
+//! and below them counters ([`stats`]), policies, timers and errors. Imports go down only:
+//! strategies, stats and policy never import the site, a strategy never imports another or
+//! the retry loop, nothing below `control`/`config` imports them, and no two files import each
+//! other in a circle. `ARCHITECTURE.md` at the repository's root is the map.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backoff;
-mod budget;
 #[cfg(feature = "chaos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "chaos")))]
 pub mod chaos;
@@ -118,9 +130,12 @@ mod jitter;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub mod metrics;
+mod pipeline;
 mod policy;
 mod retry;
+mod site;
 pub mod stats;
+mod strategy;
 mod suggest;
 pub mod testing;
 mod thread_rng;

@@ -2,8 +2,19 @@
 
 pub use crate::classify::{RetryAll, RetryIf};
 pub use crate::error::TimeoutError;
+#[cfg(feature = "chaos")]
+pub use crate::pipeline::{
+    before_attempt_async as enter_async, before_attempt_blocking as enter_blocking,
+};
 pub use crate::policy::{blame, built};
 pub use crate::retry::blocking::BlockingCall;
 pub use crate::retry::call::{Attempt, Call, UncancelledAttempt, Wait};
-pub use crate::stats::{Site, SiteRef};
+pub use crate::site::{Site, SiteRef};
+#[cfg(feature = "chaos")]
+pub use crate::strategy::chaos::{CannotInject, Entering, Inject, InjectError};
 pub use inventory;
+// The attribute's fault-injection hooks: `#[macro_export]` puts them at the crate root, where
+// nothing names them; the expansion reaches them here.
+#[cfg(feature = "chaos")]
+pub use crate::__chaos_return as chaos_return;
+pub use crate::{__chaos_async as chaos_async, __chaos_blocking as chaos_blocking};

@@ -43,7 +43,7 @@ pub(crate) enum Value {
     Off(bool),
     Budget(BudgetChoice),
     #[cfg(feature = "chaos")]
-    Chaos(crate::chaos::Chaos),
+    Chaos(crate::strategy::chaos::Chaos),
 }
 
 /// One key of a site's table.

@@ -168,8 +168,12 @@ impl Reader<'_> {
 
     /// Reads `[sites."site".chaos]`, each problem at its own key.
     #[cfg(feature = "chaos")]
-    fn chaos(&mut self, site: &str, value: &Spanned<DeValue<'_>>) -> Option<crate::chaos::Chaos> {
-        use crate::chaos::config::CHAOS_KEYS;
+    fn chaos(
+        &mut self,
+        site: &str,
+        value: &Spanned<DeValue<'_>>,
+    ) -> Option<crate::strategy::chaos::Chaos> {
+        use crate::config::chaos::CHAOS_KEYS;
         let path = |key: &str| site_path(site, Some(&format!("chaos.{key}")));
         let DeValue::Table(entries) = value.get_ref() else {
             let message = format!(
@@ -180,7 +184,7 @@ impl Reader<'_> {
             self.problem(value.span().start, site_path(site, Some("chaos")), message);
             return None;
         };
-        let mut chaos = crate::chaos::Chaos::new();
+        let mut chaos = crate::strategy::chaos::Chaos::new();
         let before = self.problems.len();
         for (key, value) in entries {
             let given = key.get_ref().as_ref();

@@ -182,7 +182,7 @@ fn reads_a_sites_chaos_and_names_a_bad_share_at_its_key() {
     let parsed =
         parse("[sites.\"a\".chaos]\nfail = 0.2\nlatency = \"50ms\"\nlatency_share = 0.5\n")
             .unwrap();
-    let chaos = crate::chaos::Chaos::new()
+    let chaos = crate::strategy::chaos::Chaos::new()
         .fail(0.2)
         .latency(Duration::from_millis(50), 0.5);
     assert_eq!(parsed.sites[0].settings.chaos, Some(chaos));

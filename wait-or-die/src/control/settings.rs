@@ -1,6 +1,7 @@
 //! What an operator may change about a site's policy, and how it is laid over the policy.
 
 use core::time::Duration;
+use std::sync::{Mutex, PoisonError};
 
 use crate::control::error::ControlError;
 use crate::jitter::Jitter;
@@ -48,7 +49,7 @@ pub struct Override {
     /// Fault injection for the site's attempts.
     #[cfg(feature = "chaos")]
     #[cfg_attr(docsrs, doc(cfg(feature = "chaos")))]
-    pub chaos: Option<crate::chaos::Chaos>,
+    pub chaos: Option<crate::strategy::chaos::Chaos>,
 }
 
 /// How an override changes the retry budget's sharing.
@@ -172,7 +173,7 @@ impl Override {
     ///
     /// See [`BudgetChoice`] for an example.
     pub fn shared_budget(mut self, name: &str) -> Self {
-        self.budget = Some(BudgetChoice::Shared(crate::control::intern_name(name)));
+        self.budget = Some(BudgetChoice::Shared(intern_name(name)));
         self
     }
 
@@ -228,7 +229,7 @@ impl Override {
     /// See [`crate::chaos`] for an example.
     #[cfg(feature = "chaos")]
     #[cfg_attr(docsrs, doc(cfg(feature = "chaos")))]
-    pub fn chaos(mut self, chaos: crate::chaos::Chaos) -> Self {
+    pub fn chaos(mut self, chaos: crate::strategy::chaos::Chaos) -> Self {
         self.chaos = Some(chaos);
         self
     }
@@ -279,7 +280,13 @@ impl Override {
         }
         #[cfg(feature = "chaos")]
         if let Some(chaos) = &self.chaos {
-            chaos.check(site)?;
+            if let Some((setting, value)) = chaos.invalid_share() {
+                return Err(ControlError::InvalidShare {
+                    site: site.to_owned(),
+                    setting,
+                    value,
+                });
+            }
         }
         let built = match declared {
             Some(policy) => self.apply(policy),
@@ -380,6 +387,18 @@ impl Override {
             None => b,
         }
     }
+}
+
+/// `name` as a `&'static str`, leaked once per distinct name (shared budget names).
+pub(crate) fn intern_name(name: &str) -> &'static str {
+    static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    let mut names = NAMES.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(found) = names.iter().find(|n| **n == name) {
+        return found;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.push(leaked);
+    leaked
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::control::error::ControlError;
 use crate::control::settings::Override;
-use crate::control::site::SiteControl;
-use crate::stats::{self, Site};
+use crate::site::{self, Site, SiteControl};
+
 use crate::suggest::did_you_mean;
 
 /// Who made an override.
@@ -147,13 +147,13 @@ impl Table {
     /// Puts `name`'s settings in force on every site of that name.
     fn publish(&mut self, name: &str) {
         let control = self.in_force(name).map(|settings| self.made_for(settings));
-        for site in stats::sites().filter(|s| s.name() == name) {
+        for site in site::sites().filter(|s| s.name() == name) {
             site.set_control(control);
         }
     }
 
     fn publish_all(&mut self) {
-        for site in stats::sites() {
+        for site in site::sites() {
             let control = self.in_force(site.name()).map(|s| self.made_for(s));
             site.set_control(control);
         }
@@ -188,11 +188,11 @@ impl Table {
 
 /// The registered sites called `name`; an error naming the closest one if there is none.
 pub(crate) fn registered(name: &str) -> Result<Vec<&'static Site>, ControlError> {
-    let sites: Vec<&'static Site> = stats::sites().filter(|s| s.name() == name).collect();
+    let sites: Vec<&'static Site> = site::sites().filter(|s| s.name() == name).collect();
     if sites.is_empty() {
         return Err(ControlError::UnknownSite {
             name: name.to_owned(),
-            suggestion: did_you_mean(name, stats::sites().map(Site::name)),
+            suggestion: did_you_mean(name, site::sites().map(Site::name)),
         });
     }
     Ok(sites)

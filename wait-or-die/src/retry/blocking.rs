@@ -15,7 +15,7 @@ use crate::error::{RetryError, StopReason};
 use crate::policy::Policy;
 use crate::retry::caller_site;
 use crate::retry::schedule::{Failure, Schedule};
-use crate::stats::Site;
+use crate::site::Site;
 
 /// Where the blocking engine reads time and how it sleeps; swap it in tests.
 ///

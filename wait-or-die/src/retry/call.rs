@@ -24,7 +24,7 @@ use crate::error::{StopReason, TimedOut, TimeoutError};
 use crate::policy::Policy;
 use crate::retry::schedule::{Failure, Schedule};
 use crate::retry::watch::{self, Ticket};
-use crate::stats::Site;
+use crate::site::Site;
 use crate::timer::{Timer, FOREVER};
 
 fn now() -> StdInstant {

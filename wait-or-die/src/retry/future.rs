@@ -13,7 +13,7 @@ use crate::error::{RetryError, StopReason, TimedOut};
 use crate::policy::Policy;
 use crate::retry::call::Call;
 use crate::retry::caller_site;
-use crate::stats::Site;
+use crate::site::Site;
 
 /// Stands in for the site of a [`Retry`] until its first poll finds the caller's; never counted into.
 static UNPOLLED: Site = Site::new("wait_or_die::retry");

@@ -8,12 +8,12 @@ mod watch;
 
 use std::panic::Location;
 
-use crate::stats::Site;
+use crate::site::Site;
 
 /// The site of the place `at` that calls [`retry`](crate::retry) or
 /// [`retry_blocking`](crate::retry_blocking) without `.site(..)`, under the override in force
 /// for its name from its first call on.
 #[inline]
 pub(crate) fn caller_site(at: &'static Location<'static>) -> &'static Site {
-    crate::stats::caller_site(at, crate::control::adopt)
+    crate::site::caller_site(at, crate::control::adopt)
 }

@@ -7,14 +7,13 @@ use std::borrow::Cow;
 use std::time::Instant;
 
 use crate::backoff::next_wait;
-use crate::budget;
 use crate::classify::Action;
-use crate::control::{self, SiteControl};
 use crate::current::{self, Frame, Limits};
 use crate::error::{StopReason, TimedOut};
 use crate::events;
+use crate::pipeline;
 use crate::policy::Policy;
-use crate::stats::Site;
+use crate::site::{self, Site, SiteControl};
 use crate::testing;
 
 /// The state of one call between its attempts.
@@ -81,7 +80,7 @@ impl<'p, S> Schedule<'p, S> {
     /// `control`). Nothing is counted until it ends or first has to wait.
     #[inline]
     pub(crate) fn begin(&mut self) {
-        self.control = control::starts_under(self.site);
+        self.control = site::starts_under(self.site);
         self.progress = Progress::Fast;
     }
 
@@ -93,7 +92,7 @@ impl<'p, S> Schedule<'p, S> {
     /// The policy the call runs by: the one it was given, under the override it started with.
     #[inline]
     pub(crate) fn policy(&self) -> Cow<'p, Policy> {
-        control::effective(self.policy, self.control)
+        site::effective(self.policy, self.control)
     }
 
     pub(crate) fn attempt(&self) -> u32 {
@@ -139,7 +138,7 @@ impl<'p, S> Schedule<'p, S> {
     fn failed(&mut self) {
         if self.progress == Progress::Fast {
             self.progress = Progress::Failed;
-            self.site.record_other_call();
+            self.site.counters().record_other_call();
         }
     }
 
@@ -147,8 +146,9 @@ impl<'p, S> Schedule<'p, S> {
     #[inline]
     pub(crate) fn on_success(&mut self, elapsed: impl FnOnce() -> Duration) {
         self.progress = Progress::Done;
+        pipeline::on_outcome(self.site, true);
         if self.attempt > 1 {
-            self.site.record_recovered();
+            self.site.counters().record_recovered();
             events::recovered(
                 self.site.name(),
                 self.attempt,
@@ -156,7 +156,7 @@ impl<'p, S> Schedule<'p, S> {
                 elapsed(),
             );
         } else {
-            self.site.record_first_ok();
+            self.site.counters().record_first_ok();
         }
     }
 
@@ -171,6 +171,7 @@ impl<'p, S> Schedule<'p, S> {
         previous: Duration,
     ) -> Result<Duration, StopReason> {
         self.failed();
+        pipeline::on_outcome(self.site, false);
         let elapsed = now.saturating_duration_since(anchor);
         let max_attempts = self.max_attempts();
         let deadline = self.deadline(anchor, cap);
@@ -203,11 +204,11 @@ impl<'p, S> Schedule<'p, S> {
             .deadline(anchor, cap)
             .is_some_and(|deadline| now >= deadline)
         {
-            self.site.record_waited(waited);
+            self.site.counters().record_waited(waited);
             let elapsed = now.saturating_duration_since(anchor);
             return Err(self.die(StopReason::Deadline, elapsed, last_error));
         }
-        self.site.record_retry(self.attempt == 1, waited);
+        self.site.counters().record_retry(self.attempt == 1, waited);
         self.attempt += 1;
         Ok(())
     }
@@ -217,7 +218,7 @@ impl<'p, S> Schedule<'p, S> {
         // Counted before anything else runs: a hook that panics must not make it a cancel too.
         self.progress = Progress::Done;
         let retried = self.attempt > 1;
-        self.site.record_died(reason, retried);
+        self.site.counters().record_died(reason, retried);
         if self.retried_for_the_outer_call(reason) {
             current::mark_inner_gave_up();
         }
@@ -246,10 +247,10 @@ impl<'p, S> Schedule<'p, S> {
     pub(crate) fn on_drop(&mut self, waited: impl FnOnce() -> Duration) {
         match self.progress {
             Progress::Unstarted | Progress::Done => return,
-            Progress::Fast => self.site.record_other_call(),
+            Progress::Fast => self.site.counters().record_other_call(),
             Progress::Failed => {}
         }
-        self.site.record_cancelled(waited());
+        self.site.counters().record_cancelled(waited());
         self.progress = Progress::Done;
     }
 
@@ -300,11 +301,7 @@ impl<'p, S> Schedule<'p, S> {
             }
         }
         // Asked last, so that only a retry that would otherwise happen is withdrawn.
-        if let Some(budget) = policy.budget() {
-            if !budget::try_retry(&budget, self.site, now) {
-                return Err(StopReason::BudgetExhausted);
-            }
-        }
+        pipeline::before_retry(self.site, &policy, now)?;
         Ok(wait)
     }
 }

@@ -1,7 +1,7 @@
 //! Turning an injected fault into the annotated function's error type, when that type can
 //! carry one.
 //!
-//! The attribute's hook calls `(&Inject::<R>::new()).injected(site, fault)`, with both traits in
+//! The attribute's hook calls `(&Inject::<R>::new()).injected(site_name, fault)`, with both traits in
 //! scope. Method lookup tries `InjectError` first (receiver `&Inject<R>`), which exists only
 //! for `Result<T, E>` with `E: From<Injected>`; otherwise it falls back to `CannotInject`
 //! (receiver `&&Inject<R>`), which warns once per site and lets the attempt run (autoref
@@ -12,7 +12,6 @@ use std::sync::{Mutex, PoisonError};
 
 use crate::events::TARGET;
 use crate::injected::Injected;
-use crate::stats::Site;
 
 /// The result type of an attempt, for the hook of the attribute.
 #[doc(hidden)]
@@ -36,11 +35,11 @@ impl<R> Default for Inject<R> {
 #[doc(hidden)]
 pub trait InjectError<R> {
     /// The fault as the attempt's result.
-    fn injected(&self, site: &'static Site, fault: Injected) -> Option<R>;
+    fn injected(&self, site: &'static str, fault: Injected) -> Option<R>;
 }
 
 impl<T, E: From<Injected>> InjectError<Result<T, E>> for Inject<Result<T, E>> {
-    fn injected(&self, _: &'static Site, fault: Injected) -> Option<Result<T, E>> {
+    fn injected(&self, _: &'static str, fault: Injected) -> Option<Result<T, E>> {
         Some(Err(E::from(fault)))
     }
 }
@@ -49,18 +48,18 @@ impl<T, E: From<Injected>> InjectError<Result<T, E>> for Inject<Result<T, E>> {
 #[doc(hidden)]
 pub trait CannotInject<R> {
     /// `None`, after warning once for `site`.
-    fn injected(&self, site: &'static Site, fault: Injected) -> Option<R>;
+    fn injected(&self, site: &'static str, fault: Injected) -> Option<R>;
 }
 
 impl<R> CannotInject<R> for &Inject<R> {
-    fn injected(&self, site: &'static Site, _: Injected) -> Option<R> {
+    fn injected(&self, site: &'static str, _: Injected) -> Option<R> {
         static WARNED: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
         let mut warned = WARNED.lock().unwrap_or_else(PoisonError::into_inner);
-        if !warned.contains(&site.name()) {
-            warned.push(site.name());
+        if !warned.contains(&site) {
+            warned.push(site);
             tracing::warn!(
                 target: TARGET,
-                site = site.name(),
+                site = site,
                 "wait_or_die: chaos cannot fail this site's attempts: its error type has no From<wait_or_die::Injected>; only latency is injected"
             );
         }

@@ -1,7 +1,7 @@
 //! The keys of `[sites."name".chaos]` in the configuration file, each declared once.
 
-use crate::chaos::Chaos;
 use crate::config::keys::{Form, Value};
+use crate::strategy::chaos::Chaos;
 
 /// One key of a site's `chaos` table.
 pub(crate) struct ChaosKey {

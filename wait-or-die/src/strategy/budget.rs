@@ -18,7 +18,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use crate::policy::BudgetPolicy;
-use crate::stats::Site;
+use crate::stats::Counters;
 
 /// Samples kept: one per tenth of the window, plus the newest.
 const SAMPLES: usize = 11;
@@ -154,7 +154,8 @@ struct SharedBudget {
 
 #[derive(Debug, Default)]
 struct Members {
-    sites: Vec<&'static Site>,
+    /// The counters of the sites that have asked, each once.
+    sites: Vec<&'static Counters>,
     /// The members' calls made before each joined: not credited.
     before_joining: u64,
 }
@@ -185,8 +186,9 @@ impl SharedBudget {
         all.saturating_sub(members.before_joining)
     }
 
-    /// The calls its members made since they joined; `site` joins now if it had not.
-    fn calls(&self, site: &'static Site) -> u64 {
+    /// The calls its members made since they joined; the site counted by `site` joins now if it
+    /// had not.
+    fn calls(&self, site: &'static Counters) -> u64 {
         let mut members = self.members.lock().unwrap_or_else(PoisonError::into_inner);
         if !members.sites.iter().any(|s| core::ptr::eq(*s, site)) {
             members.sites.push(site);
@@ -212,17 +214,25 @@ pub(crate) fn shared_levels(now: Instant) -> Vec<(&'static str, Option<f64>)> {
         .collect()
 }
 
-/// Grants `site` one retry at `now` if its budget (its own, or the shared one `policy` names)
-/// allows it.
+/// Grants one retry at `now` if the budget allows it: the site's `own` budget, or the shared
+/// one `policy` names. `site` is the asking site's counters (its calls credit the budget).
+///
+/// The budget is handed its state: it never names the site, the retry loop or the pipeline
+/// that asks it (tower's `Budget` never names `Retry`).
 ///
 /// Testing mode ([`crate::testing`]) grants every retry without counting it: its calls run to
 /// their cap whatever other calls of the process did.
-pub(crate) fn try_retry(policy: &BudgetPolicy, site: &'static Site, now: Instant) -> bool {
+pub(crate) fn try_retry(
+    policy: &BudgetPolicy,
+    own: &RetryBudget,
+    site: &'static Counters,
+    now: Instant,
+) -> bool {
     if crate::testing::max_attempts().is_some() {
         return true;
     }
     match policy.shared_name() {
-        None => site.budget().try_withdraw(policy, now, site.calls()),
+        None => own.try_withdraw(policy, now, site.calls()),
         Some(name) => {
             let shared = shared(name);
             shared.budget.try_withdraw(policy, now, shared.calls(site))

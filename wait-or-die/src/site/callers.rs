@@ -13,7 +13,7 @@ use core::sync::atomic::{AtomicPtr, Ordering};
 use std::panic::Location;
 use std::sync::{Mutex, PoisonError};
 
-use crate::stats::Site;
+use crate::site::Site;
 
 /// Buckets of the table: a power of two, a few times the places a service usually has.
 const BUCKETS: usize = 64;

@@ -6,13 +6,13 @@
 //! has to wait, retry or give up, never on the happy path. Nothing is cached, so the override
 //! holds for every call whatever policies the site's calls pass (a run-time policy may differ
 //! on every call), and no call allocates or locks. The settings themselves are leaked, once per
-//! distinct set (see `table.rs`): a call may hold them after they are replaced.
+//! distinct set (see `control/table.rs`): a call may hold them after they are replaced.
 
 use std::borrow::Cow;
 
 use crate::control::settings::Override;
 use crate::policy::Policy;
-use crate::stats::Site;
+use crate::site::Site;
 
 /// One set of settings in force, shared by every site it is in force for.
 #[derive(Debug)]
