@@ -3,7 +3,7 @@
 //!
 //! | stage | when | strategies, in order |
 //! |---|---|---|
-//! //! | [`before_attempt_async`] / [`before_attempt_blocking`] | an attempt is about to run | chaos (feature `chaos`) |
+//! | [`before_attempt_async`] / [`before_attempt_blocking`] | an attempt is about to run | chaos (feature `chaos`) |
 //! | [`on_outcome`] | an attempt ended | (none yet) |
 //! | [`before_retry`] | the retry loop decided to retry, after its wait was found to fit the deadline | retry budget |
 //!
