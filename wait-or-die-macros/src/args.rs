@@ -19,6 +19,8 @@ pub(crate) enum Form {
     Flag,
     /// One of [`JITTERS`].
     Jitter,
+    /// One of the given words.
+    Choice(&'static [&'static str]),
     /// A string; with `or_none`, `"none"` calls the setter's `unset`.
     Text { or_none: bool },
     /// Any expression but a literal.
@@ -39,9 +41,11 @@ pub(crate) enum Role {
     SiteName,
     /// A run-time `Policy` in place of every `Setter`.
     Policy,
+    /// What a call cut off at its deadline returns: one of [`ON_TIMEOUT`].
+    OnTimeout,
 }
 
-/// Whether an argument may leave an async attempt cancelled, which needs `From<TimedOut>`.
+/// Whether an argument may leave an async attempt cancelled, which needs `From<EngineError>`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Cancels {
     Never,
@@ -160,6 +164,15 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         group: None,
     },
     Spec {
+        name: "on_timeout",
+        form: Form::Choice(ON_TIMEOUT),
+        role: Role::OnTimeout,
+        expects: "what a call whose attempt the deadline cut off returns: \"engine_error\" (the default; the error type needs `From<wait_or_die::EngineError>`) or \"last_error\" (the error of the attempt before, for an error type of another crate)",
+        cancels: Cancels::Never,
+        async_only: true,
+        group: None,
+    },
+    Spec {
         name: "budget",
         form: Form::Text { or_none: true },
         role: Role::Setter {
@@ -239,6 +252,13 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
     },
 ];
 
+/// The values of `on_timeout`: the default, then the one for foreign error types.
+pub(crate) const ON_TIMEOUT: &[&str] = &[ON_TIMEOUT_ENGINE_ERROR, ON_TIMEOUT_LAST_ERROR];
+/// `on_timeout = "engine_error"`: an attempt cut off returns `E::from(EngineError)`.
+pub(crate) const ON_TIMEOUT_ENGINE_ERROR: &str = "engine_error";
+/// `on_timeout = "last_error"`: an attempt cut off returns the error of the attempt before.
+pub(crate) const ON_TIMEOUT_LAST_ERROR: &str = "last_error";
+
 /// The value that turns an optional setting off (`timeout = "none"`).
 pub(crate) const NONE: &str = "none";
 
@@ -293,7 +313,7 @@ mod tests {
 
     #[test]
     fn each_special_role_has_one_argument() {
-        for role in [Role::RetryIf, Role::SiteName, Role::Policy] {
+        for role in [Role::RetryIf, Role::SiteName, Role::Policy, Role::OnTimeout] {
             let count = ARGUMENTS.iter().filter(|s| s.role == role).count();
             assert_eq!(count, 1, "{role:?}");
         }

@@ -20,6 +20,8 @@ pub(crate) enum Value {
     Flag(bool),
     /// The engine's `Jitter` variant.
     Jitter(&'static str),
+    /// One of a [`Form::Choice`]'s words.
+    Choice(&'static str),
     Text(LitStr),
     Expr(Expr),
     /// `"none"`: the setting is turned off.
@@ -143,6 +145,7 @@ fn parse_value(spec: &Spec, value: Expr) -> syn::Result<Value> {
             _ => Err(wrong(&value)),
         },
         Form::Jitter => parse_jitter(name, &value),
+        Form::Choice(words) => parse_choice(name, words, &value),
         Form::Text { or_none } => match string(&value) {
             Some(s) if or_none && s.value() == NONE => Ok(Value::None),
             Some(s) => Ok(Value::Text(s.clone())),
@@ -217,6 +220,32 @@ fn parse_jitter(name: &str, value: &Expr) -> syn::Result<Value> {
             Err(syn::Error::new_spanned(
                 value,
                 format!("unknown jitter {given:?}{hint}; {allowed}"),
+            ))
+        }
+    }
+}
+
+fn parse_choice(name: &str, words: &'static [&'static str], value: &Expr) -> syn::Result<Value> {
+    let allowed = format!(
+        "expected one of {}",
+        args::one_of(words.iter().copied(), "\"")
+    );
+    let Some(s) = string(value) else {
+        return Err(syn::Error::new_spanned(
+            value,
+            format!("`{name}` expects a string: {allowed}"),
+        ));
+    };
+    let given = s.value();
+    match words.iter().find(|w| **w == given) {
+        Some(word) => Ok(Value::Choice(word)),
+        None => {
+            let hint = did_you_mean(&given, words)
+                .map(|s| format!(" (did you mean \"{s}\"?)"))
+                .unwrap_or_default();
+            Err(syn::Error::new_spanned(
+                value,
+                format!("unknown `{name}` value {given:?}{hint}; {allowed}"),
             ))
         }
     }

@@ -134,10 +134,24 @@ fn async_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) 
             __wod_out
         }
     };
-    let attempt = if plan.may_time_out {
-        quote_spanned!(span=> __wod_call.attempt(#attempt).await)
-    } else {
-        quote!(__wod_call.attempt_uncancelled(#attempt).await)
+    // With `on_timeout = "last_error"` the error of each failed attempt is kept through the
+    // wait, to be returned if the deadline cuts the next attempt off.
+    let (last, attempt, keep) = match (plan.may_time_out, plan.last_error) {
+        (true, true) => (
+            quote!(let mut __wod_last = ::core::option::Option::None;),
+            quote!(__wod_call.attempt_or_last(__wod_last.take(), #attempt).await),
+            quote!(::core::ops::ControlFlow::Continue(__wod_e) => __wod_last = ::core::option::Option::Some(__wod_e)),
+        ),
+        (true, false) => (
+            quote!(),
+            quote_spanned!(span=> __wod_call.attempt(#attempt).await),
+            quote!(::core::ops::ControlFlow::Continue(_) => {}),
+        ),
+        (false, _) => (
+            quote!(),
+            quote!(__wod_call.attempt_uncancelled(#attempt).await),
+            quote!(::core::ops::ControlFlow::Continue(_) => {}),
+        ),
     };
     let settle = quote_spanned!(span=> __wod_call.settle(__wod_result, &__wod_classify));
     let done = quote_spanned!(span=> break __wod_r);
@@ -145,12 +159,13 @@ fn async_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) 
     let gave_up = quote_spanned!(span=> break ::core::result::Result::Err(__wod_e));
     quote! {
         #setup
+        #last
         loop {
             let __wod_result = #attempt;
             match #settle {
                 ::core::ops::ControlFlow::Break(__wod_r) => #done,
                 ::core::ops::ControlFlow::Continue(__wod_e) => match #wait {
-                    ::core::ops::ControlFlow::Continue(()) => {}
+                    #keep,
                     ::core::ops::ControlFlow::Break(__wod_e) => #gave_up,
                 },
             }
@@ -296,6 +311,27 @@ mod tests {
         );
         assert!(out.contains(". no_timeout ()"), "{out}");
         assert!(out.contains("__wod_call . attempt_uncancelled ("), "{out}");
+        assert!(!out.contains("__wod_call . attempt ("), "{out}");
+    }
+
+    #[test]
+    fn last_error_keeps_each_error_for_the_next_attempt() {
+        let out = expand_str(
+            "timeout = 5, on_timeout = \"last_error\"",
+            "async fn f() -> Result<(), E> { Ok(()) }",
+        );
+        assert!(
+            out.contains("let mut __wod_last = :: core :: option :: Option :: None ;"),
+            "{out}"
+        );
+        assert!(
+            out.contains("__wod_call . attempt_or_last (__wod_last . take () ,"),
+            "{out}"
+        );
+        assert!(
+            out.contains("__wod_last = :: core :: option :: Option :: Some (__wod_e)"),
+            "{out}"
+        );
         assert!(!out.contains("__wod_call . attempt ("), "{out}");
     }
 

@@ -54,7 +54,7 @@
 //!     loop {
 //!         // One attempt: the original body, in a fresh `async` block that borrows the
 //!         // arguments again; `attempt` publishes the call to it (`wait_or_die::current()`,
-//!         // nested calls) and cancels it at the deadline with `E::from(TimedOut)`.
+//!         // nested calls) and cancels it at the deadline with `E::from(EngineError)`.
 //!         let __wod_result = __wod_call
 //!             .attempt(async {
 //!                 // Fault injection: expands to nothing unless the engine's `chaos` feature is on.
@@ -86,7 +86,7 @@
 //! `Fn(&E) -> R` names the error type `E` of the return type, so that a closure's parameter
 //! needs no type (`retry_if = |e| e.kind() != io::ErrorKind::NotFound`). With `timeout = "none"` and no `attempt_timeout`,
 //! an async attempt cannot be cancelled, so `.attempt_uncancelled(...)` replaces `.attempt(...)`
-//! and the error type needs no `From<TimedOut>`.
+//! and the error type needs no `From<EngineError>`.
 //!
 //! # Order with other attributes
 //!

@@ -71,7 +71,9 @@ fn setter_call(arg: &Arg) -> TokenStream {
             (set, Some(quote!(::wait_or_die::Jitter::#variant)))
         }
         Value::Text(text) => (set, Some(quote!(#text))),
-        Value::Expr(_) => unreachable!("no setter takes an expression"),
+        Value::Expr(_) | Value::Choice(_) => {
+            unreachable!("no setter takes an expression or a choice")
+        }
     };
     let method = Ident::new(method, arg.key.span());
     quote_spanned!(arg.key.span()=> .#method(#value))

@@ -8,7 +8,7 @@
 use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
 
-use crate::args::{Cancels, Role, ARGUMENTS, NONE};
+use crate::args::{Cancels, Role, ARGUMENTS, NONE, ON_TIMEOUT_LAST_ERROR};
 use crate::attr::{Args, Errors, Value};
 use crate::item::Target;
 
@@ -22,8 +22,11 @@ const NOT_RESULT: &[&str] = &[
 pub(crate) struct Plan {
     pub(crate) args: Args,
     /// Whether an async attempt may be cancelled (a total or per-attempt budget may be set),
-    /// which needs the error type to hold a `TimedOut`.
+    /// which needs the error type to hold an `EngineError`.
     pub(crate) may_time_out: bool,
+    /// `on_timeout = "last_error"`: an attempt is cut off only when the error of the one
+    /// before can be returned instead, so the error type needs no `From<EngineError>`.
+    pub(crate) last_error: bool,
 }
 
 /// Checks the arguments against each other and against the function.
@@ -72,9 +75,43 @@ pub(crate) fn validate(args: Args, target: &Target) -> syn::Result<Plan> {
             }
         }
     }
-    errors.finish()?;
     let may_time_out = may_time_out(&args);
-    Ok(Plan { args, may_time_out })
+    let last_error = check_on_timeout(&args, may_time_out, &mut errors);
+    errors.finish()?;
+    Ok(Plan {
+        args,
+        may_time_out,
+        last_error,
+    })
+}
+
+/// Whether `on_timeout = "last_error"` is asked for, and where it cannot be: with nothing that
+/// cuts an attempt off, or with a per-attempt budget, which cuts off the first attempt too.
+fn check_on_timeout(args: &Args, may_time_out: bool, errors: &mut Errors) -> bool {
+    let Some(arg) = args.with_role(Role::OnTimeout) else {
+        return false;
+    };
+    if !may_time_out {
+        errors.push(syn::Error::new(
+            arg.key.span(),
+            format!("`{}` has no effect here: with `timeout = \"{NONE}\"` and no `attempt_timeout` nothing cuts an attempt off; drop it", arg.key),
+        ));
+    }
+    let last_error = matches!(arg.value, Value::Choice(word) if word == ON_TIMEOUT_LAST_ERROR);
+    let per_attempt = ARGUMENTS
+        .iter()
+        .filter(|spec| spec.cancels == Cancels::WhenGiven && spec.role != Role::Policy)
+        .find_map(|spec| args.get(spec));
+    if let (true, Some(per_attempt)) = (last_error, per_attempt) {
+        errors.push(syn::Error::new(
+            per_attempt.key.span(),
+            format!(
+                "`{}` cannot be combined with `{} = \"{ON_TIMEOUT_LAST_ERROR}\"`: it cuts off the first attempt too, when there is no earlier error to return; bound the attempt's own I/O instead",
+                per_attempt.key, arg.key
+            ),
+        ));
+    }
+    last_error
 }
 
 /// An argument given as `"none"` turns its group off: the others of the group cannot be given.
@@ -193,6 +230,21 @@ mod tests {
         assert!(check("", ASYNC).unwrap());
         assert!(check("initial_wait = 5", SYNC).is_ok());
         assert!(check("max_wait = 0.5", SYNC).is_ok());
+    }
+
+    #[test]
+    fn last_error_needs_a_deadline_and_no_attempt_timeout() {
+        assert!(check("on_timeout = \"last_error\"", ASYNC).unwrap());
+        assert!(check("timeout = 5, on_timeout = \"engine_error\"", ASYNC).unwrap());
+        let err = check("timeout = \"none\", on_timeout = \"last_error\"", ASYNC).unwrap_err();
+        assert!(err.contains("`on_timeout` has no effect here"), "{err}");
+        let err = check("attempt_timeout = 1, on_timeout = \"last_error\"", ASYNC).unwrap_err();
+        assert!(
+            err.contains("`attempt_timeout` cannot be combined with `on_timeout = \"last_error\"`"),
+            "{err}"
+        );
+        let err = check("on_timeout = \"last_error\"", SYNC).unwrap_err();
+        assert!(err.contains("`on_timeout` needs an `async fn`"), "{err}");
     }
 
     #[test]

@@ -30,13 +30,13 @@ enum Refusal {
     },
     NoMoney,
     /// The call's deadline ran out while an attempt was in flight.
-    TimedOut,
+    EngineError,
 }
 
 /// What an `async fn` with a deadline needs of its error type: a way to say "timed out".
-impl From<wait_or_die::TimedOut> for Refusal {
-    fn from(_: wait_or_die::TimedOut) -> Self {
-        Refusal::TimedOut
+impl From<wait_or_die::EngineError> for Refusal {
+    fn from(_: wait_or_die::EngineError) -> Self {
+        Refusal::EngineError
     }
 }
 
@@ -46,7 +46,7 @@ fn classify_refusal(refusal: &Refusal) -> Action {
         Refusal::Requote { retry_after_ms } => {
             Action::RetryAfter(Duration::from_millis(*retry_after_ms))
         }
-        Refusal::NoMoney | Refusal::TimedOut => Action::Die,
+        Refusal::NoMoney | Refusal::EngineError => Action::Die,
     }
 }
 

@@ -1,11 +1,11 @@
 //! Fault injection, to rehearse a dependency's degradation: per site, make a share of attempts
-//! fail with an [`Injected`] error, or start late (Polly's Simmy is the model).
+//! fail with an injected [`EngineError`], or start late (Polly's Simmy is the model).
 //!
 //! Chaos is set per site like any override, with [`control::set`](crate::control::set) or in
 //! the configuration file (`[sites."name".chaos]`), and applies to the attempts that start after
 //! it. An attempt picked to run late waits `latency` first, inside the attempt, so the call's
 //! `timeout` and `attempt_timeout` bound it as they would a slow dependency; an attempt picked
-//! to fail does not run, and returns `Injected` converted into the function's error type.
+//! to fail does not run, and returns [`EngineError::injected`] converted into the function's error type.
 //!
 //! ```
 //! use std::time::Duration;
@@ -26,7 +26,7 @@
 //!
 //! # Where it applies
 //! Every `#[wait_or_die]` function, async or blocking. An error type without
-//! `From<Injected>` cannot carry an injected failure: its attempts get the latency only, and a
+//! `From<EngineError>` cannot carry an injected failure: its attempts get the latency only, and a
 //! WARN says so once per site (so turning the feature on never breaks a build). With the
 //! engine's own API, wrap each attempt: [`attempt`] for [`retry`](crate::retry),
 //! [`attempt_blocking`] for [`retry_blocking`](crate::retry_blocking).
@@ -41,9 +41,9 @@
 
 use core::future::Future;
 
-use crate::injected::Injected;
 use crate::pipeline;
 use crate::site::Site;
+use crate::EngineError;
 
 pub use crate::strategy::chaos::Chaos;
 
@@ -70,7 +70,7 @@ pub use crate::strategy::chaos::Chaos;
 pub async fn attempt<Fut, T, E>(site: &'static Site, attempt: Fut) -> Result<T, E>
 where
     Fut: Future<Output = Result<T, E>>,
-    E: From<Injected>,
+    E: From<EngineError>,
 {
     if let Some(injected) = pipeline::before_attempt_async(site).await {
         return Err(E::from(injected));
@@ -92,7 +92,7 @@ where
 /// assert!(got.is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn attempt_blocking<T, E: From<Injected>>(
+pub fn attempt_blocking<T, E: From<EngineError>>(
     site: &'static Site,
     attempt: impl FnOnce() -> Result<T, E>,
 ) -> Result<T, E> {

@@ -3,7 +3,6 @@
 use core::fmt;
 use core::time::Duration;
 use std::error::Error as StdError;
-use std::io;
 
 /// Which rule ended a call that did not succeed.
 ///
@@ -83,91 +82,6 @@ impl fmt::Display for StopReason {
         f.write_str(self.as_str())
     }
 }
-
-/// An attempt was cancelled because the call's budget (or the attempt's own) ran out.
-///
-/// The macro converts it into the function's error type with `From`: conversions into
-/// [`std::io::Error`] (kind `TimedOut`) and `Box<dyn Error + Send + Sync>` are provided; add
-/// `impl From<TimedOut> for YourError` for your own type.
-///
-/// ```
-/// use std::io;
-/// use wait_or_die::TimedOut;
-///
-/// let err: io::Error = TimedOut::deadline().into();
-/// assert_eq!(err.kind(), io::ErrorKind::TimedOut);
-///
-/// let boxed: Box<dyn std::error::Error + Send + Sync> = TimedOut::attempt().into();
-/// assert!(boxed.is::<TimedOut>());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TimedOut {
-    by_attempt_timeout: bool,
-}
-
-impl TimedOut {
-    /// The call's total budget ran out during an attempt.
-    ///
-    /// ```
-    /// assert!(!wait_or_die::TimedOut::deadline().is_attempt_timeout());
-    /// ```
-    pub const fn deadline() -> Self {
-        TimedOut {
-            by_attempt_timeout: false,
-        }
-    }
-
-    /// The attempt's own budget (`attempt_timeout`) ran out.
-    ///
-    /// ```
-    /// assert!(wait_or_die::TimedOut::attempt().is_attempt_timeout());
-    /// ```
-    pub const fn attempt() -> Self {
-        TimedOut {
-            by_attempt_timeout: true,
-        }
-    }
-
-    /// Whether `attempt_timeout`, rather than the total budget, fired.
-    ///
-    /// ```
-    /// assert!(wait_or_die::TimedOut::attempt().is_attempt_timeout());
-    /// ```
-    pub const fn is_attempt_timeout(&self) -> bool {
-        self.by_attempt_timeout
-    }
-}
-
-impl fmt::Display for TimedOut {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.by_attempt_timeout {
-            f.write_str("wait_or_die: attempt timed out")
-        } else {
-            f.write_str("wait_or_die: call timed out (total budget spent)")
-        }
-    }
-}
-
-impl StdError for TimedOut {}
-
-impl From<TimedOut> for io::Error {
-    fn from(t: TimedOut) -> io::Error {
-        io::Error::new(io::ErrorKind::TimedOut, t)
-    }
-}
-
-// `Box<dyn Error + Send + Sync>` and `Box<dyn Error>` get `From<TimedOut>` from std's blanket impl.
-
-/// An error type that can stand for a cancelled attempt; it exists for its compile error.
-#[doc(hidden)]
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot stand for a timed-out attempt: add `impl From<wait_or_die::TimedOut> for {Self}`",
-    label = "a deadline may cancel an attempt, so this error type needs `From<wait_or_die::TimedOut>`",
-    note = "`std::io::Error` and `Box<dyn Error + Send + Sync>` already have it; or write `timeout = \"none\"` (without `attempt_timeout`) so that attempts are never cancelled"
-)]
-pub trait TimeoutError: From<TimedOut> {}
-
-impl<E: From<TimedOut>> TimeoutError for E {}
 
 /// A call of the engine's own API that gave up: why, after how many attempts, how long, and the last error.
 ///
@@ -270,6 +184,7 @@ impl<E: StdError + 'static> StdError for RetryError<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io;
 
     #[test]
     fn every_reason_has_its_own_index_and_word() {
@@ -277,13 +192,6 @@ mod tests {
             assert_eq!(reason.index(), i);
             assert_eq!(reason.as_str(), *word);
         }
-    }
-
-    #[test]
-    fn io_conversion_keeps_kind_and_message() {
-        let e: io::Error = TimedOut::attempt().into();
-        assert_eq!(e.kind(), io::ErrorKind::TimedOut);
-        assert!(e.to_string().contains("attempt timed out"));
     }
 
     #[test]

@@ -26,7 +26,7 @@
 //! | the next wait would cross `timeout`, or a wait ended past it | the last error, at once |
 //! | the retry budget refuses the retry ([`StopReason::BudgetExhausted`]) | the last error, at once |
 //! | a call nested in the attempt (at any depth) retried and gave up ([`StopReason::Nested`]) | that error, at once |
-//! | (async) `timeout` runs out while an attempt is in flight | the attempt is dropped; a [`TimedOut`] converted into the error type |
+//! | (async) `timeout` runs out while an attempt is in flight | the attempt is dropped; a [`EngineError`] converted into the error type |
 //! | the attempt panics | the panic propagates; it is never retried |
 //!
 //! A blocking attempt cannot be interrupted: for plain `fn`s the budget is checked before each
@@ -48,7 +48,7 @@
 //! `#[tracing::instrument]` (attempts share the call's span) and inside `#[async_trait]` impls.
 //!
 //! An async function with a `timeout` or `attempt_timeout` needs its error type to implement
-//! `From<`[`TimedOut`]`>`: `std::io::Error` and `Box<dyn Error + Send + Sync>` do already, and
+//! `From<`[`EngineError`]`>`: `std::io::Error` and `Box<dyn Error + Send + Sync>` do already, and
 //! the compile error says what to add for your own type.
 //!
 //! # Without the macro
@@ -95,7 +95,7 @@
 //! site, or all). With feature `config`, `config` loads those overrides from the TOML file named by
 //! `WAIT_OR_DIE_CONFIG` and re-reads it on SIGHUP; with `metrics`, `metrics` exports every site's
 //! counters to a `prometheus-client` registry, read at scrape time; with `chaos`, `chaos` makes
-//! a share of a site's attempts fail with [`Injected`] or start late.
+//! a share of a site's attempts fail with [`EngineError`] or start late.
 //!
 //! # How the engine is laid out
 //! From the top: the public face (this file, `__private` for the expansion); the operators'
@@ -116,16 +116,17 @@ mod backoff;
 #[cfg(feature = "chaos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "chaos")))]
 pub mod chaos;
+mod chaos_hooks;
 mod classify;
 #[cfg(feature = "config")]
 #[cfg_attr(docsrs, doc(cfg(feature = "config")))]
 pub mod config;
 pub mod control;
 mod current;
+mod engine_error;
 mod error;
 mod events;
 pub mod hooks;
-mod injected;
 mod jitter;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
@@ -150,8 +151,8 @@ pub mod __private;
 pub use backoff::Backoff;
 pub use classify::{classify_io_error, Action, Classify, RetryAll, RetryIf};
 pub use current::{current, CurrentCall};
-pub use error::{RetryError, StopReason, TimedOut};
-pub use injected::Injected;
+pub use engine_error::{EngineError, EngineErrorKind};
+pub use error::{RetryError, StopReason};
 pub use jitter::Jitter;
 pub use policy::{
     BudgetPolicy, Growth, Policy, PolicyBuilder, PolicyError, DEFAULT_BUDGET_MIN_PER_SECOND,

@@ -35,7 +35,7 @@ pub fn before_attempt_async(site: &'static Site) -> chaos::Entering {
 /// gives the fault it must fail with, if any.
 #[cfg(feature = "chaos")]
 #[inline]
-pub fn before_attempt_blocking(site: &'static Site) -> Option<crate::injected::Injected> {
+pub fn before_attempt_blocking(site: &'static Site) -> Option<crate::EngineError> {
     chaos::enter_blocking(chaos_of(site), site.name())
 }
 

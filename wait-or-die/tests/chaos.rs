@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use wait_or_die::chaos::{self, Chaos};
 use wait_or_die::control::{self, ControlError, Override};
 use wait_or_die::stats::Site;
-use wait_or_die::{register_site, retry_blocking, wait_or_die, Injected, Policy};
+use wait_or_die::{register_site, retry_blocking, wait_or_die, EngineError, Policy};
 
 fn set(site: &str, chaos: Chaos) {
     control::set(site, Override::new().chaos(chaos)).unwrap();
@@ -35,7 +35,7 @@ async fn failed_attempts_do_not_run_and_return_the_injected_error() {
     let start = Instant::now();
     let err = fetch().await.unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::Other);
-    assert!(err.get_ref().unwrap().is::<Injected>(), "{err}");
+    assert!(err.get_ref().unwrap().is::<EngineError>(), "{err}");
     assert_eq!(
         start.elapsed(),
         Duration::from_secs(2),
@@ -85,7 +85,7 @@ fn write_journal() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 fn blocking_attempts_fail_too() {
     set("chaos.blocking", Chaos::new().fail(1.0));
     let err = write_journal().unwrap_err();
-    assert!(err.is::<Injected>());
+    assert!(err.is::<EngineError>());
     assert_eq!(BLOCKING_RUNS.load(Ordering::Relaxed), 0);
     control::clear("chaos.blocking").unwrap();
     write_journal().unwrap();

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
-use wait_or_die::{wait_or_die, Policy, TimedOut};
+use wait_or_die::{wait_or_die, EngineError, Policy};
 
 mod support;
 use support::{refused, Flaky};
@@ -82,7 +82,7 @@ async fn hangs_boxed() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 #[tokio::test(start_paused = true)]
 async fn a_boxed_error_gets_the_timeout_without_user_code() {
     let err = hangs_boxed().await.unwrap_err();
-    assert!(err.is::<TimedOut>(), "{err}");
+    assert!(err.is::<EngineError>(), "{err}");
 }
 
 #[wait_or_die(attempt_timeout = "500ms", initial_wait = "100ms", jitter = "none")]

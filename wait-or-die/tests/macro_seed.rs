@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant as StdInstant};
 
 use tokio::time::Instant;
-use wait_or_die::{wait_or_die, TimedOut};
+use wait_or_die::{wait_or_die, EngineError};
 
 type Value = String;
 
@@ -16,8 +16,8 @@ enum GatewayError {
     Timeout,
 }
 
-impl From<TimedOut> for GatewayError {
-    fn from(_: TimedOut) -> Self {
+impl From<EngineError> for GatewayError {
+    fn from(_: EngineError) -> Self {
         GatewayError::Timeout
     }
 }

@@ -6,24 +6,24 @@ use std::fmt::Display;
 use std::future::Future;
 use std::io;
 
-use wait_or_die::{wait_or_die, Policy, TimedOut};
+use wait_or_die::{wait_or_die, EngineError, Policy};
 
 type IoResult<T> = Result<T, io::Error>;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// An error type with no conversion from `TimedOut`.
+/// An error type with no conversion from `EngineError`.
 #[derive(Debug, PartialEq)]
 struct PlainError;
 
-/// An error type that holds a `TimedOut`.
+/// An error type that holds a `EngineError`.
 #[derive(Debug)]
 enum AppError {
     #[allow(dead_code)]
-    Timeout(TimedOut),
+    Timeout(EngineError),
 }
 
-impl From<TimedOut> for AppError {
-    fn from(t: TimedOut) -> Self {
+impl From<EngineError> for AppError {
+    fn from(t: EngineError) -> Self {
         AppError::Timeout(t)
     }
 }

@@ -20,7 +20,8 @@ use tokio::time::Instant;
 
 use crate::classify::{Action, Classify};
 use crate::current::{self, Cap, Limits};
-use crate::error::{StopReason, TimedOut, TimeoutError};
+use crate::engine_error::{EngineError, FromEngineError};
+use crate::error::StopReason;
 use crate::policy::Policy;
 use crate::retry::schedule::{Failure, Schedule};
 use crate::retry::watch::{self, Ticket};
@@ -54,11 +55,11 @@ pub(crate) enum Phase {
     /// call's `ticket`).
     Watched,
     /// The timer bounds the attempt in flight and fires as this timeout.
-    Bounding(TimedOut),
+    Bounding(EngineError),
     /// The timer ends the wait between attempts.
     Waiting,
     /// The engine cancelled the last attempt as this timeout; `settle` has not seen it yet.
-    Cancelled(TimedOut),
+    Cancelled(EngineError),
 }
 
 pin_project! {
@@ -115,7 +116,7 @@ impl<'p> Call<'p> {
     pub fn attempt<F, T, E>(&mut self, attempt: F) -> Attempt<'_, 'p, F>
     where
         F: Future<Output = Result<T, E>>,
-        E: TimeoutError,
+        E: FromEngineError,
     {
         self.start_attempt();
         Attempt {
@@ -125,13 +126,34 @@ impl<'p> Call<'p> {
     }
 
     /// Runs one attempt that is never cancelled (no `timeout`, no `attempt_timeout`), so its
-    /// error type needs no `From<TimedOut>`; the attempt still sees [`current`](crate::current).
+    /// error type needs no `From<EngineError>`; the attempt still sees [`current`](crate::current).
     #[inline]
     pub fn attempt_uncancelled<F: Future>(&mut self, attempt: F) -> UncancelledAttempt<'_, 'p, F> {
         self.start_attempt();
         UncancelledAttempt {
             attempt,
             call: self,
+        }
+    }
+
+    /// Runs one attempt that the deadline may cut off only when there is an earlier error to
+    /// return in its place (`on_timeout = "last_error"`): the first attempt runs to its own
+    /// end, a later one is dropped at the deadline and the call gets `last`, the error of the
+    /// attempt before. The error type needs no `From<EngineError>`.
+    #[inline]
+    pub fn attempt_or_last<F, T, E>(
+        &mut self,
+        last: Option<E>,
+        attempt: F,
+    ) -> LastErrorAttempt<'_, 'p, F, E>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        self.start_attempt();
+        LastErrorAttempt {
+            attempt,
+            call: self,
+            last,
         }
     }
 
@@ -162,8 +184,8 @@ impl<'p> Call<'p> {
     }
 
     /// Sleeps the wait chosen by the last [`settle`](Call::settle), then starts the next
-    /// attempt (`Continue`), or hands `last_error` back (`Break`) when the wait ended at or past
-    /// the deadline.
+    /// attempt (`Continue`), or ends the call (`Break`) when the wait ended at or past the
+    /// deadline; either way `last_error` is handed back.
     #[inline]
     pub fn wait<E: Debug>(&mut self, last_error: E) -> Wait<'_, 'p, E> {
         self.schedule.state = Phase::Idle;
@@ -212,7 +234,7 @@ impl<'p> Call<'p> {
     }
 
     /// Records an attempt the engine cancelled, when there is no error value to show.
-    pub(crate) fn fail_timed_out(&mut self, timed_out: TimedOut) -> Result<(), StopReason> {
+    pub(crate) fn fail_timed_out(&mut self, timed_out: EngineError) -> Result<(), StopReason> {
         self.record(Failure::timed_out(&timed_out))
     }
 
@@ -269,7 +291,7 @@ impl<'p> Call<'p> {
         attempt: Pin<&mut F>,
         cx: &mut Context<'_>,
         cancellable: bool,
-    ) -> Poll<Result<F::Output, TimedOut>> {
+    ) -> Poll<Result<F::Output, EngineError>> {
         // Poll the attempt before touching any timer: an attempt that is ready costs no clock
         // read. It runs with its call published, for `current()` and for calls nested in it.
         let frame = self.schedule.frame(now, self.published_limits(cancellable));
@@ -280,6 +302,11 @@ impl<'p> Call<'p> {
             return Poll::Ready(Ok(out));
         }
         if !cancellable {
+            // An attempt that is not cut off still starts the budget when it first waits, so
+            // that the deadline counts from the call's start, not from its first failure.
+            if self.anchor.is_none() && self.schedule.policy().timeout().is_some() {
+                self.limits(now());
+            }
             return Poll::Pending;
         }
         let kind = match self.schedule.state {
@@ -327,7 +354,7 @@ impl<'p> Call<'p> {
     /// Bounds a pending attempt by the earlier of the deadline and its own limit: by the watch
     /// when the deadline is distant, else by the timer. `None` when nothing bounds it or the
     /// watch does; the timeout the timer fires as otherwise.
-    fn bound_attempt(&mut self, cx: &Context<'_>) -> Option<TimedOut> {
+    fn bound_attempt(&mut self, cx: &Context<'_>) -> Option<EngineError> {
         let policy = self.schedule.policy();
         if policy.timeout().is_none() && policy.attempt_timeout().is_none() {
             return None;
@@ -339,11 +366,11 @@ impl<'p> Call<'p> {
             .attempt_timeout()
             .map(|budget| now.checked_add(budget));
         let (limit, kind) = match (deadline, own) {
-            (None, None) => (None, TimedOut::deadline()), // a budget past the clock's range
-            (Some(d), None) => (Some(d), TimedOut::deadline()),
-            (None, Some(o)) => (o, TimedOut::attempt()),
-            (Some(d), Some(o)) if o.is_none_or(|o| d <= o) => (Some(d), TimedOut::deadline()),
-            (Some(_), Some(o)) => (o, TimedOut::attempt()),
+            (None, None) => (None, EngineError::deadline()), // a budget past the clock's range
+            (Some(d), None) => (Some(d), EngineError::deadline()),
+            (None, Some(o)) => (o, EngineError::attempt_timeout()),
+            (Some(d), Some(o)) if o.is_none_or(|o| d <= o) => (Some(d), EngineError::deadline()),
+            (Some(_), Some(o)) => (o, EngineError::attempt_timeout()),
         };
         // The watch serves the deadline alone: an attempt's own limit starts at its first poll.
         if own.is_none() && self.schedule.state == Phase::Idle {
@@ -442,7 +469,7 @@ pin_project! {
 impl<F, T, E> Future for Attempt<'_, '_, F>
 where
     F: Future<Output = Result<T, E>>,
-    E: TimeoutError,
+    E: FromEngineError,
 {
     type Output = Result<T, E>;
 
@@ -481,6 +508,40 @@ impl<F: Future> Future for UncancelledAttempt<'_, '_, F> {
     }
 }
 
+pin_project! {
+    /// One attempt cut off at the deadline only when an earlier error can stand in its place;
+    /// see [`Call::attempt_or_last`].
+    #[doc(hidden)]
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless polled"]
+    pub struct LastErrorAttempt<'c, 'p, F, E> {
+        #[pin]
+        attempt: F,
+        call: &'c mut Call<'p>,
+        last: Option<E>,
+    }
+}
+
+impl<F, T, E> Future for LastErrorAttempt<'_, '_, F, E>
+where
+    F: Future<Output = Result<T, E>>,
+{
+    type Output = Result<T, E>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let cancellable = this.last.is_some();
+        match ready!(this.call.poll_attempt(this.attempt, cx, cancellable)) {
+            Ok(result) => Poll::Ready(result),
+            Err(_) => Poll::Ready(Err(this
+                .last
+                .take()
+                .expect("only an attempt with an earlier error is cut off"))),
+        }
+    }
+}
+
 /// The wait between two attempts; see [`Call::wait`].
 #[doc(hidden)]
 #[derive(Debug)]
@@ -491,9 +552,9 @@ pub struct Wait<'c, 'p, E> {
 }
 
 impl<E: Debug> Future for Wait<'_, '_, E> {
-    type Output = ControlFlow<E>;
+    type Output = ControlFlow<E, E>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ControlFlow<E>> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ControlFlow<E, E>> {
         let this = self.get_mut();
         ready!(this.call.poll_wait(cx));
         let last_error = this
@@ -501,7 +562,7 @@ impl<E: Debug> Future for Wait<'_, '_, E> {
             .take()
             .expect("a wait is polled after it ended");
         Poll::Ready(match this.call.begin_retry(&last_error) {
-            Ok(()) => ControlFlow::Continue(()),
+            Ok(()) => ControlFlow::Continue(last_error),
             Err(_) => ControlFlow::Break(last_error),
         })
     }

@@ -9,7 +9,8 @@ use std::panic::Location;
 use pin_project_lite::pin_project;
 
 use crate::classify::{Classify, RetryAll, RetryIf};
-use crate::error::{RetryError, StopReason, TimedOut};
+use crate::engine_error::EngineError;
+use crate::error::{RetryError, StopReason};
 use crate::policy::Policy;
 use crate::retry::call::Call;
 use crate::retry::caller_site;
@@ -222,7 +223,7 @@ where
                 }
                 StateProj::Waiting => {
                     ready!(call.poll_wait(cx));
-                    let cancelled = TimedOut::attempt();
+                    let cancelled = EngineError::attempt_timeout();
                     let last: &dyn Debug = match this.last.as_ref() {
                         Some(error) => error,
                         // The last attempt was cut by `attempt_timeout`: it left no error value.

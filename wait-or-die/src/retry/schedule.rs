@@ -9,7 +9,8 @@ use std::time::Instant;
 use crate::backoff::next_wait;
 use crate::classify::Action;
 use crate::current::{self, Frame, Limits};
-use crate::error::{StopReason, TimedOut};
+use crate::engine_error::{EngineError, EngineErrorKind};
+use crate::error::StopReason;
 use crate::events;
 use crate::pipeline;
 use crate::policy::Policy;
@@ -263,7 +264,9 @@ impl<'p, S> Schedule<'p, S> {
         max_attempts: u32,
     ) -> Result<Duration, StopReason> {
         let by_attempt_timeout = match failure.timed_out {
-            Some(t) if !t.is_attempt_timeout() => return Err(StopReason::Deadline),
+            Some(t) if t.kind() != EngineErrorKind::AttemptTimeout => {
+                return Err(StopReason::Deadline)
+            }
             Some(_) => true,
             None => false,
         };
@@ -314,7 +317,7 @@ pub(crate) struct Failure<'e> {
     /// The error, for the events.
     pub(crate) error: &'e dyn Debug,
     /// Set when the engine cancelled the attempt.
-    pub(crate) timed_out: Option<TimedOut>,
+    pub(crate) timed_out: Option<EngineError>,
 }
 
 impl<'e> Failure<'e> {
@@ -326,7 +329,7 @@ impl<'e> Failure<'e> {
         }
     }
 
-    pub(crate) fn timed_out(timed_out: &'e TimedOut) -> Self {
+    pub(crate) fn timed_out(timed_out: &'e EngineError) -> Self {
         Failure {
             action: Action::Retry,
             error: timed_out,
@@ -439,7 +442,7 @@ mod tests {
             Err(StopReason::Permanent)
         );
         let mut s = Schedule::start(&SITE, &p, ());
-        let cancelled = TimedOut::deadline();
+        let cancelled = EngineError::deadline();
         assert_eq!(
             s.on_failure(
                 Failure::timed_out(&cancelled),
@@ -456,7 +459,7 @@ mod tests {
         let p = policy(0, None);
         let mut s = Schedule::start(&SITE, &p, ());
         let now = Instant::now();
-        let cut = TimedOut::attempt();
+        let cut = EngineError::attempt_timeout();
         assert_eq!(
             s.on_failure(Failure::timed_out(&cut), now, (now, None), Duration::ZERO),
             Err(StopReason::AttemptTimedOut)

@@ -1,5 +1,5 @@
 //! The fault-injection strategy (Polly's Simmy): per attempt, draws whether to fail it with an
-//! [`Injected`] error or start it late, from the [`Chaos`] an operator set for the site.
+//! injected [`EngineError`] or start it late, from the [`Chaos`] an operator set for the site.
 //!
 //! It is handed the site's chaos settings and name by the pipeline (`pipeline.rs`) and never
 //! imports the site or `control`; the public face (`wait_or_die::chaos`) is `chaos.rs` at the
@@ -15,8 +15,8 @@ use core::time::Duration;
 use rand::Rng;
 
 use crate::events::TARGET;
-use crate::injected::Injected;
 use crate::timer::Timer;
+use crate::EngineError;
 
 pub use point::{CannotInject, Inject, InjectError};
 
@@ -33,7 +33,7 @@ pub use point::{CannotInject, Inject, InjectError};
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub struct Chaos {
-    /// The share of attempts that fail with [`Injected`], from 0 to 1.
+    /// The share of attempts that fail with [`EngineError`], from 0 to 1.
     pub fail: f64,
     /// How late a delayed attempt starts.
     pub latency: Duration,
@@ -144,23 +144,23 @@ pub struct Entering {
 }
 
 impl Future for Entering {
-    type Output = Option<Injected>;
+    type Output = Option<EngineError>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Injected>> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<EngineError>> {
         if let Some(sleep) = self.sleep.as_mut() {
             ready!(sleep.as_mut().poll(cx));
             self.sleep = None;
         }
-        Poll::Ready(self.fail.then(Injected::new))
+        Poll::Ready(self.fail.then(EngineError::injected))
     }
 }
 
 /// Sleeps the latency picked for a blocking attempt of the site named `site` under `chaos`;
 /// the fault if it must fail.
-pub fn enter_blocking(chaos: Option<Chaos>, site: &'static str) -> Option<Injected> {
+pub fn enter_blocking(chaos: Option<Chaos>, site: &'static str) -> Option<EngineError> {
     let plan = plan(chaos, site)?;
     if !plan.delay.is_zero() {
         std::thread::sleep(plan.delay);
     }
-    plan.fail.then(Injected::new)
+    plan.fail.then(EngineError::injected)
 }

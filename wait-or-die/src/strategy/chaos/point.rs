@@ -3,7 +3,7 @@
 //!
 //! The attribute's hook calls `(&Inject::<R>::new()).injected(site_name, fault)`, with both traits in
 //! scope. Method lookup tries `InjectError` first (receiver `&Inject<R>`), which exists only
-//! for `Result<T, E>` with `E: From<Injected>`; otherwise it falls back to `CannotInject`
+//! for `Result<T, E>` with `E: From<EngineError>`; otherwise it falls back to `CannotInject`
 //! (receiver `&&Inject<R>`), which warns once per site and lets the attempt run (autoref
 //! specialisation). So turning the feature on never breaks a build.
 
@@ -11,7 +11,7 @@ use core::marker::PhantomData;
 use std::sync::{Mutex, PoisonError};
 
 use crate::events::TARGET;
-use crate::injected::Injected;
+use crate::EngineError;
 
 /// The result type of an attempt, for the hook of the attribute.
 #[doc(hidden)]
@@ -35,11 +35,11 @@ impl<R> Default for Inject<R> {
 #[doc(hidden)]
 pub trait InjectError<R> {
     /// The fault as the attempt's result.
-    fn injected(&self, site: &'static str, fault: Injected) -> Option<R>;
+    fn injected(&self, site: &'static str, fault: EngineError) -> Option<R>;
 }
 
-impl<T, E: From<Injected>> InjectError<Result<T, E>> for Inject<Result<T, E>> {
-    fn injected(&self, _: &'static str, fault: Injected) -> Option<Result<T, E>> {
+impl<T, E: From<EngineError>> InjectError<Result<T, E>> for Inject<Result<T, E>> {
+    fn injected(&self, _: &'static str, fault: EngineError) -> Option<Result<T, E>> {
         Some(Err(E::from(fault)))
     }
 }
@@ -48,11 +48,11 @@ impl<T, E: From<Injected>> InjectError<Result<T, E>> for Inject<Result<T, E>> {
 #[doc(hidden)]
 pub trait CannotInject<R> {
     /// `None`, after warning once for `site`.
-    fn injected(&self, site: &'static str, fault: Injected) -> Option<R>;
+    fn injected(&self, site: &'static str, fault: EngineError) -> Option<R>;
 }
 
 impl<R> CannotInject<R> for &Inject<R> {
-    fn injected(&self, site: &'static str, _: Injected) -> Option<R> {
+    fn injected(&self, site: &'static str, _: EngineError) -> Option<R> {
         static WARNED: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
         let mut warned = WARNED.lock().unwrap_or_else(PoisonError::into_inner);
         if !warned.contains(&site) {
@@ -60,7 +60,7 @@ impl<R> CannotInject<R> for &Inject<R> {
             tracing::warn!(
                 target: TARGET,
                 site = site,
-                "wait_or_die: chaos cannot fail this site's attempts: its error type has no From<wait_or_die::Injected>; only latency is injected"
+                "wait_or_die: chaos cannot fail this site's attempts: its error type has no From<wait_or_die::EngineError>; only latency is injected"
             );
         }
         None
