@@ -154,11 +154,7 @@ pub use current::{current, CurrentCall};
 pub use engine_error::{EngineError, EngineErrorKind};
 pub use error::{RetryError, StopReason};
 pub use jitter::Jitter;
-pub use policy::{
-    BudgetPolicy, Growth, Policy, PolicyBuilder, PolicyError, DEFAULT_BUDGET_MIN_PER_SECOND,
-    DEFAULT_BUDGET_RATIO, DEFAULT_BUDGET_WINDOW, DEFAULT_INITIAL_WAIT, DEFAULT_MAX_RETRIES,
-    DEFAULT_MAX_WAIT, DEFAULT_MULTIPLIER, DEFAULT_TIMEOUT,
-};
+pub use policy::{BudgetPolicy, Growth, Policy, PolicyBuilder, PolicyError};
 pub use retry::blocking::{retry_blocking, Clock, RetryBlocking, SystemClock};
 pub use retry::future::{retry, Retry};
 

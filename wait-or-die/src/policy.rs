@@ -13,23 +13,21 @@ mod builder;
 mod error;
 mod nested;
 mod rules;
-pub use budget::{
-    BudgetPolicy, DEFAULT_BUDGET_MIN_PER_SECOND, DEFAULT_BUDGET_RATIO, DEFAULT_BUDGET_WINDOW,
-};
+pub use budget::BudgetPolicy;
 pub use builder::PolicyBuilder;
 pub use error::PolicyError;
 pub use rules::{blame, built};
 
 /// Retries after the first attempt when none is given: 4 attempts in all.
-pub const DEFAULT_MAX_RETRIES: u32 = 3;
+pub(crate) const DEFAULT_MAX_RETRIES: u32 = 3;
 /// Total budget of a call when none is given.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// First wait when none is given.
-pub const DEFAULT_INITIAL_WAIT: Duration = Duration::from_millis(500);
+pub(crate) const DEFAULT_INITIAL_WAIT: Duration = Duration::from_millis(500);
 /// Longest single wait when none is given.
-pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(5);
 /// Growth factor of exponential waits when none is given.
-pub const DEFAULT_MULTIPLIER: f64 = 2.0;
+pub(crate) const DEFAULT_MULTIPLIER: f64 = 2.0;
 
 /// How the nominal wait grows from one retry to the next.
 ///

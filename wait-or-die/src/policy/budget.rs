@@ -16,11 +16,11 @@ use core::time::Duration;
 use crate::policy::{Policy, PolicyBuilder};
 
 /// Share of calls that may be retried within the window, when none is given.
-pub const DEFAULT_BUDGET_RATIO: f64 = 0.2;
+pub(crate) const DEFAULT_BUDGET_RATIO: f64 = 0.2;
 /// Retries per second allowed whatever the share, when none is given.
-pub const DEFAULT_BUDGET_MIN_PER_SECOND: u32 = 10;
+pub(crate) const DEFAULT_BUDGET_MIN_PER_SECOND: u32 = 10;
 /// The sliding window over which calls and retries are counted, when none is given.
-pub const DEFAULT_BUDGET_WINDOW: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_BUDGET_WINDOW: Duration = Duration::from_secs(10);
 
 /// The settings of a retry budget: share of calls, floor per second, window and sharing.
 ///
@@ -55,9 +55,11 @@ impl BudgetPolicy {
     /// A budget of its own for the site: 20 % of calls plus 10 retries per second over 10 s.
     ///
     /// ```
-    /// use wait_or_die::{BudgetPolicy, DEFAULT_BUDGET_RATIO};
+    /// use std::time::Duration;
+    /// use wait_or_die::BudgetPolicy;
     ///
-    /// assert_eq!(BudgetPolicy::DEFAULT.ratio(), DEFAULT_BUDGET_RATIO);
+    /// assert_eq!(BudgetPolicy::DEFAULT.ratio(), 0.2);
+    /// assert_eq!(BudgetPolicy::DEFAULT.window(), Duration::from_secs(10));
     /// assert_eq!(BudgetPolicy::DEFAULT.shared_name(), None);
     /// ```
     pub const DEFAULT: BudgetPolicy = BudgetPolicy {
