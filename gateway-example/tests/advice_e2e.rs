@@ -68,12 +68,19 @@ fn advice_from_a_serving_gateway_installs_and_takes_effect() {
     gateway.hang_up();
     for _ in 0..100 {
         let stats = gateway.stats();
-        let applied = stats.overrides.iter().find(|o| o.site == "gateway.place_order");
+        let applied = stats
+            .overrides
+            .iter()
+            .find(|o| o.site == "gateway.place_order");
         if applied.is_some_and(|o| o.from_file && o.max_retries == Some(2)) {
             assert!(!stats.config.unwrap().last_refused);
             return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("the advice file was not applied: {:?}\n{}", gateway.stats(), gateway.log());
+    panic!(
+        "the advice file was not applied: {:?}\n{}",
+        gateway.stats(),
+        gateway.log()
+    );
 }

@@ -126,19 +126,6 @@ fn outcomes(w: &mut String, audit: &Audit) {
     }
     let _ = writeln!(w, "    lost                       {:>6}", audit.lost.len());
     note(w, REFUSED_AND_GAVE_UP);
-    let rate = audit.order_success_rate().unwrap_or(0.0) * 100.0;
-    let _ = writeln!(
-        w,
-        "  order success rate           {rate:>5.1} %   (filled, partially filled or placed)"
-    );
-    let _ = writeln!(
-        w,
-        "  orders that gave up          {:>6}   latency p50 {}, p99 {}, max {}",
-        audit.gave_up_latencies.len(),
-        millis(audit.gave_up_latency(0.5)),
-        millis(audit.gave_up_latency(0.99)),
-        millis(audit.gave_up_latency(1.0))
-    );
 }
 
 /// Every kind of intent, each checked against the books: the lifecycles' modifications,
@@ -192,6 +179,19 @@ fn delivery(w: &mut String, audit: &Audit, facts: &RunFacts) {
         millis(audit.latency(0.5)),
         millis(audit.latency(0.99)),
         millis(audit.latency(1.0))
+    );
+    let rate = audit.order_success_rate().unwrap_or(0.0) * 100.0;
+    let _ = writeln!(
+        w,
+        "  order success rate           {rate:>5.1} %  (orders filled, partially filled or placed)"
+    );
+    let _ = writeln!(
+        w,
+        "  requests that gave up        {:>6}   latency p50 {}, p99 {}, max {}",
+        audit.gave_up_latencies.len(),
+        millis(audit.gave_up_latency(0.5)),
+        millis(audit.gave_up_latency(0.99)),
+        millis(audit.gave_up_latency(1.0))
     );
     let _ = writeln!(
         w,

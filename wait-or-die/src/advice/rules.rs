@@ -182,7 +182,7 @@ fn timeout(d: &Distributions, policy: &Policy) -> Option<Finding> {
         change: Change::Timeout { from, to },
         evidence: format!(
             "{} of recoveries within {} ({total} calls), none after {}; {longer} calls that \
-             died had run longer than {}",
+             gave up had run longer than {}",
             percent(recovered.up_to(bucket), total),
             show::duration(within),
             show::duration(slowest),
@@ -210,7 +210,7 @@ fn last_attempt(d: &Distributions, policy: &Policy) -> Option<Finding> {
     Some(Finding::Note {
         evidence: format!(
             "{at_last} recoveries came at the last attempt allowed ({last}) and {exhausted} calls \
-             died with every retry used: more retries might save some, the data cannot say how many"
+             gave up with every retry used: more retries might save some, the data cannot say how many"
         ),
     })
 }

@@ -83,8 +83,8 @@ pub struct Audit {
     pub unexplained: usize,
     /// Client latencies, sorted.
     pub latencies: Vec<Duration>,
-    /// Latencies of the orders (opens) answered with a retryable error, sorted: the orders the
-    /// gateway gave up on.
+    /// Latencies of the requests of every kind answered with a retryable error, sorted: the
+    /// intents the gateway gave up on.
     pub gave_up_latencies: Vec<Duration>,
 }
 
@@ -99,7 +99,7 @@ impl Audit {
         at_quantile(&self.latencies, quantile)
     }
 
-    /// The latency at `quantile` (0.0 to 1.0) of the orders the gateway gave up on.
+    /// The latency at `quantile` (0.0 to 1.0) of the requests the gateway gave up on.
     ///
     /// ```
     /// use std::time::Duration;
@@ -189,7 +189,7 @@ pub fn audit(records: &[ClientRecord], books: &AuditView) -> Audit {
             }
             Ok(reply) => {
                 let gave_up = reply.error.as_ref().is_some_and(|e| e.retryable);
-                if gave_up && record.kind == IntentKind::Open {
+                if gave_up {
                     audit.gave_up_latencies.push(record.latency);
                 }
                 answered.push(Answered {
