@@ -170,8 +170,30 @@ pub fn stats(args: &StatsArgs) -> Result<bool, CommandError> {
     }
     let stats: GatewayStats =
         serde_json::from_value(result).map_err(|e| CommandError::Stats(e.to_string()))?;
-    print!("{}", stats.render());
+    if let Some(path) = &args.advice_toml {
+        write_advice(path, &stats.advice_toml)?;
+        eprintln!(
+            "wrote the retry advice of {} site(s) to {}",
+            stats.advice.len(),
+            path.display()
+        );
+    }
+    if args.advice {
+        for advice in &stats.advice {
+            println!("{advice}");
+        }
+    } else if args.advice_toml.is_none() {
+        print!("{}", stats.render());
+    }
     Ok(true)
+}
+
+/// Writes an advice file.
+pub fn write_advice(path: &std::path::Path, toml: &str) -> Result<(), CommandError> {
+    std::fs::write(path, toml).map_err(|source| CommandError::Advice {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// Sends one order and prints the reply; succeeds when the reply is `ok`. Every failed attempt
@@ -304,4 +326,12 @@ pub enum CommandError {
     /// The gateway's `STATS` reply was a refusal or unreadable.
     #[error("STATS: {0}")]
     Stats(String),
+    /// The advice file could not be written.
+    #[error("cannot write the advice file {path}: {source}")]
+    Advice {
+        /// The file.
+        path: String,
+        /// What failed.
+        source: std::io::Error,
+    },
 }

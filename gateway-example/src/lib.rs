@@ -24,6 +24,7 @@
 //! | [`live_config`] | the retry configuration file, re-read on SIGHUP |
 //! | [`metrics`] | the `/metrics` endpoint: retry sites and gateway counters for Prometheus |
 //! | [`site_table`] | the retry table of the report, `STATS` and `stats` |
+//! | [`site_advice`] | retry advice per site, and the configuration file that applies it |
 //! | [`progress`] | retry progress lines for the `send` command |
 //! | [`log_limit`] | rate-limited log lines for refused requests |
 //! | [`store`] | opening the `redb` databases of the journal and the simulated terminal |
@@ -55,6 +56,8 @@ pub mod live_config;
 pub mod metrics;
 // The retry table of the report, `STATS` and `stats`.
 pub mod site_table;
+// Retry advice per site, and the configuration file that applies it.
+pub mod site_advice;
 // Retry progress lines for the `send` command.
 pub mod progress;
 // Rate-limited log lines for refused requests.

@@ -54,4 +54,11 @@ fn a_seeded_run_repeats_its_outcomes_and_the_report_names_them_plainly() {
         first.contains("varies"),
         "the report says what varies: {first}"
     );
+    // Advice per site, each with its evidence or the sample it lacks.
+    let advice = first
+        .lines()
+        .skip_while(|l| !l.contains("retry advice by site"))
+        .nth(1)
+        .expect("an advice section");
+    assert!(advice.contains("calls retried and ended"), "{first}");
 }

@@ -58,7 +58,7 @@ mod chaos;
 mod duration;
 mod error;
 pub(crate) mod keys;
-mod parse;
+pub(crate) mod parse;
 mod reload;
 
 use core::fmt;

@@ -99,7 +99,7 @@
 //!
 //! # How the engine is laid out
 //! From the top: the public face (this file, `__private` for the expansion); the operators'
-//! modules ([`control`], `config`, `metrics`); the retry loop (`retry/`: attempts, waits,
+//! modules ([`control`], `config`, `metrics`, [`advice`]); the retry loop (`retry/`: attempts, waits,
 //! deadlines); the pipeline (`pipeline.rs`), the one list that calls a site's strategies in a
 //! fixed order (before an attempt: chaos; on its outcome: none yet; before a retry: the retry
 //! budget); the site (`site/`: name, declared policy, counters, each strategy's state, and the
@@ -112,6 +112,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod advice;
 mod backoff;
 #[cfg(feature = "chaos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "chaos")))]

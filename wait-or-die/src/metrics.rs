@@ -20,6 +20,8 @@
 //! | `wait_or_die_wait_seconds_total` | counter | `site` | time spent waiting between attempts |
 //! | `wait_or_die_budget_level` | gauge | `site` | retries the site's own budget could grant now (once it was first asked) |
 //! | `wait_or_die_shared_budget_level` | gauge | `budget` | the same for each budget shared by name |
+//! | `wait_or_die_recovery_attempts`, `wait_or_die_recovery_seconds` | histogram | `site` | the attempt at which calls recovered, and the time it took (see `metrics/histograms.rs`) |
+//! | `wait_or_die_death_attempts`, `wait_or_die_death_seconds` | histogram | `site`, `reason` | the same for calls that died, by stop reason |
 //!
 //! Label values are escaped as both text formats ask (`\`, `"` and line feeds), so that a site
 //! or budget of any name leaves the exposition valid and reads back as its name.
@@ -43,6 +45,7 @@
 //! # Ok::<(), std::fmt::Error>(())
 //! ```
 
+mod histograms;
 mod label;
 
 use std::collections::BTreeMap;
@@ -56,7 +59,7 @@ use prometheus_client::registry::Registry;
 
 use self::label::Escaped;
 use crate::error::StopReason;
-use crate::stats::{self, SiteStats};
+use crate::stats::{self, Distributions, SiteStats};
 
 /// Registers a [`SiteCollector`] with `registry`.
 ///
@@ -85,6 +88,7 @@ struct Figures {
     retries: u64,
     wait_seconds: f64,
     budget_level: Option<f64>,
+    distributions: Option<Distributions>,
 }
 
 impl Figures {
@@ -110,6 +114,10 @@ impl Figures {
             (Some(a), Some(b)) => Some(a + b),
             (a, b) => a.or(b),
         };
+        self.distributions = Some(match &self.distributions {
+            Some(sum) => histograms::sum(sum, &s.distributions),
+            None => s.distributions,
+        });
     }
 }
 
@@ -181,7 +189,12 @@ impl Collector for SiteCollector {
             "Retries a shared budget could grant now.",
             ConstGauge::new,
             shared,
-        )
+        )?;
+        let distributions = sites
+            .iter()
+            .filter_map(|(&site, f)| Some((site, f.distributions?)))
+            .collect();
+        histograms::encode(&mut encoder, &distributions)
     }
 }
 

@@ -4,15 +4,19 @@
 //! was only decided: a retry is counted when its attempt starts, a wait by the time really
 //! waited, and a call dropped before it ended (a caller's timeout, `select!`) as cancelled. A
 //! successful call costs one increment, with no locked instruction and no cache line shared
-//! between threads (see `counter.rs`); attempts are derived as `calls + retries`.
+//! between threads (see `counter.rs`); attempts are derived as `calls + retries`. A call that
+//! recovers or dies also writes its attempt and time into the site's distributions
+//! (`distribution.rs`), which a first attempt's success never touches.
 //!
 //! This module knows counters only: the site that owns them lives in `site/`, and is
 //! re-exported here ([`Site`], [`sites`], [`shared_budgets`]) where users have always found it.
 
 mod counter;
+pub mod distribution;
 mod snapshot;
 
 pub use crate::site::{shared_budgets, sites, Site, SiteRef};
+pub use distribution::Distributions;
 pub use snapshot::SiteStats;
 
 use core::sync::atomic::AtomicU64;
@@ -22,6 +26,7 @@ use core::time::Duration;
 use crate::error::StopReason;
 use crate::units;
 use counter::ShardedCounters;
+use distribution::DistributionCounters;
 
 /// The per-call counters, as indices into [`Counters::per_call`]: each call writes one of them once.
 /// A call whose first attempt succeeded (ready at once, or pending first).
@@ -42,6 +47,8 @@ pub(crate) struct Counters {
     retried_died: AtomicU64,
     cancelled: AtomicU64,
     waited_nanos: AtomicU64,
+    /// Written only when a call recovers or dies, never by a first attempt's success.
+    distributions: DistributionCounters,
 }
 
 impl Counters {
@@ -56,6 +63,7 @@ impl Counters {
             retried_died: AtomicU64::new(0),
             cancelled: AtomicU64::new(0),
             waited_nanos: AtomicU64::new(0),
+            distributions: DistributionCounters::new(),
         }
     }
 
@@ -83,6 +91,7 @@ impl Counters {
             retried_died: self.retried_died.load(Relaxed),
             cancelled: self.cancelled.load(Relaxed),
             waited: Duration::from_nanos(self.waited_nanos.load(Relaxed)),
+            distributions: self.distributions.snapshot(),
         }
     }
 
@@ -114,15 +123,19 @@ impl Counters {
         self.record_waited(waited);
     }
 
-    pub(crate) fn record_recovered(&self) {
+    /// A call that succeeded at `attempt` (> 1), `elapsed` after its budget started.
+    pub(crate) fn record_recovered(&self, attempt: u32, elapsed: Duration) {
         self.recovered.fetch_add(1, Relaxed);
+        self.distributions.record_recovered(attempt, elapsed);
     }
 
-    pub(crate) fn record_died(&self, reason: StopReason, retried: bool) {
+    /// A call that died for `reason` at `attempt`, `elapsed` after its budget started.
+    pub(crate) fn record_died(&self, reason: StopReason, attempt: u32, elapsed: Duration) {
         self.died[reason.index()].fetch_add(1, Relaxed);
-        if retried {
+        if attempt > 1 {
             self.retried_died.fetch_add(1, Relaxed);
         }
+        self.distributions.record_died(reason, attempt, elapsed);
     }
 
     /// A call dropped before it ended, after waiting `waited` in its last, unfinished wait.
@@ -149,10 +162,10 @@ mod tests {
         counters.record_other_call();
         counters.record_retry(true, Duration::from_millis(5));
         counters.record_retry(false, Duration::from_millis(7));
-        counters.record_recovered();
+        counters.record_recovered(3, Duration::from_millis(12));
         counters.record_other_call();
         counters.record_retry(true, Duration::from_millis(1));
-        counters.record_died(StopReason::Permanent, true);
+        counters.record_died(StopReason::Permanent, 2, Duration::from_millis(1));
         counters.record_other_call();
         counters.record_cancelled(Duration::from_millis(3));
         let s = counters.snapshot("t");
@@ -163,5 +176,18 @@ mod tests {
         assert_eq!((s.died(), s.died_permanent, s.retried_died), (1, 1, 1));
         assert_eq!(s.cancelled, 1);
         assert_eq!(s.retry_success_rate(), Some(0.5));
+        let d = s.distributions;
+        assert_eq!((d.recovered().calls(), d.recovered().attempts.sum), (1, 3));
+        assert_eq!(d.died(StopReason::Permanent).calls(), 1);
+        assert_eq!(d.died(StopReason::Exhausted).calls(), 0);
+    }
+
+    #[test]
+    fn a_first_attempt_success_writes_no_distribution() {
+        let counters = Counters::new();
+        counters.record_first_ok();
+        let s = counters.snapshot("t");
+        assert_eq!(s.ok, 1);
+        assert_eq!(s.distributions, Distributions::EMPTY);
     }
 }

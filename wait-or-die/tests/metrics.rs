@@ -51,6 +51,17 @@ fn scrape() -> (String, Vec<Sample>) {
     (text.clone(), Scrape::parse(lines).unwrap().samples)
 }
 
+/// The cumulative count of histogram `metric` at bucket bound `le` (`f64::INFINITY` for `+Inf`).
+fn bucket(samples: &[Sample], metric: &str, labels: &[(&str, &str)], le: f64) -> Option<f64> {
+    let found = samples
+        .iter()
+        .find(|s| s.metric == metric && labels.iter().all(|(k, v)| s.labels.get(k) == Some(v)))?;
+    match &found.value {
+        Value::Histogram(buckets) => buckets.iter().find(|b| b.less_than == le).map(|b| b.count),
+        _ => None,
+    }
+}
+
 fn value(samples: &[Sample], metric: &str, labels: &[(&str, &str)]) -> Option<f64> {
     let found = samples
         .iter()
@@ -145,6 +156,30 @@ async fn the_scrape_shows_what_the_calls_did() {
         ),
         Some(0.0)
     );
+    // The distributions: one recovery at attempt 2, 1 s after the first failure; one death
+    // exhausted at attempt 3 after 2 s; one permanent at once. Buckets are cumulative.
+    let at = |metric, labels: &[(&str, &str)], le| bucket(&samples, metric, labels, le);
+    let recovery = "wait_or_die_recovery_attempts";
+    assert_eq!(at(recovery, &[site], 1.0), Some(0.0), "{text}");
+    assert_eq!(at(recovery, &[site], 2.0), Some(1.0), "{text}");
+    assert_eq!(at(recovery, &[site], f64::INFINITY), Some(1.0), "{text}");
+    let seconds = "wait_or_die_recovery_seconds";
+    assert_eq!(at(seconds, &[site], 0.5), Some(0.0), "{text}");
+    assert_eq!(at(seconds, &[site], 1.0), Some(1.0), "{text}");
+    let exhausted = [site, ("reason", "exhausted")];
+    assert_eq!(at("wait_or_die_death_attempts", &exhausted, 2.0), Some(0.0));
+    assert_eq!(at("wait_or_die_death_attempts", &exhausted, 3.0), Some(1.0));
+    assert_eq!(at("wait_or_die_death_seconds", &exhausted, 1.0), Some(0.0));
+    assert_eq!(at("wait_or_die_death_seconds", &exhausted, 2.0), Some(1.0));
+    let permanent = [site, ("reason", "permanent")];
+    assert_eq!(at("wait_or_die_death_attempts", &permanent, 1.0), Some(1.0));
+    let deadline = [site, ("reason", "deadline")];
+    assert_eq!(at("wait_or_die_death_attempts", &deadline, 1.0), None);
+    assert!(
+        text.contains("# TYPE wait_or_die_recovery_seconds histogram"),
+        "{text}"
+    );
+
     let shared_level = value(
         &samples,
         "wait_or_die_shared_budget_level",

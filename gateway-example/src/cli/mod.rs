@@ -139,6 +139,10 @@ pub struct DemoArgs {
     /// `terminal` process.
     #[arg(long)]
     pub in_process: bool,
+    /// Write the run's retry advice as a configuration file to FILE, to review and install as
+    /// WAIT_OR_DIE_CONFIG for the next run (the demo reads the file that variable names).
+    #[arg(long, value_name = "FILE")]
+    pub advice_toml: Option<PathBuf>,
     /// The link to the terminal process.
     #[command(flatten)]
     pub link: LinkArgs,
@@ -220,6 +224,13 @@ pub struct StatsArgs {
     /// Print the reply's JSON instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Print only the retry advice per site: which setting to change, and the numbers behind it.
+    #[arg(long)]
+    pub advice: bool,
+    /// Write the retry advice as a configuration file to FILE, to review and install as
+    /// WAIT_OR_DIE_CONFIG (then send SIGHUP).
+    #[arg(long, value_name = "FILE")]
+    pub advice_toml: Option<PathBuf>,
     /// Give up after this many seconds without a reply (resends included).
     #[arg(long, default_value = "10", value_parser = parse_seconds)]
     pub timeout: Duration,

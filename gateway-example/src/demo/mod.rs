@@ -28,6 +28,7 @@ use crate::server::{
     start, start_remote, RunningGateway, ServerOptions, StartError, REPLY_DROP_SHARE,
     TERMINAL_SUBDIR,
 };
+use crate::site_advice;
 use crate::terminal::TerminalError;
 use crate::transport::{
     ClientOptions, LazyPirateClient, OrderClient, RouterOptions, DEFAULT_REPLY_TIMEOUT,
@@ -71,6 +72,7 @@ impl Drop for TempDir {
 /// call it from that binary, or pass `--in-process`.
 pub fn run(args: &DemoArgs) -> Result<Audit, DemoError> {
     let started = Instant::now();
+    let config = retry_config();
     let fault_rate = args.sim.fault_rate.unwrap_or(DEFAULT_DEMO_FAULT_RATE);
     let scale = args.time_scale;
     let (data_dir, _cleanup) = match &args.data_dir {
@@ -106,6 +108,8 @@ pub fn run(args: &DemoArgs) -> Result<Audit, DemoError> {
     };
     let run = DemoRun {
         args,
+        config,
+        gateway: &options.gateway,
         fault_rate,
         started,
         context: &context,
@@ -139,9 +143,24 @@ fn history_lag_bound(args: &DemoArgs) -> Duration {
     DEFAULT_HISTORY_LAG.mul_f64(args.time_scale).max(terminal)
 }
 
+/// Applies the retry configuration file named by `WAIT_OR_DIE_CONFIG`, if any (an advice file
+/// written by an earlier run, say); the outcome as a line for the report. A refused file leaves
+/// the compiled-in policies in force, as it does for `serve`.
+fn retry_config() -> Option<String> {
+    match wait_or_die::config::load_from_env() {
+        Ok(None) => None,
+        Ok(Some(report)) => Some(report.to_string()),
+        Err(refused) => Some(format!("{refused} (running with the compiled-in policies)")),
+    }
+}
+
 /// One demo run's settings, whichever terminal it drives.
 struct DemoRun<'a> {
     args: &'a DemoArgs,
+    /// What the retry configuration file put in force, if one is named.
+    config: Option<String>,
+    /// The gateway's settings, for the policy each of its retry sites runs by.
+    gateway: &'a GatewayConfig,
     fault_rate: f64,
     reply_drop_rate: f64,
     started: Instant,
@@ -201,6 +220,15 @@ impl DemoRun<'_> {
         let records = records.into_inner().unwrap_or_else(|p| p.into_inner());
         let books = books()?;
         let audit = audit(&records, &books);
+        let policy_of = |site: &str| match site {
+            "client.round_trip" => Some(client_options.policy),
+            "client.await_outcome" => Some(outcome_policy),
+            _ => self.gateway.site_policy(site),
+        };
+        let advice = site_advice::advise_all(&policy_of);
+        if let Some(path) = &args.advice_toml {
+            std::fs::write(path, wait_or_die::advice::to_toml(&advice))?;
+        }
         let facts = report::RunFacts {
             clients: usize::from(args.clients),
             fault_rate: self.fault_rate,
@@ -210,6 +238,9 @@ impl DemoRun<'_> {
             terminal_faults: books.faults_injected,
             counters: running.gateway.counters().snapshot(),
             wall: self.started.elapsed(),
+            config: self.config.clone(),
+            advice: site_advice::render(&advice),
+            advice_file: args.advice_toml.clone(),
         };
         print!("{}", report::render(&audit, &facts));
         Ok(audit)

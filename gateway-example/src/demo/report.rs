@@ -26,6 +26,12 @@ pub struct RunFacts {
     pub counters: CounterSnapshot,
     /// Wall time of the run.
     pub wall: Duration,
+    /// What the retry configuration file (`WAIT_OR_DIE_CONFIG`) put in force, if one is named.
+    pub config: Option<String>,
+    /// The retry advice, one text per site.
+    pub advice: Vec<String>,
+    /// Where the advice was written as a configuration file, if asked.
+    pub advice_file: Option<std::path::PathBuf>,
 }
 
 fn breakdown(counts: &std::collections::BTreeMap<String, usize>) -> String {
@@ -71,10 +77,14 @@ pub fn render(audit: &Audit, facts: &RunFacts) -> String {
         facts.time_scale,
         facts.wall.as_secs_f64()
     );
+    if let Some(config) = &facts.config {
+        let _ = writeln!(w, "  retry configuration: {config}\n");
+    }
     outcomes(w, audit);
     delivery(w, audit, facts);
     by_kind(w, audit);
     retries_by_site(w);
+    advice_by_site(w, facts);
     for line in wrap(WHAT_VARIES, NOTE_WIDTH) {
         let _ = writeln!(w, "  {line}");
     }
@@ -170,6 +180,19 @@ fn delivery(w: &mut String, audit: &Audit, facts: &RunFacts) {
         millis(audit.latency(0.99)),
         millis(audit.latency(1.0))
     );
+    let rate = audit.order_success_rate().unwrap_or(0.0) * 100.0;
+    let _ = writeln!(
+        w,
+        "  order success rate           {rate:>5.1} %  (orders filled, partially filled or placed)"
+    );
+    let _ = writeln!(
+        w,
+        "  requests that gave up        {:>6}   latency p50 {}, p99 {}, max {}",
+        audit.gave_up_latencies.len(),
+        millis(audit.gave_up_latency(0.5)),
+        millis(audit.gave_up_latency(0.99)),
+        millis(audit.gave_up_latency(1.0))
+    );
     let _ = writeln!(
         w,
         "  faults injected              terminal {}, replies dropped {}",
@@ -185,6 +208,22 @@ fn delivery(w: &mut String, audit: &Audit, facts: &RunFacts) {
 /// The engine's counters of every retried call site.
 fn retries_by_site(w: &mut String) {
     let _ = writeln!(w, "\n{}", site_table::render(&site_table::site_rows()));
+}
+
+/// What the engine advises for each site from this run's recoveries and deaths.
+fn advice_by_site(w: &mut String, facts: &RunFacts) {
+    let _ = writeln!(w, "  retry advice by site (wait_or_die::advice)");
+    for line in facts.advice.iter().flat_map(|a| a.lines()) {
+        let _ = writeln!(w, "    {line}");
+    }
+    if let Some(path) = &facts.advice_file {
+        let _ = writeln!(
+            w,
+            "    written to {}: install it as WAIT_OR_DIE_CONFIG for the next run",
+            path.display()
+        );
+    }
+    let _ = writeln!(w);
 }
 
 /// A note under a table: wrapped, indented, in parentheses.

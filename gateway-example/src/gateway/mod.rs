@@ -74,6 +74,28 @@ pub struct GatewayConfig {
     pub history_lag: Duration,
 }
 
+impl GatewayConfig {
+    /// The policy the calls of the gateway's retry site `site` run by, before any operator's
+    /// override; `None` for a site that is not the gateway's.
+    ///
+    /// ```
+    /// use gateway_example::execution::{EXECUTION_POLICY, SOCKET_POLICY};
+    /// use gateway_example::gateway::GatewayConfig;
+    ///
+    /// let config = GatewayConfig::default();
+    /// assert_eq!(config.site_policy("gateway.place_order"), Some(EXECUTION_POLICY));
+    /// assert_eq!(config.site_policy("gateway.reconcile"), Some(SOCKET_POLICY));
+    /// assert_eq!(config.site_policy("client.round_trip"), None);
+    /// ```
+    pub fn site_policy(&self, site: &str) -> Option<Policy> {
+        match site {
+            "gateway.reconcile" => Some(self.reconcile_policy),
+            _ if site.starts_with("gateway.") => Some(self.execution_policy),
+            _ => None,
+        }
+    }
+}
+
 impl Default for GatewayConfig {
     fn default() -> Self {
         GatewayConfig {

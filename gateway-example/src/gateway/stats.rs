@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::{AwaitingOperator, CounterSnapshot, Gateway};
 use crate::live_config::{self, ConfigStatus};
 use crate::protocol::Reply;
+use crate::site_advice;
 use crate::site_table::{self, site_rows, SiteRow};
 
 /// Where the gateway reads how many faults its terminal injected.
@@ -54,6 +55,13 @@ pub struct GatewayStats {
     /// until an operator settles it by hand (`gateway-example journal settle`).
     #[serde(default)]
     pub awaiting_operator: Vec<AwaitingOperator>,
+    /// Retry advice for every site called so far, one text per site (see [`site_advice`]).
+    #[serde(default)]
+    pub advice: Vec<String>,
+    /// The same advice as a configuration file, ready to review and install as
+    /// `WAIT_OR_DIE_CONFIG`.
+    #[serde(default)]
+    pub advice_toml: String,
 }
 
 /// One overridden site, as `STATS` shows it.
@@ -103,7 +111,10 @@ impl Gateway {
     /// Everything `STATS` reports, read now.
     pub fn stats(&self) -> GatewayStats {
         let gateway = self.counters.snapshot();
+        let advice = site_advice::advise_all(&|site| self.config.site_policy(site));
         GatewayStats {
+            advice: site_advice::render(&advice),
+            advice_toml: wait_or_die::advice::to_toml(&advice),
             duplicates_prevented: gateway.duplicates_prevented(),
             faults_injected: self.faults.get().map_or(0, |read| read()),
             gateway,
@@ -166,6 +177,12 @@ impl GatewayStats {
                 (false, None) => "overridden".to_owned(),
             };
             let _ = writeln!(w, "  override {:<24} {retries}", o.site);
+        }
+        if !self.advice.is_empty() {
+            let _ = writeln!(w, "\n  retry advice by site (wait_or_die::advice)");
+            for line in self.advice.iter().flat_map(|a| a.lines()) {
+                let _ = writeln!(w, "    {line}");
+            }
         }
         for waiting in &self.awaiting_operator {
             let _ = writeln!(

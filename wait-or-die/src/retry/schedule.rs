@@ -149,13 +149,9 @@ impl<'p, S> Schedule<'p, S> {
         self.progress = Progress::Done;
         pipeline::on_outcome(self.site, true);
         if self.attempt > 1 {
-            self.site.counters().record_recovered();
-            events::recovered(
-                self.site.name(),
-                self.attempt,
-                self.max_attempts(),
-                elapsed(),
-            );
+            let elapsed = elapsed();
+            self.site.counters().record_recovered(self.attempt, elapsed);
+            events::recovered(self.site.name(), self.attempt, self.max_attempts(), elapsed);
         } else {
             self.site.counters().record_first_ok();
         }
@@ -218,8 +214,9 @@ impl<'p, S> Schedule<'p, S> {
     fn die(&mut self, reason: StopReason, elapsed: Duration, error: &dyn Debug) -> StopReason {
         // Counted before anything else runs: a hook that panics must not make it a cancel too.
         self.progress = Progress::Done;
-        let retried = self.attempt > 1;
-        self.site.counters().record_died(reason, retried);
+        self.site
+            .counters()
+            .record_died(reason, self.attempt, elapsed);
         if self.retried_for_the_outer_call(reason) {
             current::mark_inner_gave_up();
         }

@@ -2,6 +2,7 @@
 
 use core::time::Duration;
 
+use super::Distributions;
 use crate::error::StopReason;
 
 /// The counters of a [`Site`](super::Site) at one moment.
@@ -47,6 +48,9 @@ pub struct SiteStats {
     /// Time really spent waiting between attempts, over all calls (a wait cut short by a
     /// dropped call counts as far as it got).
     pub waited: Duration,
+    /// How the calls that retried or died ended: the attempt and time of each recovery, and
+    /// of each death by reason (see [`distribution`](super::distribution)).
+    pub distributions: Distributions,
 }
 
 impl SiteStats {

@@ -83,6 +83,9 @@ pub struct Audit {
     pub unexplained: usize,
     /// Client latencies, sorted.
     pub latencies: Vec<Duration>,
+    /// Latencies of the requests of every kind answered with a retryable error, sorted: the
+    /// intents the gateway gave up on.
+    pub gave_up_latencies: Vec<Duration>,
 }
 
 impl Audit {
@@ -93,11 +96,33 @@ impl Audit {
 
     /// The latency at `quantile` (0.0 to 1.0).
     pub fn latency(&self, quantile: f64) -> Duration {
-        if self.latencies.is_empty() {
-            return Duration::ZERO;
-        }
-        let rank = ((self.latencies.len() - 1) as f64 * quantile).round() as usize;
-        self.latencies[rank]
+        at_quantile(&self.latencies, quantile)
+    }
+
+    /// The latency at `quantile` (0.0 to 1.0) of the requests the gateway gave up on.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let audit = gateway_example::demo::Audit {
+    ///     gave_up_latencies: vec![Duration::from_millis(10), Duration::from_millis(30)],
+    ///     ..Default::default()
+    /// };
+    /// assert_eq!(audit.gave_up_latency(0.99), Duration::from_millis(30));
+    /// ```
+    pub fn gave_up_latency(&self, quantile: f64) -> Duration {
+        at_quantile(&self.gave_up_latencies, quantile)
+    }
+
+    /// The share of orders sent that were filled (in full or in part) or placed; `None` before
+    /// any was sent.
+    ///
+    /// ```
+    /// let audit = gateway_example::demo::Audit { sent: 4, filled: 2, placed: 1, ..Default::default() };
+    /// assert_eq!(audit.order_success_rate(), Some(0.75));
+    /// ```
+    pub fn order_success_rate(&self) -> Option<f64> {
+        let succeeded = self.filled + self.partial + self.placed;
+        (self.sent > 0).then(|| succeeded as f64 / self.sent as f64)
     }
 
     /// The counts of one kind.
@@ -108,6 +133,15 @@ impl Audit {
     fn lose(&mut self, req_id: Uuid, why: String) {
         self.lost.push((req_id, why));
     }
+}
+
+/// The value at `quantile` (0.0 to 1.0) of `sorted`; zero when it is empty.
+fn at_quantile(sorted: &[Duration], quantile: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((sorted.len() - 1) as f64 * quantile.clamp(0.0, 1.0)).round() as usize;
+    sorted[rank]
 }
 
 /// A record with a reply for its own `req_id`, ready to be checked against the books.
@@ -153,11 +187,17 @@ pub fn audit(records: &[ClientRecord], books: &AuditView) -> Audit {
             {
                 audit.lose(record.req_id, "reply with neither result nor error".into());
             }
-            Ok(reply) => answered.push(Answered {
-                req_id: record.req_id,
-                action,
-                reply,
-            }),
+            Ok(reply) => {
+                let gave_up = reply.error.as_ref().is_some_and(|e| e.retryable);
+                if gave_up {
+                    audit.gave_up_latencies.push(record.latency);
+                }
+                answered.push(Answered {
+                    req_id: record.req_id,
+                    action,
+                    reply,
+                })
+            }
         }
     }
     opens::check(&mut audit, &answered, books);
@@ -165,6 +205,7 @@ pub fn audit(records: &[ClientRecord], books: &AuditView) -> Audit {
     changes::check_modifications(&mut audit, &answered, books);
     changes::check_cancels(&mut audit, &answered, books);
     audit.latencies.sort_unstable();
+    audit.gave_up_latencies.sort_unstable();
     audit
 }
 
