@@ -155,6 +155,10 @@ pub use engine_error::{EngineError, EngineErrorKind};
 pub use error::{RetryError, StopReason};
 pub use jitter::Jitter;
 pub use policy::{
+    BreakerPolicy, DEFAULT_BREAKER_FAILURE_RATIO, DEFAULT_BREAKER_MIN_CALLS,
+    DEFAULT_BREAKER_OPEN_FOR, DEFAULT_BREAKER_PROBES, DEFAULT_BREAKER_WINDOW,
+};
+pub use policy::{
     BudgetPolicy, Growth, Policy, PolicyBuilder, PolicyError, DEFAULT_BUDGET_MIN_PER_SECOND,
     DEFAULT_BUDGET_RATIO, DEFAULT_BUDGET_WINDOW, DEFAULT_INITIAL_WAIT, DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_WAIT, DEFAULT_MULTIPLIER, DEFAULT_TIMEOUT,

@@ -8,11 +8,16 @@ use core::time::Duration;
 
 use crate::jitter::Jitter;
 
+mod breaker;
 mod budget;
 mod builder;
 mod error;
 mod nested;
 mod rules;
+pub use breaker::{
+    BreakerPolicy, DEFAULT_BREAKER_FAILURE_RATIO, DEFAULT_BREAKER_MIN_CALLS,
+    DEFAULT_BREAKER_OPEN_FOR, DEFAULT_BREAKER_PROBES, DEFAULT_BREAKER_WINDOW,
+};
 pub use budget::{
     BudgetPolicy, DEFAULT_BUDGET_MIN_PER_SECOND, DEFAULT_BUDGET_RATIO, DEFAULT_BUDGET_WINDOW,
 };
@@ -76,6 +81,7 @@ pub struct Policy {
     pub(crate) jitter: Jitter,
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) budget: Option<BudgetPolicy>,
+    pub(crate) breaker: Option<BreakerPolicy>,
     pub(crate) retry_nested: bool,
 }
 
@@ -100,6 +106,7 @@ impl Policy {
         jitter: Jitter::DEFAULT,
         attempt_timeout: None,
         budget: Some(BudgetPolicy::DEFAULT),
+        breaker: None,
         retry_nested: false,
     };
 

@@ -199,6 +199,7 @@ where
                     }
                     call.begin();
                     call.start_attempt();
+                    call.admit_first();
                     this.state.set(State::Attempting {
                         attempt: (this.op)(),
                     });

@@ -15,6 +15,7 @@ use crate::events;
 use crate::pipeline;
 use crate::policy::Policy;
 use crate::site::{self, Site, SiteControl};
+use crate::strategy::breaker::Admission;
 use crate::testing;
 
 /// The state of one call between its attempts.
@@ -38,6 +39,8 @@ pub(crate) struct Schedule<'p, S = ()> {
     /// A call nested in the current attempt gave up after retrying (or because a call nested
     /// in it had).
     inner_gave_up: bool,
+    /// The attempt running or last run is a half-open circuit breaker's probe.
+    probe: bool,
     pub(crate) state: S,
 }
 
@@ -73,6 +76,7 @@ impl<'p, S> Schedule<'p, S> {
             attempt: 1,
             progress: Progress::Unstarted,
             inner_gave_up: false,
+            probe: false,
             state,
         }
     }
@@ -98,6 +102,12 @@ impl<'p, S> Schedule<'p, S> {
 
     pub(crate) fn attempt(&self) -> u32 {
         self.attempt
+    }
+
+    /// The circuit breaker refused the call before its first attempt.
+    #[inline]
+    pub(crate) fn refused(&self) -> bool {
+        self.attempt == 0
     }
 
     /// When the total budget started at `anchor` runs out, capped by `cap` (the deadline of the
@@ -135,6 +145,32 @@ impl<'p, S> Schedule<'p, S> {
         testing::max_attempts().map_or(allowed, |cap| cap.min(allowed))
     }
 
+    /// Asks the circuit breaker whether the first attempt may run (`now` is read only when the
+    /// breaker is not closed). A refused call ends here: counted as refused, no attempt, no
+    /// wait, no budget; to the call around it, a give-up it does not retry.
+    #[inline]
+    pub(crate) fn admit_first(&mut self, now: impl FnOnce() -> Instant) -> bool {
+        match pipeline::admit(self.site, &self.policy(), now) {
+            Admission::Run => true,
+            Admission::Probe => {
+                self.probe = true;
+                true
+            }
+            Admission::Refused => {
+                self.refuse();
+                false
+            }
+        }
+    }
+
+    #[cold]
+    fn refuse(&mut self) {
+        self.progress = Progress::Done;
+        self.attempt = 0;
+        self.site.counters().record_refused();
+        current::mark_inner_gave_up();
+    }
+
     /// Counts the call as one whose first attempt failed.
     fn failed(&mut self) {
         if self.progress == Progress::Fast {
@@ -147,7 +183,10 @@ impl<'p, S> Schedule<'p, S> {
     #[inline]
     pub(crate) fn on_success(&mut self, elapsed: impl FnOnce() -> Duration) {
         self.progress = Progress::Done;
-        pipeline::on_outcome(self.site, true);
+        if self.probe {
+            self.probe = false;
+            pipeline::on_success(self.site, &self.policy());
+        }
         if self.attempt > 1 {
             self.site.counters().record_recovered();
             events::recovered(
@@ -172,7 +211,9 @@ impl<'p, S> Schedule<'p, S> {
         previous: Duration,
     ) -> Result<Duration, StopReason> {
         self.failed();
-        pipeline::on_outcome(self.site, false);
+        let counted = !matches!(failure.action, Action::Die);
+        let probe = core::mem::take(&mut self.probe);
+        pipeline::on_outcome(self.site, &self.policy(), counted, probe, now);
         let elapsed = now.saturating_duration_since(anchor);
         let max_attempts = self.max_attempts();
         let deadline = self.deadline(anchor, cap);
@@ -209,6 +250,14 @@ impl<'p, S> Schedule<'p, S> {
             let elapsed = now.saturating_duration_since(anchor);
             return Err(self.die(StopReason::Deadline, elapsed, last_error));
         }
+        match pipeline::admit(self.site, &self.policy(), || now) {
+            Admission::Refused => {
+                self.site.counters().record_waited(waited);
+                let elapsed = now.saturating_duration_since(anchor);
+                return Err(self.die(StopReason::BreakerOpen, elapsed, last_error));
+            }
+            admission => self.probe = admission == Admission::Probe,
+        }
         self.site.counters().record_retry(self.attempt == 1, waited);
         self.attempt += 1;
         Ok(())
@@ -240,12 +289,17 @@ impl<'p, S> Schedule<'p, S> {
     /// (`max_retries = 0`, the kill switch) passes a give-up below it upward, and a call that
     /// gave up at its first attempt (a deadline, the retry budget) leaves the outer call its retries.
     fn retried_for_the_outer_call(&self, reason: StopReason) -> bool {
-        self.inner_gave_up || (self.attempt > 1 && reason != StopReason::Permanent)
+        self.inner_gave_up
+            || reason == StopReason::BreakerOpen
+            || (self.attempt > 1 && reason != StopReason::Permanent)
     }
 
     /// Counts a call dropped before it ended as cancelled, with the part of its last wait that
     /// it really waited.
     pub(crate) fn on_drop(&mut self, waited: impl FnOnce() -> Duration) {
+        if core::mem::take(&mut self.probe) && self.progress != Progress::Done {
+            pipeline::on_dropped(self.site, &self.policy());
+        }
         match self.progress {
             Progress::Unstarted | Progress::Done => return,
             Progress::Fast => self.site.counters().record_other_call(),
