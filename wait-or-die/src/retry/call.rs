@@ -168,6 +168,12 @@ impl<'p> Call<'p> {
         }
     }
 
+    /// The circuit breaker refused the call before its first attempt.
+    #[inline]
+    pub(crate) fn refused(&self) -> bool {
+        self.schedule.refused()
+    }
+
     #[inline]
     pub(crate) fn start_attempt(&mut self) {
         self.schedule.state = Phase::Idle;
