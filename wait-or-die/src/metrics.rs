@@ -14,12 +14,15 @@
 //!
 //! | metric | type | labels | what |
 //! |---|---|---|---|
-//! | `wait_or_die_calls_total` | counter | `site`, `outcome` | calls by how they ended: `ok` (first attempt), `recovered`, `cancelled`, or the [`StopReason`] word (`exhausted`, `deadline`, `permanent`, `attempt_timeout`, `budget`, `nested`) |
+//! | `wait_or_die_calls_total` | counter | `site`, `outcome` | calls by how they ended: `ok` (first attempt), `recovered`, `cancelled`, or the [`StopReason`] word (`exhausted`, `deadline`, `permanent`, `attempt_timeout`, `budget`, `nested`, `breaker_open`) |
 //! | `wait_or_die_attempts_total` | counter | `site` | attempts run |
 //! | `wait_or_die_retries_total` | counter | `site` | attempts after the first |
 //! | `wait_or_die_wait_seconds_total` | counter | `site` | time spent waiting between attempts |
 //! | `wait_or_die_budget_level` | gauge | `site` | retries the site's own budget could grant now (once it was first asked) |
 //! | `wait_or_die_shared_budget_level` | gauge | `budget` | the same for each budget shared by name |
+//! | `wait_or_die_breaker_state` | gauge | `breaker` | each circuit breaker in use: 0 closed, 1 open, 2 half-open |
+//! | `wait_or_die_breaker_transitions_total` | counter | `breaker`, `to` | times it went `open` or `closed` |
+//! | `wait_or_die_breaker_refused_total` | counter | `breaker` | attempts it refused |
 //!
 //! Label values are escaped as both text formats ask (`\`, `"` and line feeds), so that a site
 //! or budget of any name leaves the exposition valid and reads back as its name.
@@ -43,6 +46,7 @@
 //! # Ok::<(), std::fmt::Error>(())
 //! ```
 
+mod breaker;
 mod label;
 
 use std::collections::BTreeMap;
@@ -181,7 +185,8 @@ impl Collector for SiteCollector {
             "Retries a shared budget could grant now.",
             ConstGauge::new,
             shared,
-        )
+        )?;
+        breaker::encode(&mut encoder)
     }
 }
 

@@ -319,3 +319,35 @@ async fn operators_force_a_breaker_by_name() {
         (BreakerState::Closed, None, 2)
     );
 }
+
+static METERED: Site = Site::new("breaker.metered");
+register_site!(METERED);
+
+#[cfg(feature = "metrics")]
+#[tokio::test(start_paused = true)]
+async fn the_metrics_show_state_transitions_and_refused_calls() {
+    let policy = quick()
+        .max_retries(0)
+        .shared_breaker("breaker.tests.metered")
+        .build()
+        .unwrap();
+    let ran = AtomicU32::new(0);
+    for _ in 0..5 {
+        call(&policy, &METERED, &ran, Some(Action::Retry))
+            .await
+            .unwrap_err();
+    }
+    call(&policy, &METERED, &ran, None).await.unwrap_err();
+    let mut registry = prometheus_client::registry::Registry::default();
+    wait_or_die::metrics::register(&mut registry);
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
+    for line in [
+        "wait_or_die_breaker_state{breaker=\"breaker.tests.metered\"} 1",
+        "wait_or_die_breaker_transitions_total{breaker=\"breaker.tests.metered\",to=\"open\"} 1",
+        "wait_or_die_breaker_refused_total{breaker=\"breaker.tests.metered\"} 1",
+        "wait_or_die_calls_total{site=\"breaker.metered\",outcome=\"breaker_open\"} 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "no `{line}` in\n{text}");
+    }
+}

@@ -36,13 +36,17 @@ pub(crate) struct Schedule<'p, S = ()> {
     /// The number of the attempt running or last run (1-based).
     attempt: u32,
     progress: Progress,
-    /// A call nested in the current attempt gave up after retrying (or because a call nested
-    /// in it had).
-    inner_gave_up: bool,
-    /// The attempt running or last run is a half-open circuit breaker's probe.
-    probe: bool,
+    /// [`INNER_GAVE_UP`] and [`PROBE`], as bits: one byte, so the state every in-flight
+    /// future carries keeps its size.
+    marks: u8,
     pub(crate) state: S,
 }
+
+/// A call nested in the current attempt gave up after retrying (or because a call nested in
+/// it had).
+const INNER_GAVE_UP: u8 = 1;
+/// The attempt running or last run is a half-open circuit breaker's probe.
+const PROBE: u8 = 2;
 
 /// How far a call got, for the statistics: each call is counted once, by what really happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,8 +79,7 @@ impl<'p, S> Schedule<'p, S> {
             site,
             attempt: 1,
             progress: Progress::Unstarted,
-            inner_gave_up: false,
-            probe: false,
+            marks: 0,
             state,
         }
     }
@@ -128,16 +131,37 @@ impl<'p, S> Schedule<'p, S> {
         Frame::new(self.site, policy, clock, self.attempt, limits)
     }
 
+    fn has(&self, mark: u8) -> bool {
+        self.marks & mark != 0
+    }
+
+    fn set(&mut self, mark: u8, on: bool) {
+        self.marks = if on {
+            self.marks | mark
+        } else {
+            self.marks & !mark
+        };
+    }
+
+    /// Whether `mark` is set, clearing it.
+    fn take(&mut self, mark: u8) -> bool {
+        let was = self.has(mark);
+        self.set(mark, false);
+        was
+    }
+
     /// Starts an attempt: no nested call has given up in it yet.
     #[inline]
     pub(crate) fn attempt_starts(&mut self) {
-        self.inner_gave_up = false;
+        self.set(INNER_GAVE_UP, false);
     }
 
     /// Takes what a frame of the current attempt saw.
     #[inline]
     pub(crate) fn leave(&mut self, frame: &Frame) {
-        self.inner_gave_up |= frame.inner_gave_up();
+        if frame.inner_gave_up() {
+            self.set(INNER_GAVE_UP, true);
+        }
     }
 
     fn max_attempts(&self) -> u32 {
@@ -153,7 +177,7 @@ impl<'p, S> Schedule<'p, S> {
         match pipeline::admit(self.site, &self.policy(), now) {
             Admission::Run => true,
             Admission::Probe => {
-                self.probe = true;
+                self.set(PROBE, true);
                 true
             }
             Admission::Refused => {
@@ -183,8 +207,7 @@ impl<'p, S> Schedule<'p, S> {
     #[inline]
     pub(crate) fn on_success(&mut self, elapsed: impl FnOnce() -> Duration) {
         self.progress = Progress::Done;
-        if self.probe {
-            self.probe = false;
+        if self.take(PROBE) {
             pipeline::on_success(self.site, &self.policy());
         }
         if self.attempt > 1 {
@@ -212,7 +235,7 @@ impl<'p, S> Schedule<'p, S> {
     ) -> Result<Duration, StopReason> {
         self.failed();
         let counted = !matches!(failure.action, Action::Die);
-        let probe = core::mem::take(&mut self.probe);
+        let probe = self.take(PROBE);
         pipeline::on_outcome(self.site, &self.policy(), counted, probe, now);
         let elapsed = now.saturating_duration_since(anchor);
         let max_attempts = self.max_attempts();
@@ -256,7 +279,7 @@ impl<'p, S> Schedule<'p, S> {
                 let elapsed = now.saturating_duration_since(anchor);
                 return Err(self.die(StopReason::BreakerOpen, elapsed, last_error));
             }
-            admission => self.probe = admission == Admission::Probe,
+            admission => self.set(PROBE, admission == Admission::Probe),
         }
         self.site.counters().record_retry(self.attempt == 1, waited);
         self.attempt += 1;
@@ -289,7 +312,7 @@ impl<'p, S> Schedule<'p, S> {
     /// (`max_retries = 0`, the kill switch) passes a give-up below it upward, and a call that
     /// gave up at its first attempt (a deadline, the retry budget) leaves the outer call its retries.
     fn retried_for_the_outer_call(&self, reason: StopReason) -> bool {
-        self.inner_gave_up
+        self.has(INNER_GAVE_UP)
             || reason == StopReason::BreakerOpen
             || (self.attempt > 1 && reason != StopReason::Permanent)
     }
@@ -297,7 +320,7 @@ impl<'p, S> Schedule<'p, S> {
     /// Counts a call dropped before it ended as cancelled, with the part of its last wait that
     /// it really waited.
     pub(crate) fn on_drop(&mut self, waited: impl FnOnce() -> Duration) {
-        if core::mem::take(&mut self.probe) && self.progress != Progress::Done {
+        if self.take(PROBE) && self.progress != Progress::Done {
             pipeline::on_dropped(self.site, &self.policy());
         }
         match self.progress {
@@ -330,7 +353,7 @@ impl<'p, S> Schedule<'p, S> {
             _ => Duration::ZERO,
         };
         let policy = self.policy();
-        if self.inner_gave_up && !policy.retries_nested() {
+        if self.has(INNER_GAVE_UP) && !policy.retries_nested() {
             return Err(StopReason::Nested);
         }
         if self.attempt >= max_attempts {
