@@ -47,17 +47,18 @@
 //! ```
 
 mod breaker;
+mod family;
 mod label;
 
 use std::collections::BTreeMap;
 
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::encoding::DescriptorEncoder;
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
-use prometheus_client::metrics::TypedMetric;
 use prometheus_client::registry::Registry;
 
+use self::family::family;
 use self::label::Escaped;
 use crate::error::StopReason;
 use crate::stats::{self, SiteStats};
@@ -188,19 +189,4 @@ impl Collector for SiteCollector {
         )?;
         breaker::encode(&mut encoder)
     }
-}
-
-/// Encodes one metric family: its descriptor, then one series per label set.
-fn family<'a, V, M: EncodeMetric + TypedMetric>(
-    encoder: &mut DescriptorEncoder,
-    name: &str,
-    help: &str,
-    metric: fn(V) -> M,
-    series: impl Iterator<Item = (Vec<(&'a str, Escaped<'a>)>, V)>,
-) -> Result<(), std::fmt::Error> {
-    let mut descriptor = encoder.encode_descriptor(name, help, None, M::TYPE)?;
-    for (labels, value) in series {
-        metric(value).encode(descriptor.encode_family(&labels)?)?;
-    }
-    Ok(())
 }

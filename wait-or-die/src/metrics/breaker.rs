@@ -5,7 +5,7 @@ use prometheus_client::encoding::DescriptorEncoder;
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 
-use super::family;
+use super::family::family;
 use super::label::Escaped;
 use crate::stats::{self, BreakerState};
 
