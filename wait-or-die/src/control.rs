@@ -68,10 +68,13 @@
 //!   `attempt_timeout` does not make its attempts cancellable, so an overridden `timeout` then
 //!   bounds its waits and stops retries at the deadline but does not cut an attempt in flight.
 
+mod breaker;
 mod error;
 pub(crate) mod settings;
 mod table;
 
+pub use crate::strategy::breaker::Forced;
+pub use breaker::force_breaker;
 pub use error::ControlError;
 pub(crate) use settings::intern_name;
 pub use settings::{BudgetChoice, Override};

@@ -28,6 +28,11 @@ pub enum StopReason {
     /// attempt) already retried and gave up, or itself ended `Nested`: only the layer directly
     /// above a failure retries.
     Nested,
+    /// The circuit breaker was open: the call was refused before its first attempt (no attempt
+    /// ran, nothing waited, no retry budget spent), or its retry would have found the breaker
+    /// open (or half-open with every probe out, or it was itself a probe that failed) and the
+    /// call ended at once with its last error.
+    BreakerOpen,
 }
 
 impl StopReason {
@@ -48,6 +53,7 @@ impl StopReason {
         (StopReason::AttemptTimedOut, "attempt_timeout"),
         (StopReason::BudgetExhausted, "budget"),
         (StopReason::Nested, "nested"),
+        (StopReason::BreakerOpen, "breaker_open"),
     ];
 
     /// Every reason, in a stable order: for a table or a metric per reason.
@@ -62,7 +68,7 @@ impl StopReason {
     }
 
     /// How many reasons there are.
-    pub(crate) const COUNT: usize = 6;
+    pub(crate) const COUNT: usize = 7;
 
     /// A dense index, for per-reason counters.
     pub(crate) const fn index(self) -> usize {
@@ -73,6 +79,7 @@ impl StopReason {
             StopReason::AttemptTimedOut => 3,
             StopReason::BudgetExhausted => 4,
             StopReason::Nested => 5,
+            StopReason::BreakerOpen => 6,
         }
     }
 }

@@ -14,7 +14,7 @@
 //!
 //! | metric | type | labels | what |
 //! |---|---|---|---|
-//! | `wait_or_die_calls_total` | counter | `site`, `outcome` | calls by how they ended: `ok` (first attempt), `recovered`, `cancelled`, or the [`StopReason`] word (`exhausted`, `deadline`, `permanent`, `attempt_timeout`, `budget`, `nested`) |
+//! | `wait_or_die_calls_total` | counter | `site`, `outcome` | calls by how they ended: `ok` (first attempt), `recovered`, `cancelled`, or the [`StopReason`] word (`exhausted`, `deadline`, `permanent`, `attempt_timeout`, `budget`, `nested`, `breaker_open`) |
 //! | `wait_or_die_attempts_total` | counter | `site` | attempts run |
 //! | `wait_or_die_retries_total` | counter | `site` | attempts after the first |
 //! | `wait_or_die_wait_seconds_total` | counter | `site` | time spent waiting between attempts |
@@ -22,6 +22,9 @@
 //! | `wait_or_die_shared_budget_level` | gauge | `budget` | the same for each budget shared by name |
 //! | `wait_or_die_recovery_attempts`, `wait_or_die_recovery_seconds` | histogram | `site` | the attempt at which calls recovered, and the time it took (see `metrics/histograms.rs`) |
 //! | `wait_or_die_death_attempts`, `wait_or_die_death_seconds` | histogram | `site`, `reason` | the same for calls that died, by stop reason |
+//! | `wait_or_die_breaker_state` | gauge | `breaker` | each circuit breaker in use: 0 closed, 1 open, 2 half-open |
+//! | `wait_or_die_breaker_transitions_total` | counter | `breaker`, `to` | times it went `open` or `closed` |
+//! | `wait_or_die_breaker_refused_total` | counter | `breaker` | attempts it refused |
 //!
 //! Label values are escaped as both text formats ask (`\`, `"` and line feeds), so that a site
 //! or budget of any name leaves the exposition valid and reads back as its name.
@@ -45,18 +48,20 @@
 //! # Ok::<(), std::fmt::Error>(())
 //! ```
 
+mod breaker;
+mod family;
 mod histograms;
 mod label;
 
 use std::collections::BTreeMap;
 
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::encoding::DescriptorEncoder;
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
-use prometheus_client::metrics::TypedMetric;
 use prometheus_client::registry::Registry;
 
+use self::family::family;
 use self::label::Escaped;
 use crate::error::StopReason;
 use crate::stats::{self, Distributions, SiteStats};
@@ -194,21 +199,7 @@ impl Collector for SiteCollector {
             .iter()
             .filter_map(|(&site, f)| Some((site, f.distributions?)))
             .collect();
-        histograms::encode(&mut encoder, &distributions)
+        histograms::encode(&mut encoder, &distributions)?;
+        breaker::encode(&mut encoder)
     }
-}
-
-/// Encodes one metric family: its descriptor, then one series per label set.
-fn family<'a, V, M: EncodeMetric + TypedMetric>(
-    encoder: &mut DescriptorEncoder,
-    name: &str,
-    help: &str,
-    metric: fn(V) -> M,
-    series: impl Iterator<Item = (Vec<(&'a str, Escaped<'a>)>, V)>,
-) -> Result<(), std::fmt::Error> {
-    let mut descriptor = encoder.encode_descriptor(name, help, None, M::TYPE)?;
-    for (labels, value) in series {
-        metric(value).encode(descriptor.encode_family(&labels)?)?;
-    }
-    Ok(())
 }

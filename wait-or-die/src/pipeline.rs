@@ -3,9 +3,10 @@
 //!
 //! | stage | when | strategies, in order |
 //! |---|---|---|
+//! | [`admit`] | a call's first attempt, or a retry after its wait, is about to start | circuit breaker |
 //! | [`before_attempt_async`] / [`before_attempt_blocking`] | an attempt is about to run | chaos (feature `chaos`) |
-//! | [`on_outcome`] | an attempt ended | (none yet) |
-//! | [`before_retry`] | the retry loop decided to retry, after its wait was found to fit the deadline | retry budget |
+//! | [`on_outcome`] / [`on_success`] / [`on_dropped`] | an attempt ended | circuit breaker |
+//! | [`before_retry`] | the retry loop decided to retry, after its wait was found to fit the deadline | circuit breaker (refuses while open), then retry budget |
 //!
 //! The pipeline is the only module that knows both the site and the strategies: it takes from
 //! the [`Site`] the state each strategy owns (its counters, its budget, the operator's override)
@@ -19,6 +20,7 @@ use std::time::Instant;
 use crate::error::StopReason;
 use crate::policy::Policy;
 use crate::site::Site;
+use crate::strategy::breaker::{self, Admission, CircuitBreaker, Outcome};
 use crate::strategy::budget;
 #[cfg(feature = "chaos")]
 use crate::strategy::chaos;
@@ -46,11 +48,81 @@ fn chaos_of(site: &Site) -> Option<chaos::Chaos> {
     site.control()?.settings.chaos
 }
 
-/// An attempt of `site` ended, successfully or not. No strategy acts here yet; a circuit
-/// breaker records the outcome here.
+/// The breaker `policy` gives `site`: its own, or the one shared by name; with the attempts
+/// run so far by the sites counted into it, read only when asked.
+fn breaker_of(
+    site: &'static Site,
+    options: &crate::policy::BreakerPolicy,
+) -> (&'static CircuitBreaker, impl FnOnce() -> u64) {
+    let shared = options.shared_name.map(|name| site.shared_breaker(name));
+    let counters = site.counters_static();
+    let breaker = match shared {
+        Some(shared) => shared.breaker(),
+        None => site.breaker(),
+    };
+    let attempts = move || match shared {
+        Some(shared) => shared.attempts(counters),
+        None => counters.attempts(),
+    };
+    (breaker, attempts)
+}
+
+/// A call of `site` running by `policy` is about to start an attempt (its first, or a retry
+/// after its wait): whether the circuit breaker lets it run. `now` is read only when the
+/// breaker is not closed; without a breaker, nothing is read.
 #[inline]
-pub(crate) fn on_outcome(site: &'static Site, ok: bool) {
-    let _ = (site, ok);
+pub(crate) fn admit(
+    site: &'static Site,
+    policy: &Policy,
+    now: impl FnOnce() -> Instant,
+) -> Admission {
+    match &policy.breaker {
+        None => Admission::Run,
+        Some(options) => breaker_of(site, options).0.admit(options, now),
+    }
+}
+
+/// An attempt of `site` failed at `now`; `counted` when the site would retry that failure
+/// (a permanent error or a "die" is not counted). `probe`: the attempt was a half-open probe.
+#[inline]
+pub(crate) fn on_outcome(
+    site: &'static Site,
+    policy: &Policy,
+    counted: bool,
+    probe: bool,
+    now: Instant,
+) {
+    if let Some(options) = &policy.breaker {
+        let (breaker, attempts) = breaker_of(site, options);
+        if options.shared_name.is_none() && counted {
+            breaker::register(breaker);
+        }
+        let outcome = if counted {
+            Outcome::Failed
+        } else {
+            Outcome::Ignored
+        };
+        breaker.record(options, outcome, probe, now, attempts);
+    }
+}
+
+/// A probe of `site` succeeded: its breaker closes. Only a probe reaches here, so a closed
+/// breaker costs a success nothing.
+#[cold]
+pub(crate) fn on_success(site: &'static Site, policy: &Policy) {
+    if let Some(options) = &policy.breaker {
+        let (breaker, _) = breaker_of(site, options);
+        breaker.record(options, Outcome::Succeeded, true, Instant::now(), || 0);
+    }
+}
+
+/// A call of `site` was dropped while its attempt was a probe: the probe is given back.
+#[cold]
+pub(crate) fn on_dropped(site: &'static Site, policy: &Policy) {
+    if let Some(options) = &policy.breaker {
+        let (breaker, _) = breaker_of(site, options);
+        breaker.record(options, Outcome::Ignored, true, Instant::now(), || 0);
+    }
 }
 
 /// The call of `site`, running by `policy`, is about to retry at `now`: each strategy may
@@ -64,6 +136,12 @@ pub(crate) fn before_retry(
     policy: &Policy,
     now: Instant,
 ) -> Result<(), StopReason> {
+    // An open breaker ends the call before the budget is asked: a refused retry spends none.
+    if let Some(options) = &policy.breaker {
+        if breaker_of(site, options).0.state() == breaker::BreakerState::Open {
+            return Err(StopReason::BreakerOpen);
+        }
+    }
     if let Some(options) = policy.budget() {
         if !budget::try_retry(&options, site.budget(), site.counters(), now) {
             return Err(StopReason::BudgetExhausted);

@@ -8,11 +8,13 @@ use core::time::Duration;
 
 use crate::jitter::Jitter;
 
+mod breaker;
 mod budget;
 mod builder;
 mod error;
 mod nested;
 mod rules;
+pub use breaker::BreakerPolicy;
 pub use budget::BudgetPolicy;
 pub use builder::PolicyBuilder;
 pub use error::PolicyError;
@@ -74,6 +76,7 @@ pub struct Policy {
     pub(crate) jitter: Jitter,
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) budget: Option<BudgetPolicy>,
+    pub(crate) breaker: Option<BreakerPolicy>,
     pub(crate) retry_nested: bool,
 }
 
@@ -98,6 +101,7 @@ impl Policy {
         jitter: Jitter::DEFAULT,
         attempt_timeout: None,
         budget: Some(BudgetPolicy::DEFAULT),
+        breaker: None,
         retry_nested: false,
     };
 

@@ -15,7 +15,8 @@ mod counter;
 pub mod distribution;
 mod snapshot;
 
-pub use crate::site::{shared_budgets, sites, Site, SiteRef};
+pub use crate::site::{breakers, shared_budgets, sites, Site, SiteRef};
+pub use crate::strategy::breaker::{BreakerState, BreakerStats};
 pub use distribution::Distributions;
 pub use snapshot::SiteStats;
 
@@ -49,6 +50,8 @@ pub(crate) struct Counters {
     waited_nanos: AtomicU64,
     /// Written only when a call recovers or dies, never by a first attempt's success.
     distributions: DistributionCounters,
+    /// Calls an open circuit breaker refused before their first attempt.
+    refused: AtomicU64,
 }
 
 impl Counters {
@@ -64,6 +67,7 @@ impl Counters {
             cancelled: AtomicU64::new(0),
             waited_nanos: AtomicU64::new(0),
             distributions: DistributionCounters::new(),
+            refused: AtomicU64::new(0),
         }
     }
 
@@ -78,7 +82,7 @@ impl Counters {
             name,
             calls,
             ok: first_ok,
-            attempts: calls.saturating_add(retries),
+            attempts: self.attempts(),
             retries,
             retried_calls: self.retried_calls.load(Relaxed),
             recovered: self.recovered.load(Relaxed),
@@ -88,6 +92,8 @@ impl Counters {
             died_attempt_timeout: died(StopReason::AttemptTimedOut),
             died_budget: died(StopReason::BudgetExhausted),
             died_nested: died(StopReason::Nested),
+            died_breaker_open: died(StopReason::BreakerOpen),
+            refused: self.refused.load(Relaxed),
             retried_died: self.retried_died.load(Relaxed),
             cancelled: self.cancelled.load(Relaxed),
             waited: Duration::from_nanos(self.waited_nanos.load(Relaxed)),
@@ -100,6 +106,21 @@ impl Counters {
         self.per_call
             .get(FIRST_OK)
             .wrapping_add(self.per_call.get(OTHER_CALL))
+    }
+
+    /// Attempts run so far: `calls + retries`, less the calls refused before their first.
+    pub(crate) fn attempts(&self) -> u64 {
+        let retries = self.retries.load(Relaxed);
+        let refused = self.refused.load(Relaxed);
+        self.calls().saturating_add(retries).saturating_sub(refused)
+    }
+
+    /// A call an open circuit breaker refused before its first attempt.
+    pub(crate) fn record_refused(&self) {
+        self.record_other_call();
+        self.refused.fetch_add(1, Relaxed);
+        // Not in the death distributions: the call ran no attempt and waited for nothing.
+        self.died[StopReason::BreakerOpen.index()].fetch_add(1, Relaxed);
     }
 
     /// A call whose first attempt succeeded: the whole cost of the happy path, also when the

@@ -6,6 +6,7 @@
 //! strategy. Adding one is a module here, one line in the pipeline's list, and its options
 //! (in `Policy` or `control::Override`) and macro rows.
 
+pub(crate) mod breaker;
 pub(crate) mod budget;
 #[cfg(feature = "chaos")]
 pub(crate) mod chaos;

@@ -119,6 +119,7 @@ async fn the_scrape_shows_what_the_calls_did() {
         ("attempt_timeout", 0.0),
         ("budget", 0.0),
         ("nested", 0.0),
+        ("breaker_open", 0.0),
     ];
     for (outcome, n) in expected {
         assert_eq!(calls(outcome), Some(n), "{outcome}\n{text}");
@@ -248,7 +249,7 @@ async fn any_name_leaves_the_exposition_valid_and_reads_back() {
                 && labels.iter().any(|(k, v)| k == "site" && v == AWKWARD)
         })
         .count();
-    assert_eq!(awkward_calls, 9, "one series per outcome");
+    assert_eq!(awkward_calls, 10, "one series per outcome");
 }
 
 /// A strict reader of the text exposition (OpenMetrics, as `prometheus-client` writes it, and

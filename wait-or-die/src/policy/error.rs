@@ -32,6 +32,24 @@ pub enum PolicyError {
     /// A shared retry budget's name is empty or blank.
     #[error("{}", self.message())]
     EmptySharedBudgetName,
+    /// The circuit breaker's failure share is not above 0 and at most 1.
+    #[error("{}", self.message())]
+    InvalidBreakerFailureRatio,
+    /// A circuit breaker that may open with no attempt in its window.
+    #[error("{}", self.message())]
+    ZeroBreakerMinCalls,
+    /// A circuit breaker over a zero window would count nothing.
+    #[error("{}", self.message())]
+    ZeroBreakerWindow,
+    /// A circuit breaker open for no time would refuse nothing.
+    #[error("{}", self.message())]
+    ZeroBreakerOpenFor,
+    /// A half-open circuit breaker that admits no probe would never close.
+    #[error("{}", self.message())]
+    ZeroBreakerProbes,
+    /// A shared circuit breaker's name is empty or blank.
+    #[error("{}", self.message())]
+    EmptySharedBreakerName,
 }
 
 impl PolicyError {
@@ -45,6 +63,12 @@ impl PolicyError {
         PolicyError::InvalidBudgetRatio,
         PolicyError::ZeroBudgetWindow,
         PolicyError::EmptySharedBudgetName,
+        PolicyError::InvalidBreakerFailureRatio,
+        PolicyError::ZeroBreakerMinCalls,
+        PolicyError::ZeroBreakerWindow,
+        PolicyError::ZeroBreakerOpenFor,
+        PolicyError::ZeroBreakerProbes,
+        PolicyError::EmptySharedBreakerName,
     ];
 
     /// The error's message, usable in a `const` panic.
@@ -70,6 +94,16 @@ impl PolicyError {
             PolicyError::EmptySharedBudgetName => {
                 "a shared budget's name cannot be empty; to turn the budget off, call no_budget() or write budget = \"none\""
             }
+            PolicyError::InvalidBreakerFailureRatio => {
+                "breaker_failure_ratio must be a number above 0 and at most 1: the share of attempts that fail"
+            }
+            PolicyError::ZeroBreakerMinCalls => "breaker_min_calls must be at least 1",
+            PolicyError::ZeroBreakerWindow => "breaker_window must be greater than zero",
+            PolicyError::ZeroBreakerOpenFor => "breaker_open_for must be greater than zero",
+            PolicyError::ZeroBreakerProbes => "breaker_probes must be at least 1",
+            PolicyError::EmptySharedBreakerName => {
+                "a shared breaker's name cannot be empty; for a breaker of the site's own, write breaker = true"
+            }
         }
     }
 
@@ -90,6 +124,12 @@ impl PolicyError {
             PolicyError::InvalidBudgetRatio => &["budget_ratio"],
             PolicyError::ZeroBudgetWindow => &["budget_window"],
             PolicyError::EmptySharedBudgetName => &["budget"],
+            PolicyError::InvalidBreakerFailureRatio => &["breaker_failure_ratio"],
+            PolicyError::ZeroBreakerMinCalls => &["breaker_min_calls"],
+            PolicyError::ZeroBreakerWindow => &["breaker_window"],
+            PolicyError::ZeroBreakerOpenFor => &["breaker_open_for"],
+            PolicyError::ZeroBreakerProbes => &["breaker_probes"],
+            PolicyError::EmptySharedBreakerName => &["breaker"],
         }
     }
 }

@@ -2,7 +2,7 @@
 //! `#[wait_or_die]` reports each broken rule at the attribute argument it is blamed on, so the
 //! engine stays the one place that knows the defaults and the rules.
 
-use crate::policy::{BudgetPolicy, Policy, PolicyBuilder, PolicyError};
+use crate::policy::{BreakerPolicy, BudgetPolicy, Policy, PolicyBuilder, PolicyError};
 
 impl PolicyError {
     /// Whether `policy` breaks this rule.
@@ -23,6 +23,17 @@ impl PolicyError {
             PolicyError::EmptySharedBudgetName => matches!(
                 p.budget,
                 Some(BudgetPolicy { shared_name: Some(name), .. }) if name.trim_ascii().is_empty()
+            ),
+            PolicyError::InvalidBreakerFailureRatio => matches!(
+                p.breaker, Some(b) if !(b.failure_ratio > 0.0 && b.failure_ratio <= 1.0)
+            ),
+            PolicyError::ZeroBreakerMinCalls => matches!(p.breaker, Some(b) if b.min_calls == 0),
+            PolicyError::ZeroBreakerWindow => matches!(p.breaker, Some(b) if b.window.is_zero()),
+            PolicyError::ZeroBreakerOpenFor => matches!(p.breaker, Some(b) if b.open_for.is_zero()),
+            PolicyError::ZeroBreakerProbes => matches!(p.breaker, Some(b) if b.probes == 0),
+            PolicyError::EmptySharedBreakerName => matches!(
+                p.breaker,
+                Some(BreakerPolicy { shared_name: Some(name), .. }) if name.trim_ascii().is_empty()
             ),
         }
     }

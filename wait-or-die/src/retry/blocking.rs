@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use crate::classify::{Action, Classify, RetryAll, RetryIf};
 use crate::current::{self, Cap, Limits};
+use crate::engine_error::EngineError;
 use crate::error::{RetryError, StopReason};
 use crate::policy::Policy;
 use crate::retry::caller_site;
@@ -120,6 +121,21 @@ impl<'p, K: Clock> BlockingCall<'p, K> {
         }
     }
 
+    /// Asks the circuit breaker whether the first attempt may run: the breaker-open error to
+    /// return in its place when it refuses the call (which then counts as refused, with no
+    /// attempt). Asks only before the first attempt; a retry is asked by [`wait`](Self::wait).
+    #[inline]
+    pub fn refused(&mut self) -> Option<EngineError> {
+        if self.schedule.attempt() != 1 {
+            return None;
+        }
+        let clock = &self.clock;
+        match self.schedule.admit_first(|| clock.now()) {
+            true => None,
+            false => Some(EngineError::breaker_open()),
+        }
+    }
+
     /// Runs one attempt, with the call published for [`current`](crate::current) and for
     /// calls nested in it.
     #[inline]
@@ -187,6 +203,9 @@ impl<'p, K: Clock> BlockingCall<'p, K> {
     }
 
     fn fail(&mut self, action: Action, error: &dyn Debug) -> Result<(), StopReason> {
+        if self.schedule.refused() {
+            return Err(StopReason::BreakerOpen);
+        }
         let now = self.clock.now();
         let anchor = *self.anchor.get_or_insert(now);
         let failure = Failure::error(action, error);
@@ -327,6 +346,14 @@ impl<'p, Op, C, K> RetryBlocking<'p, Op, C, K> {
     {
         let site = self.site.unwrap_or_else(caller_site);
         let mut call = BlockingCall::with_clock(site, self.policy, &self.clock);
+        if call.refused().is_some() {
+            return Err(RetryError {
+                reason: StopReason::BreakerOpen,
+                attempts: 0,
+                elapsed: Duration::ZERO,
+                last: None,
+            });
+        }
         loop {
             let error = match call.attempt(&mut self.op) {
                 Ok(value) => {

@@ -119,6 +119,7 @@ impl<'p> Call<'p> {
         E: FromEngineError,
     {
         self.start_attempt();
+        self.admit_first();
         Attempt {
             attempt,
             call: self,
@@ -155,6 +156,22 @@ impl<'p> Call<'p> {
             call: self,
             last,
         }
+    }
+
+    /// Before the first attempt, asks the circuit breaker whether it may run; a refused call's
+    /// attempt is never polled and ends as [`EngineError::breaker_open`]. Only where the error
+    /// type can carry that error (`attempt`, and `retry`, whose `RetryError` needs no value).
+    #[inline]
+    pub(crate) fn admit_first(&mut self) {
+        if self.schedule.attempt() == 1 {
+            self.schedule.admit_first(now);
+        }
+    }
+
+    /// The circuit breaker refused the call before its first attempt.
+    #[inline]
+    pub(crate) fn refused(&self) -> bool {
+        self.schedule.refused()
     }
 
     #[inline]
@@ -222,6 +239,9 @@ impl<'p> Call<'p> {
         error: &E,
         classify: impl FnOnce(&E) -> Action,
     ) -> Result<(), StopReason> {
+        if self.schedule.refused() {
+            return Err(StopReason::BreakerOpen);
+        }
         let failure = match self.schedule.state {
             Phase::Cancelled(timed_out) => Failure {
                 action: Action::Retry,
@@ -235,6 +255,9 @@ impl<'p> Call<'p> {
 
     /// Records an attempt the engine cancelled, when there is no error value to show.
     pub(crate) fn fail_timed_out(&mut self, timed_out: EngineError) -> Result<(), StopReason> {
+        if self.schedule.refused() {
+            return Err(StopReason::BreakerOpen);
+        }
         self.record(Failure::timed_out(&timed_out))
     }
 
@@ -292,6 +315,9 @@ impl<'p> Call<'p> {
         cx: &mut Context<'_>,
         cancellable: bool,
     ) -> Poll<Result<F::Output, EngineError>> {
+        if self.schedule.refused() {
+            return Poll::Ready(Err(EngineError::breaker_open()));
+        }
         // Poll the attempt before touching any timer: an attempt that is ready costs no clock
         // read. It runs with its call published, for `current()` and for calls nested in it.
         let frame = self.schedule.frame(now, self.published_limits(cancellable));

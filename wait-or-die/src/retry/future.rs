@@ -199,6 +199,12 @@ where
                     }
                     call.begin();
                     call.start_attempt();
+                    call.admit_first();
+                    if call.refused() {
+                        // Refused by the circuit breaker: the operation is not even called.
+                        let reason = StopReason::BreakerOpen;
+                        return Poll::Ready(Err(give_up(call, reason, this.last)));
+                    }
                     this.state.set(State::Attempting {
                         attempt: (this.op)(),
                     });

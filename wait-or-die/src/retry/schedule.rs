@@ -15,6 +15,7 @@ use crate::events;
 use crate::pipeline;
 use crate::policy::Policy;
 use crate::site::{self, Site, SiteControl};
+use crate::strategy::breaker::Admission;
 use crate::testing;
 
 /// The state of one call between its attempts.
@@ -35,11 +36,17 @@ pub(crate) struct Schedule<'p, S = ()> {
     /// The number of the attempt running or last run (1-based).
     attempt: u32,
     progress: Progress,
-    /// A call nested in the current attempt gave up after retrying (or because a call nested
-    /// in it had).
-    inner_gave_up: bool,
+    /// [`INNER_GAVE_UP`] and [`PROBE`], as bits: one byte, so the state every in-flight
+    /// future carries keeps its size.
+    marks: u8,
     pub(crate) state: S,
 }
+
+/// A call nested in the current attempt gave up after retrying (or because a call nested in
+/// it had).
+const INNER_GAVE_UP: u8 = 1;
+/// The attempt running or last run is a half-open circuit breaker's probe.
+const PROBE: u8 = 2;
 
 /// How far a call got, for the statistics: each call is counted once, by what really happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +79,7 @@ impl<'p, S> Schedule<'p, S> {
             site,
             attempt: 1,
             progress: Progress::Unstarted,
-            inner_gave_up: false,
+            marks: 0,
             state,
         }
     }
@@ -100,6 +107,12 @@ impl<'p, S> Schedule<'p, S> {
         self.attempt
     }
 
+    /// The circuit breaker refused the call before its first attempt.
+    #[inline]
+    pub(crate) fn refused(&self) -> bool {
+        self.attempt == 0
+    }
+
     /// When the total budget started at `anchor` runs out, capped by `cap` (the deadline of the
     /// call this one is nested in), if there is either.
     #[inline]
@@ -118,21 +131,68 @@ impl<'p, S> Schedule<'p, S> {
         Frame::new(self.site, policy, clock, self.attempt, limits)
     }
 
+    fn has(&self, mark: u8) -> bool {
+        self.marks & mark != 0
+    }
+
+    fn set(&mut self, mark: u8, on: bool) {
+        self.marks = if on {
+            self.marks | mark
+        } else {
+            self.marks & !mark
+        };
+    }
+
+    /// Whether `mark` is set, clearing it.
+    fn take(&mut self, mark: u8) -> bool {
+        let was = self.has(mark);
+        self.set(mark, false);
+        was
+    }
+
     /// Starts an attempt: no nested call has given up in it yet.
     #[inline]
     pub(crate) fn attempt_starts(&mut self) {
-        self.inner_gave_up = false;
+        self.set(INNER_GAVE_UP, false);
     }
 
     /// Takes what a frame of the current attempt saw.
     #[inline]
     pub(crate) fn leave(&mut self, frame: &Frame) {
-        self.inner_gave_up |= frame.inner_gave_up();
+        if frame.inner_gave_up() {
+            self.set(INNER_GAVE_UP, true);
+        }
     }
 
     fn max_attempts(&self) -> u32 {
         let allowed = self.policy().max_attempts();
         testing::max_attempts().map_or(allowed, |cap| cap.min(allowed))
+    }
+
+    /// Asks the circuit breaker whether the first attempt may run (`now` is read only when the
+    /// breaker is not closed). A refused call ends here: counted as refused, no attempt, no
+    /// wait, no budget; to the call around it, a give-up it does not retry.
+    #[inline]
+    pub(crate) fn admit_first(&mut self, now: impl FnOnce() -> Instant) -> bool {
+        match pipeline::admit(self.site, &self.policy(), now) {
+            Admission::Run => true,
+            Admission::Probe => {
+                self.set(PROBE, true);
+                true
+            }
+            Admission::Refused => {
+                self.refuse();
+                false
+            }
+        }
+    }
+
+    #[cold]
+    fn refuse(&mut self) {
+        self.progress = Progress::Done;
+        self.attempt = 0;
+        self.site.counters().record_refused();
+        current::mark_inner_gave_up();
     }
 
     /// Counts the call as one whose first attempt failed.
@@ -147,7 +207,9 @@ impl<'p, S> Schedule<'p, S> {
     #[inline]
     pub(crate) fn on_success(&mut self, elapsed: impl FnOnce() -> Duration) {
         self.progress = Progress::Done;
-        pipeline::on_outcome(self.site, true);
+        if self.take(PROBE) {
+            pipeline::on_success(self.site, &self.policy());
+        }
         if self.attempt > 1 {
             let elapsed = elapsed();
             self.site.counters().record_recovered(self.attempt, elapsed);
@@ -168,7 +230,9 @@ impl<'p, S> Schedule<'p, S> {
         previous: Duration,
     ) -> Result<Duration, StopReason> {
         self.failed();
-        pipeline::on_outcome(self.site, false);
+        let counted = !matches!(failure.action, Action::Die);
+        let probe = self.take(PROBE);
+        pipeline::on_outcome(self.site, &self.policy(), counted, probe, now);
         let elapsed = now.saturating_duration_since(anchor);
         let max_attempts = self.max_attempts();
         let deadline = self.deadline(anchor, cap);
@@ -205,6 +269,14 @@ impl<'p, S> Schedule<'p, S> {
             let elapsed = now.saturating_duration_since(anchor);
             return Err(self.die(StopReason::Deadline, elapsed, last_error));
         }
+        match pipeline::admit(self.site, &self.policy(), || now) {
+            Admission::Refused => {
+                self.site.counters().record_waited(waited);
+                let elapsed = now.saturating_duration_since(anchor);
+                return Err(self.die(StopReason::BreakerOpen, elapsed, last_error));
+            }
+            admission => self.set(PROBE, admission == Admission::Probe),
+        }
         self.site.counters().record_retry(self.attempt == 1, waited);
         self.attempt += 1;
         Ok(())
@@ -237,12 +309,17 @@ impl<'p, S> Schedule<'p, S> {
     /// (`max_retries = 0`, the kill switch) passes a give-up below it upward, and a call that
     /// gave up at its first attempt (a deadline, the retry budget) leaves the outer call its retries.
     fn retried_for_the_outer_call(&self, reason: StopReason) -> bool {
-        self.inner_gave_up || (self.attempt > 1 && reason != StopReason::Permanent)
+        self.has(INNER_GAVE_UP)
+            || reason == StopReason::BreakerOpen
+            || (self.attempt > 1 && reason != StopReason::Permanent)
     }
 
     /// Counts a call dropped before it ended as cancelled, with the part of its last wait that
     /// it really waited.
     pub(crate) fn on_drop(&mut self, waited: impl FnOnce() -> Duration) {
+        if self.take(PROBE) && self.progress != Progress::Done {
+            pipeline::on_dropped(self.site, &self.policy());
+        }
         match self.progress {
             Progress::Unstarted | Progress::Done => return,
             Progress::Fast => self.site.counters().record_other_call(),
@@ -273,7 +350,7 @@ impl<'p, S> Schedule<'p, S> {
             _ => Duration::ZERO,
         };
         let policy = self.policy();
-        if self.inner_gave_up && !policy.retries_nested() {
+        if self.has(INNER_GAVE_UP) && !policy.retries_nested() {
             return Err(StopReason::Nested);
         }
         if self.attempt >= max_attempts {

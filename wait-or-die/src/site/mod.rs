@@ -19,6 +19,7 @@ use core::sync::atomic::{fence, AtomicPtr, Ordering};
 
 use crate::policy::Policy;
 use crate::stats::{Counters, SiteStats};
+use crate::strategy::breaker::{self, CircuitBreaker, SharedBreaker};
 use crate::strategy::budget::{self, RetryBudget};
 
 /// One call site (one annotated function, or one place that calls [`crate::retry`]): its name,
@@ -45,6 +46,10 @@ pub struct Site {
     // The state of each strategy that keeps one per site (see `pipeline.rs`), one field each.
     /// The site's own retry budget (used unless its policy shares one by name).
     budget: RetryBudget,
+    /// The site's own circuit breaker (used when its policy asks for one not shared by name).
+    breaker: CircuitBreaker,
+    /// The breaker shared by name that the site last used: found by name once, not per attempt.
+    shared_breaker: AtomicPtr<SharedBreaker>,
     /// The operator's override in force (see `control`), null when there is none: the one
     /// load a call pays for run-time control. Only ever a leaked, never freed `SiteControl`.
     control: AtomicPtr<SiteControl>,
@@ -64,6 +69,8 @@ impl Site {
             name,
             counters: Counters::new(),
             budget: RetryBudget::new(),
+            breaker: CircuitBreaker::new(name),
+            shared_breaker: AtomicPtr::new(core::ptr::null_mut()),
             control: AtomicPtr::new(core::ptr::null_mut()),
             declared: None,
         }
@@ -146,9 +153,35 @@ impl Site {
         &self.counters
     }
 
+    /// The site's counters, for as long as the site lives.
+    pub(crate) fn counters_static(&'static self) -> &'static Counters {
+        &self.counters
+    }
+
     /// The site's own retry budget.
     pub(crate) fn budget(&self) -> &RetryBudget {
         &self.budget
+    }
+
+    /// The site's own circuit breaker.
+    pub(crate) fn breaker(&'static self) -> &'static CircuitBreaker {
+        &self.breaker
+    }
+
+    /// The breaker shared under `name`: the one the site used last if it has that name, else
+    /// found in the registry (made if new) and remembered.
+    pub(crate) fn shared_breaker(&self, name: &'static str) -> &'static SharedBreaker {
+        let cached = self.shared_breaker.load(Ordering::Acquire);
+        // SAFETY: only ever a pointer from `breaker::named`, which leaks, never frees.
+        if let Some(found) = unsafe { cached.as_ref() } {
+            if found.breaker().name() == name {
+                return found;
+            }
+        }
+        let found = breaker::named(name);
+        let ptr = core::ptr::from_ref(found).cast_mut();
+        self.shared_breaker.store(ptr, Ordering::Release);
+        found
     }
 
     /// Retries the site's own budget could grant now, under the settings it was last asked
@@ -179,6 +212,36 @@ impl Site {
 /// ```
 pub fn shared_budgets() -> Vec<(&'static str, Option<f64>)> {
     budget::shared_levels(std::time::Instant::now())
+}
+
+/// Every circuit breaker in use: each shared by name that a call or an operator has used, and
+/// each site's own once it counted a failure or was forced.
+///
+/// ```
+/// use wait_or_die::{retry_blocking, Policy};
+///
+/// let policy = Policy::builder().shared_breaker("docs-dep").max_retries(0).build()?;
+/// let _ = retry_blocking(&policy, || Err::<(), _>("down")).call();
+/// let found = wait_or_die::stats::breakers().into_iter().find(|b| b.name == "docs-dep").unwrap();
+/// assert_eq!(found.state, wait_or_die::stats::BreakerState::Closed);
+/// # Ok::<(), wait_or_die::PolicyError>(())
+/// ```
+pub fn breakers() -> Vec<breaker::BreakerStats> {
+    breaker::all().into_iter().map(|b| b.snapshot()).collect()
+}
+
+/// The breaker operators name `name`: the one shared under it, else the own breaker of the
+/// site called `name` (listed from now on); `None` when neither exists.
+pub(crate) fn breaker_named(
+    name: &'static str,
+    shared_ok: bool,
+) -> Option<&'static CircuitBreaker> {
+    if let Some(site) = sites().find(|s| s.name() == name) {
+        let own = site.breaker();
+        breaker::register(own);
+        return Some(own);
+    }
+    shared_ok.then(|| breaker::named(name).breaker())
 }
 
 /// A registered site; what `#[wait_or_die]` submits for each annotated function.

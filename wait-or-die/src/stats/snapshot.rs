@@ -20,7 +20,7 @@ pub struct SiteStats {
     pub calls: u64,
     /// Calls whose first attempt succeeded.
     pub ok: u64,
-    /// Attempts run: `calls + retries`.
+    /// Attempts run: `calls + retries`, less the calls a circuit breaker refused.
     pub attempts: u64,
     /// Attempts after the first, over all calls.
     pub retries: u64,
@@ -40,6 +40,11 @@ pub struct SiteStats {
     pub died_budget: u64,
     /// Calls that did not retry because a call nested in their attempt had retried and given up.
     pub died_nested: u64,
+    /// Calls the circuit breaker ended: refused before any attempt, or whose retry it refused.
+    pub died_breaker_open: u64,
+    /// Calls an open circuit breaker refused before their first attempt (no attempt ran);
+    /// included in `calls` and `died_breaker_open`.
+    pub refused: u64,
     /// Calls that died after at least one retry (any reason).
     pub retried_died: u64,
     /// Calls dropped before they ended (by the caller, or by a panicking attempt): neither a
@@ -79,6 +84,7 @@ impl SiteStats {
             StopReason::AttemptTimedOut => self.died_attempt_timeout,
             StopReason::BudgetExhausted => self.died_budget,
             StopReason::Nested => self.died_nested,
+            StopReason::BreakerOpen => self.died_breaker_open,
         }
     }
 
