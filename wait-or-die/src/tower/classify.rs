@@ -45,7 +45,7 @@ impl<Resp, E, F: Fn(&Result<Resp, E>) -> Option<Action>> ClassifyResponse<Resp, 
 ///
 /// let c = ErrorsOnly(classify_io_error);
 /// assert_eq!(c.classify_response(&Ok::<_, Error>(())), None);
-/// assert_eq!(c.classify_response(&Err(Error::from(ErrorKind::ConnectionReset))), Some(Action::Retry));
+/// assert_eq!(c.classify_response(&Err::<(), _>(Error::from(ErrorKind::ConnectionReset))), Some(Action::Retry));
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ErrorsOnly<C>(pub C);

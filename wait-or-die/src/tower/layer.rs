@@ -17,6 +17,7 @@ use crate::tower::service::{Cloned, RetryService};
 /// later ones share it. The policy is kept for the program's life.
 ///
 /// ```
+/// use std::sync::{atomic::{AtomicU32, Ordering}, Arc};
 /// use std::time::Duration;
 /// use tower::{service_fn, Service, ServiceBuilder, ServiceExt};
 /// use wait_or_die::{tower::RetryLayer, Policy};
@@ -24,10 +25,10 @@ use crate::tower::service::{Cloned, RetryService};
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// let policy = Policy::builder().max_retries(2).initial_wait(Duration::ZERO).build().unwrap();
-/// let mut tries = 0;
+/// // Each attempt calls a clone of the service: state they share lives behind an `Arc`.
+/// let tries = Arc::new(AtomicU32::new(0));
 /// let flaky = service_fn(move |req: u32| {
-///     tries += 1;
-///     let n = tries;
+///     let n = tries.fetch_add(1, Ordering::SeqCst) + 1;
 ///     async move { if n < 3 { Err("not yet") } else { Ok(req * 2) } }
 /// });
 /// let mut svc = ServiceBuilder::new().layer(RetryLayer::new("docs.doubler", policy)).service(flaky);
