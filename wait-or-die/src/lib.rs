@@ -128,6 +128,9 @@ mod engine_error;
 mod error;
 mod events;
 pub mod hooks;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub mod http;
 mod jitter;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
@@ -143,6 +146,9 @@ pub mod testing;
 mod thread_rng;
 mod thread_shard;
 mod timer;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
 mod units;
 
 #[doc(hidden)]
@@ -157,7 +163,7 @@ pub use error::{RetryError, StopReason};
 pub use jitter::Jitter;
 pub use policy::{BreakerPolicy, BudgetPolicy, Growth, Policy, PolicyBuilder, PolicyError};
 pub use retry::blocking::{retry_blocking, Clock, RetryBlocking, SystemClock};
-pub use retry::future::{retry, Retry};
+pub use retry::future::{retry, Attempts, Retry};
 
 #[doc = include_str!("attribute.md")]
 #[cfg(feature = "macros")]

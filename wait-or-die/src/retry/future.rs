@@ -58,7 +58,7 @@ static UNPOLLED: Site = Site::new("wait_or_die::retry");
 #[track_caller]
 pub fn retry<Op, Fut, T, E>(policy: &Policy, op: Op) -> Retry<'_, Op, Fut, E, RetryAll>
 where
-    Op: FnMut() -> Fut,
+    Op: Attempts<Attempt = Fut>,
     Fut: Future<Output = Result<T, E>>,
 {
     Retry {
@@ -179,9 +179,46 @@ impl<'p, Op, Fut, E, C> Retry<'p, Op, Fut, E, C> {
     }
 }
 
+/// What [`Retry`] calls to start each attempt: every `FnMut() -> impl Future` closure, or a
+/// named type where a closure's type cannot be named (a tower `Service`'s future, see
+/// `wait_or_die::tower`).
+///
+/// ```
+/// use wait_or_die::{retry, Attempts, Policy};
+///
+/// struct Countdown(u32);
+/// impl Attempts for Countdown {
+///     type Attempt = std::future::Ready<Result<u32, u32>>;
+///     fn next_attempt(&mut self) -> Self::Attempt {
+///         self.0 -= 1;
+///         std::future::ready(if self.0 == 0 { Ok(7) } else { Err(self.0) })
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let policy = Policy::builder().initial_wait(std::time::Duration::ZERO).build().unwrap();
+/// assert_eq!(retry(&policy, Countdown(3)).await.unwrap(), 7);
+/// # }
+/// ```
+pub trait Attempts {
+    /// The future of one attempt.
+    type Attempt;
+    /// Starts the next attempt (the first one too).
+    fn next_attempt(&mut self) -> Self::Attempt;
+}
+
+impl<F: FnMut() -> Fut, Fut> Attempts for F {
+    type Attempt = Fut;
+    #[inline]
+    fn next_attempt(&mut self) -> Fut {
+        self()
+    }
+}
+
 impl<Op, Fut, T, E, C> Future for Retry<'_, Op, Fut, E, C>
 where
-    Op: FnMut() -> Fut,
+    Op: Attempts<Attempt = Fut>,
     Fut: Future<Output = Result<T, E>>,
     E: Debug,
     C: Classify<E>,
@@ -206,7 +243,7 @@ where
                         return Poll::Ready(Err(give_up(call, reason, this.last)));
                     }
                     this.state.set(State::Attempting {
-                        attempt: (this.op)(),
+                        attempt: this.op.next_attempt(),
                     });
                 }
                 StateProj::Attempting { attempt } => {
@@ -241,7 +278,7 @@ where
                     }
                     call.start_attempt();
                     this.state.set(State::Attempting {
-                        attempt: (this.op)(),
+                        attempt: this.op.next_attempt(),
                     });
                 }
             }

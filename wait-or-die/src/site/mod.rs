@@ -10,9 +10,13 @@
 
 mod callers;
 mod live;
+#[cfg(feature = "tower")]
+mod named;
 
 pub(crate) use callers::site_of as caller_site;
 pub(crate) use live::{effective, starts_under, SiteControl};
+#[cfg(feature = "tower")]
+pub(crate) use named::site_named;
 
 use core::sync::atomic::Ordering::Relaxed;
 use core::sync::atomic::{fence, AtomicPtr, Ordering};
@@ -265,8 +269,11 @@ inventory::collect!(SiteRef);
 /// }
 /// ```
 pub fn sites() -> impl Iterator<Item = &'static Site> {
-    inventory::iter::<SiteRef>
+    let sites = inventory::iter::<SiteRef>
         .into_iter()
         .map(|r| r.0)
-        .chain(callers::all())
+        .chain(callers::all());
+    #[cfg(feature = "tower")]
+    let sites = sites.chain(named::all());
+    sites
 }
