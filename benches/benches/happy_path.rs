@@ -129,6 +129,18 @@ fn pending_group(c: &mut Criterion, name: &str, rt: &Runtime) {
     bench_on_worker(&mut g, rt, "wait_or_die_engine_api", || {
         retry(&SEED_POLICY, op_pending)
     });
+    bench_on_worker(
+        &mut g,
+        rt,
+        "wait_or_die_engine_api_site",
+        seed_engine_pending,
+    );
+    bench_on_worker(
+        &mut g,
+        rt,
+        "wait_or_die_engine_api_breaker",
+        seed_breaker_pending,
+    );
     bench_on_worker(&mut g, rt, "tokio_timeout_30s", || {
         tokio::time::timeout(TIMEOUT, op_pending())
     });
