@@ -166,10 +166,12 @@ pub fn breaker_opened(kind: Kind, run: &str) -> Option<u64> {
         return None;
     }
     let name = kind.site_name(run, 0);
-    wait_or_die::stats::breakers()
+    // A breaker is listed once its site has called; one that is not never opened.
+    let opened = wait_or_die::stats::breakers()
         .into_iter()
         .find(|b| b.name == name)
-        .map(|b| b.opened)
+        .map_or(0, |b| b.opened);
+    Some(opened)
 }
 
 /// (b) Every served request fails independently with probability `rate_pct` %.
