@@ -68,14 +68,14 @@ impl Wire {
                     let ms = u64::try_from(left.as_millis()).unwrap_or(u64::MAX);
                     headers.insert(TIMEOUT_MS, HeaderValue::from(ms));
                 }
-                headers.insert(ATTEMPT, HeaderValue::from(attempt));
+                headers.insert(ATTEMPT, number(attempt));
             }
             Wire::Grpc => {
                 if let Some(left) = remaining {
                     headers.insert(GRPC_TIMEOUT, grpc_timeout(left));
                 }
                 if attempt > 1 {
-                    headers.insert(GRPC_PREVIOUS_ATTEMPTS, HeaderValue::from(attempt - 1));
+                    headers.insert(GRPC_PREVIOUS_ATTEMPTS, number(attempt - 1));
                 }
             }
         }
@@ -158,6 +158,18 @@ impl<B, R> Propagate<Request<B>, Response<R>> for Wire {
     }
 }
 
+/// The attempt numbers most calls reach, as values that need no allocation.
+const SMALL_NUMBERS: [&str; 11] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"];
+
+/// `n` as a header value: from [`SMALL_NUMBERS`] when it is there (an allocation saved on
+/// every attempt's request), formatted otherwise.
+fn number(n: u32) -> HeaderValue {
+    match SMALL_NUMBERS.get(n as usize) {
+        Some(text) => HeaderValue::from_static(text),
+        None => HeaderValue::from(n),
+    }
+}
+
 fn ignored_unless<T>(parsed: Option<T>, name: &HeaderName, value: &HeaderValue) -> Option<T> {
     if parsed.is_none() {
         tracing::debug!(target: "wait_or_die", header = %name, value = ?value, "wait_or_die: ignored a malformed header");
@@ -195,8 +207,20 @@ fn grpc_timeout(left: Duration) -> HeaderValue {
         .map(|&(unit, len)| (unit, nanos / u128::from(len)))
         .find(|&(_, count)| count <= u128::from(GRPC_MAX_DIGITS))
         .unwrap_or((b'H', u128::from(GRPC_MAX_DIGITS)));
-    let text = format!("{count}{}", char::from(unit));
-    HeaderValue::try_from(text).unwrap_or(HeaderValue::from_static("99999999H"))
+    // At most 8 digits and the unit, written on the stack: no `String`, no `u128` formatting.
+    let mut text = [0u8; 9];
+    let mut at = text.len() - 1;
+    text[at] = unit;
+    let mut rest = u32::try_from(count).unwrap_or(GRPC_MAX_DIGITS as u32);
+    loop {
+        at -= 1;
+        text[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    HeaderValue::from_bytes(&text[at..]).unwrap_or(HeaderValue::from_static("99999999H"))
 }
 
 fn parse_grpc_timeout(bytes: &[u8]) -> Option<Duration> {
@@ -233,6 +257,18 @@ mod tests {
                 h.insert(name.clone(), HeaderValue::from_str(bad).unwrap());
                 h.insert(ATTEMPT, HeaderValue::from_static("nope"));
                 assert_eq!(wire.read(&h), (None, 1), "{wire:?} {bad:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn attempt_numbers_read_back_whether_static_or_formatted() {
+        for n in [1, 2, 10, 11, 12_345, u32::MAX] {
+            assert_eq!(number(n), n.to_string().as_str());
+            for wire in [Wire::Http, Wire::Grpc] {
+                let mut h = HeaderMap::new();
+                wire.write(&mut h, None, n);
+                assert_eq!(wire.read(&h), (None, n), "{wire:?}");
             }
         }
     }

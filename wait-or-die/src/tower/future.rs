@@ -99,8 +99,10 @@ where
                 return Poll::Pending;
             };
             // Stamped as late as possible: the time left is read when the request leaves.
-            if let Some(call) = current::current() {
-                this.propagate.stamp(&mut req, &call);
+            if P::STAMPS {
+                if let Some(call) = current::current() {
+                    this.propagate.stamp(&mut req, &call);
+                }
             }
             this.called.set(Some(svc.call(req)));
         }

@@ -17,6 +17,10 @@ use crate::current::CurrentCall;
 /// assert!(!Propagate::<u8, u8>::gave_up(&none, &0));
 /// ```
 pub trait Propagate<Req, Resp> {
+    /// Whether [`stamp`](Propagate::stamp) writes anything; `false` (as for `()`) spares each
+    /// attempt reading the clock for the [`CurrentCall`] it would be handed.
+    const STAMPS: bool = true;
+
     /// Writes what the callee should know about the call into `request`, just before the
     /// attempt `call` describes sends it.
     fn stamp(&self, request: &mut Req, call: &CurrentCall);
@@ -26,6 +30,8 @@ pub trait Propagate<Req, Resp> {
 }
 
 impl<Req, Resp> Propagate<Req, Resp> for () {
+    const STAMPS: bool = false;
+
     #[inline]
     fn stamp(&self, _: &mut Req, _: &CurrentCall) {}
     #[inline]
