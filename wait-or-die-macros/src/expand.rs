@@ -202,11 +202,17 @@ fn blocking_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStrea
             }
         }
     };
-    if !plan.may_refuse {
-        return quote!(#setup #attempts);
-    }
-    // An open breaker answers before the first attempt (the async loop's `attempt` asks it).
-    let refused = quote_spanned!(span=> __wod_call.refused_result());
+    // An open breaker answers before the first attempt (the async loop's `attempt` asks it):
+    // with `breaker = ...` the error type must carry the refusal; without, the policy may still
+    // have a breaker, which is asked only when the error type can carry it.
+    let refused = match plan.may_refuse {
+        true => quote_spanned!(span=> __wod_call.refused_result()),
+        false => quote! {{
+            #[allow(unused_imports)]
+            use ::wait_or_die::__private::{Carried as _, Uncarried as _};
+            (&::wait_or_die::__private::FirstAdmission::<#output>::new()).admit(&mut __wod_call)
+        }},
+    };
     quote! {
         #setup
         let __wod_refused: ::core::option::Option<#output> = #refused;
@@ -355,8 +361,17 @@ mod tests {
             out.contains("let __wod_refused : :: core :: option :: Option < Result < () , E > > = __wod_call . refused_result () ;"),
             "{out}"
         );
-        assert!(!expand_str("breaker = false", item).contains("refused_result"));
-        assert!(!expand_str("", item).contains("refused_result"));
+        // Without one, the policy's breaker is asked if the error type can carry the refusal.
+        for args in ["breaker = false", ""] {
+            let out = expand_str(args, item);
+            assert!(!out.contains("refused_result"), "{out}");
+            assert!(
+                out.contains(
+                    "FirstAdmission :: < Result < () , E > > :: new ()) . admit (& mut __wod_call)"
+                ),
+                "{out}"
+            );
+        }
     }
 
     #[test]

@@ -154,3 +154,39 @@ fn a_blocking_function_is_refused_before_its_first_attempt() {
     assert!(is_breaker_open(&err), "{err}");
     assert_eq!(ran.load(SeqCst), 4);
 }
+
+/// A run-time policy with a breaker, as a gateway passes its own.
+const WITH_BREAKER: wait_or_die::Policy = wait_or_die::Policy::builder()
+    .shared_breaker("macro.runtime")
+    .max_retries(0)
+    .no_budget()
+    .build_const();
+
+#[wait_or_die(policy = WITH_BREAKER)]
+fn runtime_policy(fail: bool, ran: &AtomicU32) -> io::Result<u32> {
+    attempt(fail, ran)
+}
+
+/// An error type that cannot hold an `EngineError`.
+#[derive(Debug)]
+struct Foreign;
+
+#[wait_or_die(policy = WITH_BREAKER, name = "macro.runtime_foreign")]
+fn runtime_policy_foreign(ran: &AtomicU32) -> Result<u32, Foreign> {
+    attempt(false, ran).map_err(|_| Foreign)
+}
+
+#[test]
+fn a_run_time_policy_s_breaker_refuses_a_blocking_call_whose_error_can_carry_it() {
+    use wait_or_die::control::{force_breaker, Forced};
+    let ran = AtomicU32::new(0);
+    assert_eq!(runtime_policy(false, &ran).unwrap(), 1);
+    force_breaker("macro.runtime", Some(Forced::Open));
+    let err = runtime_policy(false, &ran).unwrap_err();
+    assert!(is_breaker_open(&err), "{err}");
+    // `Foreign` cannot carry the refusal: the first attempt runs.
+    assert_eq!(runtime_policy_foreign(&ran).unwrap(), 1);
+    force_breaker("macro.runtime", None);
+    assert_eq!(runtime_policy(false, &ran).unwrap(), 1);
+    assert_eq!(ran.load(SeqCst), 3);
+}
