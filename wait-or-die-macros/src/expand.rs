@@ -215,6 +215,8 @@ fn blocking_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStrea
     };
     quote! {
         #setup
+        // The probe's borrow picks the fallback when the error type cannot carry a refusal.
+        #[allow(clippy::needless_borrow)]
         let __wod_refused: ::core::option::Option<#output> = #refused;
         match __wod_refused {
             ::core::option::Option::Some(__wod_r) => __wod_r,

@@ -71,6 +71,8 @@ mod tests {
 
     static SITE: Site = Site::new("admission.probe");
 
+    // The borrow is the point: without it, method resolution would never fall back.
+    #[allow(clippy::needless_borrow)]
     #[test]
     fn asks_the_breaker_only_for_an_error_type_that_carries_the_refusal() {
         let policy = Policy::builder()
