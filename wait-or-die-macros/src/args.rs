@@ -23,6 +23,9 @@ pub(crate) enum Form {
     Choice(&'static [&'static str]),
     /// A string; with `or_none`, `"none"` calls the setter's `unset`.
     Text { or_none: bool },
+    /// `true` calls `own` (a setting of the site's own), a string calls `set` with it (one
+    /// shared by that name), `false` calls `unset`.
+    Switch { own: &'static str },
     /// Any expression but a literal.
     Expr,
 }
@@ -53,6 +56,8 @@ pub(crate) enum Cancels {
     UnlessNone,
     /// Whenever given.
     WhenGiven,
+    /// Whenever given and not turned off: it may refuse a call before its first attempt.
+    WhenOn,
 }
 
 /// One argument: its name, how it is written and what it does.
@@ -76,6 +81,15 @@ pub(crate) struct Spec {
 pub(crate) enum Group {
     /// The retry budget: whether and how retries are rationed across calls.
     Budget,
+    /// The circuit breaker: off unless its [`Form::Switch`] argument turns it on.
+    Breaker,
+}
+
+impl Group {
+    /// Whether the group is off unless one of its arguments turns it on.
+    pub(crate) const fn off_by_default(self) -> bool {
+        matches!(self, Group::Breaker)
+    }
 }
 
 /// Builder arguments that take their value as is.
@@ -212,6 +226,63 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         group: Some(Group::Budget),
     },
     Spec {
+        name: "breaker",
+        form: Form::Switch { own: "breaker" },
+        role: Role::Setter {
+            set: "shared_breaker",
+            unset: Some("no_breaker"),
+        },
+        expects: "`true` for a circuit breaker of the site's own, the name of one shared between sites, e.g. `breaker = \"mt5\"`, or `false` for none",
+        cancels: Cancels::WhenOn,
+        async_only: false,
+        group: Some(Group::Breaker),
+    },
+    Spec {
+        name: "breaker_failure_ratio",
+        form: Form::Number,
+        role: setter("breaker_failure_ratio"),
+        expects: "the share of attempts in the window that must fail to open the breaker, above 0 and at most 1, e.g. `breaker_failure_ratio = 0.5`",
+        cancels: Cancels::Never,
+        async_only: false,
+        group: Some(Group::Breaker),
+    },
+    Spec {
+        name: "breaker_min_calls",
+        form: Form::Count,
+        role: setter("breaker_min_calls"),
+        expects: "a whole number of attempts the window must hold before the breaker may open, e.g. `breaker_min_calls = 20`",
+        cancels: Cancels::Never,
+        async_only: false,
+        group: Some(Group::Breaker),
+    },
+    Spec {
+        name: "breaker_window",
+        form: Form::Duration { or_none: false },
+        role: setter("breaker_window"),
+        expects: "the window over which attempts and failures are counted",
+        cancels: Cancels::Never,
+        async_only: false,
+        group: Some(Group::Breaker),
+    },
+    Spec {
+        name: "breaker_open_for",
+        form: Form::Duration { or_none: false },
+        role: setter("breaker_open_for"),
+        expects: "how long an open breaker refuses calls before it lets a probe through",
+        cancels: Cancels::Never,
+        async_only: false,
+        group: Some(Group::Breaker),
+    },
+    Spec {
+        name: "breaker_probes",
+        form: Form::Count,
+        role: setter("breaker_probes"),
+        expects: "a whole number of attempts a half-open breaker lets through at once, e.g. `breaker_probes = 1`",
+        cancels: Cancels::Never,
+        async_only: false,
+        group: Some(Group::Breaker),
+    },
+    Spec {
         name: "retry_nested",
         form: Form::Flag,
         role: Role::Setter {
@@ -324,7 +395,10 @@ mod tests {
         for spec in ARGUMENTS {
             let or_none = matches!(
                 spec.form,
-                Form::Duration { or_none: true } | Form::Text { or_none: true } | Form::Flag
+                Form::Duration { or_none: true }
+                    | Form::Text { or_none: true }
+                    | Form::Flag
+                    | Form::Switch { .. }
             );
             let unset = matches!(spec.role, Role::Setter { unset: Some(_), .. });
             assert_eq!(or_none, unset, "{}", spec.name);

@@ -24,7 +24,7 @@ pub(crate) enum Value {
     Choice(&'static str),
     Text(LitStr),
     Expr(Expr),
-    /// `"none"`: the setting is turned off.
+    /// `"none"` (or `false` for a [`Form::Switch`]): the setting is turned off.
     None,
 }
 
@@ -150,6 +150,21 @@ fn parse_value(spec: &Spec, value: Expr) -> syn::Result<Value> {
             Some(s) if or_none && s.value() == NONE => Ok(Value::None),
             Some(s) => Ok(Value::Text(s.clone())),
             None => Err(wrong(&value)),
+        },
+        Form::Switch { .. } => match &value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Bool(b), ..
+            }) => Ok(if b.value { Value::Flag(true) } else { Value::None }),
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) if s.value().trim() == NONE => Err(syn::Error::new_spanned(
+                &value,
+                format!("`{name} = \"{NONE}\"` would name a shared {name} \"{NONE}\"; write `{name} = false` for none"),
+            )),
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => Ok(Value::Text(s.clone())),
+            _ => Err(wrong(&value)),
         },
         Form::Expr => match value {
             Expr::Lit(_) => Err(wrong(&value)),
@@ -359,6 +374,19 @@ mod tests {
         assert!(msg.contains("`max_retries` is given twice"), "{msg}");
         assert!(msg.contains("did you mean \"full\"?"), "{msg}");
         assert!(msg.contains("expected `retry = <value>`"), "{msg}");
+    }
+
+    #[test]
+    fn a_switch_is_on_off_or_a_name() {
+        let a = parse(r#"breaker = true"#).unwrap();
+        assert!(matches!(value(&a, "breaker"), Value::Flag(true)));
+        let a = parse(r#"breaker = false"#).unwrap();
+        assert!(matches!(value(&a, "breaker"), Value::None));
+        let a = parse(r#"breaker = "mt5 terminal""#).unwrap();
+        assert!(matches!(value(&a, "breaker"), Value::Text(s) if s.value() == "mt5 terminal"));
+        assert!(message(r#"breaker = "none""#).contains("write `breaker = false` for none"));
+        assert!(message("breaker = 1").contains("`true` for a circuit breaker of the site's own"));
+        assert!(message("breaker = mt5").contains("`breaker` expects"));
     }
 
     #[test]

@@ -187,8 +187,7 @@ fn blocking_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStrea
     let done = quote_spanned!(span=> break __wod_r);
     let wait = quote_spanned!(span=> __wod_call.wait(__wod_e));
     let gave_up = quote_spanned!(span=> break ::core::result::Result::Err(__wod_e));
-    quote! {
-        #setup
+    let attempts = quote! {
         loop {
             let __wod_result = __wod_call.attempt(|| -> #output {
                 ::wait_or_die::__private::chaos_blocking!(&__WOD_SITE, #output);
@@ -201,6 +200,27 @@ fn blocking_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStrea
                     ::core::ops::ControlFlow::Break(__wod_e) => #gave_up,
                 },
             }
+        }
+    };
+    // An open breaker answers before the first attempt (the async loop's `attempt` asks it):
+    // with `breaker = ...` the error type must carry the refusal; without, the policy may still
+    // have a breaker, which is asked only when the error type can carry it.
+    let refused = match plan.may_refuse {
+        true => quote_spanned!(span=> __wod_call.refused_result()),
+        false => quote! {{
+            #[allow(unused_imports)]
+            use ::wait_or_die::__private::{Carried as _, Uncarried as _};
+            (&::wait_or_die::__private::FirstAdmission::<#output>::new()).admit(&mut __wod_call)
+        }},
+    };
+    quote! {
+        #setup
+        // The probe's borrow picks the fallback when the error type cannot carry a refusal.
+        #[allow(clippy::needless_borrow)]
+        let __wod_refused: ::core::option::Option<#output> = #refused;
+        match __wod_refused {
+            ::core::option::Option::Some(__wod_r) => __wod_r,
+            ::core::option::Option::None => #attempts,
         }
     }
 }
@@ -333,6 +353,27 @@ mod tests {
             "{out}"
         );
         assert!(!out.contains("__wod_call . attempt ("), "{out}");
+    }
+
+    #[test]
+    fn a_blocking_call_with_a_breaker_asks_it_before_the_first_attempt() {
+        let item = "fn f() -> Result<(), E> { Ok(()) }";
+        let out = expand_str("breaker = \"mt5\"", item);
+        assert!(
+            out.contains("let __wod_refused : :: core :: option :: Option < Result < () , E > > = __wod_call . refused_result () ;"),
+            "{out}"
+        );
+        // Without one, the policy's breaker is asked if the error type can carry the refusal.
+        for args in ["breaker = false", ""] {
+            let out = expand_str(args, item);
+            assert!(!out.contains("refused_result"), "{out}");
+            assert!(
+                out.contains(
+                    "FirstAdmission :: < Result < () , E > > :: new ()) . admit (& mut __wod_call)"
+                ),
+                "{out}"
+            );
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 
-use crate::args::Role;
+use crate::args::{Form, Role};
 use crate::attr::{Arg, Args, Value};
 
 /// `static __WOD_POLICY: ::wait_or_die::Policy = ...;`, checked at compile time.
@@ -45,7 +45,8 @@ pub(crate) fn static_policy(args: &Args) -> TokenStream {
     }
 }
 
-/// `.set(value)`, or `.unset()` for `"none"` and `false`, spanned at the argument's name.
+/// `.set(value)`, or `.unset()` for `"none"` and `false`, or a switch's `.own()` for `true`,
+/// spanned at the argument's name.
 fn setter_call(arg: &Arg) -> TokenStream {
     let Role::Setter { set, unset } = arg.spec.role else {
         unreachable!("only setters are called on the builder");
@@ -55,7 +56,10 @@ fn setter_call(arg: &Arg) -> TokenStream {
             unset.expect("the table gives an `unset` to every argument that may be off"),
             None,
         ),
-        Value::Flag(true) => (set, None),
+        Value::Flag(true) => match arg.spec.form {
+            Form::Switch { own } => (own, None),
+            _ => (set, None),
+        },
         Value::Nanos(n) => {
             let n = Literal::u64_unsuffixed(*n);
             (set, Some(quote!(::core::time::Duration::from_nanos(#n))))
@@ -124,6 +128,30 @@ mod tests {
             assert!(out.contains(call), "{call} in {out}");
         }
         assert!(policy(r#"budget = "none""#).contains(". no_budget ()"));
+    }
+
+    #[test]
+    fn the_breaker_is_the_site_s_own_shared_by_name_or_none() {
+        let out = policy(r#"breaker = true, breaker_open_for = "2s", breaker_min_calls = 5"#);
+        for call in [
+            ". breaker ()",
+            ". breaker_open_for (:: core :: time :: Duration :: from_nanos (2000000000))",
+            ". breaker_min_calls (5)",
+        ] {
+            assert!(out.contains(call), "{call} in {out}");
+        }
+        let shared = policy(
+            r#"breaker = "terminal", breaker_failure_ratio = 0.25, breaker_window = 10, breaker_probes = 2"#,
+        );
+        for call in [
+            ". shared_breaker (\"terminal\")",
+            ". breaker_failure_ratio (0.25f64)",
+            ". breaker_window (:: core :: time :: Duration :: from_nanos (10000000000))",
+            ". breaker_probes (2)",
+        ] {
+            assert!(shared.contains(call), "{call} in {shared}");
+        }
+        assert!(policy("breaker = false").contains(". no_breaker ()"));
     }
 
     #[test]

@@ -8,8 +8,8 @@
 use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
 
-use crate::args::{Cancels, Role, ARGUMENTS, NONE, ON_TIMEOUT_LAST_ERROR};
-use crate::attr::{Args, Errors, Value};
+use crate::args::{Cancels, Form, Role, ARGUMENTS, NONE, ON_TIMEOUT_LAST_ERROR};
+use crate::attr::{Arg, Args, Errors, Value};
 use crate::item::Target;
 
 /// Path types that are certainly not a `Result`, named in their own error.
@@ -27,6 +27,9 @@ pub(crate) struct Plan {
     /// `on_timeout = "last_error"`: an attempt is cut off only when the error of the one
     /// before can be returned instead, so the error type needs no `From<EngineError>`.
     pub(crate) last_error: bool,
+    /// A circuit breaker is on: it may refuse a call before its first attempt, which then
+    /// returns an `EngineError` converted into the function's error type.
+    pub(crate) may_refuse: bool,
 }
 
 /// Checks the arguments against each other and against the function.
@@ -77,11 +80,13 @@ pub(crate) fn validate(args: Args, target: &Target) -> syn::Result<Plan> {
     }
     let may_time_out = may_time_out(&args);
     let last_error = check_on_timeout(&args, may_time_out, &mut errors);
+    let may_refuse = switched_on(&args).is_some();
     errors.finish()?;
     Ok(Plan {
         args,
         may_time_out,
         last_error,
+        may_refuse,
     })
 }
 
@@ -102,6 +107,15 @@ fn check_on_timeout(args: &Args, may_time_out: bool, errors: &mut Errors) -> boo
         .iter()
         .filter(|spec| spec.cancels == Cancels::WhenGiven && spec.role != Role::Policy)
         .find_map(|spec| args.get(spec));
+    if let (true, Some(refuses)) = (last_error, switched_on(args)) {
+        errors.push(syn::Error::new(
+            refuses.key.span(),
+            format!(
+                "`{}` cannot be combined with `{} = \"{ON_TIMEOUT_LAST_ERROR}\"`: an open breaker refuses a call before its first attempt, when there is no earlier error to return",
+                refuses.key, arg.key
+            ),
+        ));
+    }
     if let (true, Some(per_attempt)) = (last_error, per_attempt) {
         errors.push(syn::Error::new(
             per_attempt.key.span(),
@@ -114,11 +128,16 @@ fn check_on_timeout(args: &Args, may_time_out: bool, errors: &mut Errors) -> boo
     last_error
 }
 
-/// An argument given as `"none"` turns its group off: the others of the group cannot be given.
+/// An argument given as `"none"` (or `false`) turns its group off: the others of the group
+/// cannot be given; and a group that is off unless turned on cannot be tuned without it.
 fn check_groups(args: &Args, errors: &mut Errors) {
     for off in args.iter().filter(|a| matches!(a.value, Value::None)) {
         let Some(group) = off.spec.group else {
             continue;
+        };
+        let written = match off.spec.form {
+            Form::Switch { .. } => "false".to_owned(),
+            _ => format!("\"{NONE}\""),
         };
         for arg in args
             .iter()
@@ -127,12 +146,37 @@ fn check_groups(args: &Args, errors: &mut Errors) {
             errors.push(syn::Error::new(
                 arg.key.span(),
                 format!(
-                    "`{}` cannot be combined with `{} = \"{NONE}\"`, which turns it off; drop one of them",
+                    "`{}` cannot be combined with `{} = {written}`, which turns it off; drop one of them",
                     arg.key, off.key
                 ),
             ));
         }
     }
+    for switch in ARGUMENTS
+        .iter()
+        .filter(|s| matches!(s.form, Form::Switch { .. }))
+    {
+        let group = switch.group.filter(|g| g.off_by_default());
+        if group.is_none() || args.get(switch).is_some() {
+            continue;
+        }
+        for arg in args.iter().filter(|a| a.spec.group == group) {
+            errors.push(syn::Error::new(
+                arg.key.span(),
+                format!(
+                    "`{}` needs `{name} = true` (one of the site's own) or `{name} = \"NAME\"` (one shared by name): the {name} is off unless asked for",
+                    arg.key,
+                    name = switch.name
+                ),
+            ));
+        }
+    }
+}
+
+/// The argument given that may refuse a call before its first attempt, if it is on.
+fn switched_on(args: &Args) -> Option<&Arg> {
+    args.iter()
+        .find(|a| a.spec.cancels == Cancels::WhenOn && !matches!(a.value, Value::None))
 }
 
 /// Whether some argument, or the engine's default budget, may cancel an attempt.
@@ -142,6 +186,7 @@ fn may_time_out(args: &Args) -> bool {
         match spec.cancels {
             Cancels::Never => false,
             Cancels::WhenGiven => given.is_some(),
+            Cancels::WhenOn => given.is_some_and(|arg| !matches!(arg.value, Value::None)),
             Cancels::UnlessNone => !matches!(given, Some(arg) if matches!(arg.value, Value::None)),
         }
     })
@@ -289,6 +334,32 @@ mod tests {
         );
         assert!(check("budget = \"mt5\", budget_ratio = 0.1", ASYNC).is_ok());
         assert!(check("budget = \"none\", timeout = \"none\"", ASYNC).is_ok());
+    }
+
+    #[test]
+    fn a_breaker_is_asked_for_and_then_may_refuse_a_call() {
+        // An open breaker answers with an `EngineError`, even with no deadline.
+        assert!(check("timeout = \"none\", breaker = true", ASYNC).unwrap());
+        assert!(check("timeout = \"none\", breaker = \"mt5\"", ASYNC).unwrap());
+        assert!(!check("timeout = \"none\", breaker = false", ASYNC).unwrap());
+        assert!(check("breaker = \"mt5\", breaker_open_for = 2", SYNC).is_ok());
+        let err = check("breaker_open_for = 2, breaker_probes = 2", SYNC).unwrap_err();
+        assert_eq!(err.lines().count(), 2, "{err}");
+        assert!(
+            err.contains("`breaker_open_for` needs `breaker = true` (one of the site's own) or `breaker = \"NAME\"`"),
+            "{err}"
+        );
+        let err = check("breaker = false, breaker_window = 5", SYNC).unwrap_err();
+        assert!(
+            err.contains("`breaker_window` cannot be combined with `breaker = false`"),
+            "{err}"
+        );
+        let err = check("breaker = true, on_timeout = \"last_error\"", ASYNC).unwrap_err();
+        assert!(
+            err.contains("`breaker` cannot be combined with `on_timeout = \"last_error\"`"),
+            "{err}"
+        );
+        assert!(check("breaker = false, on_timeout = \"last_error\"", ASYNC).is_ok());
     }
 
     #[test]

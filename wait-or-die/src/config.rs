@@ -24,6 +24,12 @@
 //! | `budget_ratio` | a number from 0 to 1 | share of calls that may be retried |
 //! | `budget_min_per_second` | a whole number | retries per second allowed whatever the share |
 //! | `budget_window` | a duration | the budget's sliding window |
+//! | `breaker` | `true`, `false`, or a name | gives the site a circuit breaker of its own, removes it, or shares one by name |
+//! | `breaker_failure_ratio` | a number above 0, at most 1 | share of counted attempts in the window that opens it |
+//! | `breaker_min_calls` | a whole number | attempts the window must hold before it may open |
+//! | `breaker_window` | a duration | the breaker's sliding window |
+//! | `breaker_open_for` | a duration | how long it stays open before a probe |
+//! | `breaker_probes` | a whole number | attempts a half-open breaker lets through at once |
 //! | `chaos` | a table (feature `chaos`) | fault injection, see [`crate::chaos`] |
 //!
 //! Durations are written as in the attribute: seconds as a number (`30`, `0.5`) or a string with

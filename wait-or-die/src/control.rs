@@ -7,6 +7,11 @@
 //! [`all_retries_off`] for every registered site) makes each call one attempt, no retries.
 //! [`list`] shows what is overridden, [`clear`] and [`clear_all`] put the sites back.
 //!
+//! Circuit breakers: an override's [`BreakerOverride`] gives a site a breaker of its own, shares
+//! one by name, removes it, or tunes it (`Override::new().breaker(...)`, or the `breaker*` keys
+//! of the configuration file); during an incident [`force_breaker`] forces a breaker open (every
+//! call refused at once) or closed (every call runs), by its name, and releases it.
+//!
 //! ```
 //! use std::time::Duration;
 //! use wait_or_die::{control::{self, Override}, register_site, retry_blocking, stats::Site, Policy};
@@ -64,19 +69,26 @@
 //!   calls [`retry`](crate::retry) or [`retry_blocking`](crate::retry_blocking) without
 //!   `.site(..)` (named `file:line:column`, from its first call on). A `static Site` that is not
 //!   registered cannot be reached by name.
+//! - A breaker an override gives a `#[wait_or_die]` function that has none refuses its
+//!   retries while open, but its first attempts only where the expansion asks the breaker
+//!   (an async function whose attempts may be cancelled, the default); write `breaker = ...` in
+//!   the attribute for a function whose error type must carry the refusal.
 //! - A `#[wait_or_die]` async function written with `timeout = "none"` and no
 //!   `attempt_timeout` does not make its attempts cancellable, so an overridden `timeout` then
 //!   bounds its waits and stops retries at the deadline but does not cut an attempt in flight.
 
 mod breaker;
+mod breaker_settings;
 mod error;
+mod names;
 pub(crate) mod settings;
 mod table;
 
 pub use crate::strategy::breaker::Forced;
 pub use breaker::force_breaker;
+pub use breaker_settings::{BreakerChoice, BreakerOverride};
 pub use error::ControlError;
-pub(crate) use settings::intern_name;
+pub(crate) use names::intern_name;
 pub use settings::{BudgetChoice, Override};
 pub(crate) use table::{Layer, Table};
 

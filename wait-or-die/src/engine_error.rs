@@ -172,9 +172,9 @@ impl From<EngineError> for io::Error {
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot carry a failure the engine makes: it needs `From<wait_or_die::EngineError>`",
-    label = "the call's deadline may cut an attempt off, and the call must then return an error of this type",
+    label = "the call's deadline may cut an attempt off, or its circuit breaker refuse the call, and the call must then return an error of this type",
     note = "if `{Self}` is defined in your crate, add `impl From<wait_or_die::EngineError> for {Self}`; `std::io::Error` and `Box<dyn Error + Send + Sync>` already have it",
-    note = "if `{Self}` belongs to another crate (the orphan rule forbids that impl), write `on_timeout = \"last_error\"`: the deadline still holds, and a call cut off returns its last real error"
+    note = "if `{Self}` belongs to another crate (the orphan rule forbids that impl), write `on_timeout = \"last_error\"` (with no `breaker`): the deadline still holds, and a call cut off returns its last real error"
 )]
 pub trait FromEngineError: From<EngineError> {}
 

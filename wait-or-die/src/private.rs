@@ -7,6 +7,7 @@ pub use crate::pipeline::{
     before_attempt_async as enter_async, before_attempt_blocking as enter_blocking,
 };
 pub use crate::policy::{blame, built};
+pub use crate::retry::admission::{Carried, FirstAdmission, Uncarried};
 pub use crate::retry::blocking::BlockingCall;
 pub use crate::retry::call::{Attempt, Call, LastErrorAttempt, UncancelledAttempt, Wait};
 pub use crate::site::{Site, SiteRef};

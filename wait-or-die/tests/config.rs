@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use wait_or_die::config::{self, ConfigError};
-use wait_or_die::control::{self, Override};
-use wait_or_die::stats::Site;
-use wait_or_die::{register_site, retry_blocking, Policy};
+use wait_or_die::control::{self, BreakerOverride, ControlError, Override};
+use wait_or_die::stats::{self, BreakerState, Site};
+use wait_or_die::{register_site, retry_blocking, Policy, StopReason};
 
 static ORDERS: Site = Site::new("config.orders");
 register_site!(ORDERS);
@@ -195,4 +195,109 @@ fn a_budget_window_under_one_retry_of_the_floor_still_grants_a_lone_caller_its_r
     write(&path, "");
     config::load(&path).unwrap();
     assert_eq!(attempts, 4);
+}
+
+static DEP_A: Site = Site::new("config.dep_a");
+register_site!(DEP_A);
+static DEP_B: Site = Site::new("config.dep_b");
+register_site!(DEP_B);
+static NO_BREAKER: Site = Site::new("config.no_breaker").with_policy(&FIVE_RETRIES);
+register_site!(NO_BREAKER);
+
+/// One call of `site` with no retries: its attempts and whether the breaker refused it.
+fn once(site: &'static Site) -> (u32, bool) {
+    let policy = FIVE_RETRIES.to_builder().max_retries(0).build().unwrap();
+    let err = retry_blocking(&policy, || Err::<(), _>("down"))
+        .site(site)
+        .call()
+        .unwrap_err();
+    (err.attempts(), err.reason() == StopReason::BreakerOpen)
+}
+
+#[test]
+fn the_file_gives_sites_a_shared_breaker_tunes_it_and_takes_it_away() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("retry.toml");
+    let shared = "breaker = \"config.dep\"\nbreaker_min_calls = 2\nbreaker_open_for = \"1h\"\n";
+    write(
+        &path,
+        &format!("[sites.\"config.dep_a\"]\n{shared}\n[sites.\"config.dep_b\"]\n{shared}"),
+    );
+    config::load(&path).unwrap();
+    // Three failures through A (the first starts the window, then 2 attempts) open the
+    // breaker B shares: B's next call is refused with no attempt.
+    for _ in 0..3 {
+        assert_eq!(once(&DEP_A), (1, false));
+    }
+    assert_eq!(once(&DEP_B), (0, true));
+    let open = stats::breakers()
+        .into_iter()
+        .find(|b| b.name == "config.dep")
+        .unwrap();
+    assert_eq!(open.state, BreakerState::Open);
+
+    // `breaker = false` takes B's away: B runs again while A's stays open.
+    write(
+        &path,
+        &format!("[sites.\"config.dep_a\"]\n{shared}\n[sites.\"config.dep_b\"]\nbreaker = false\n"),
+    );
+    config::load(&path).unwrap();
+    assert_eq!((once(&DEP_A), once(&DEP_B)), ((0, true), (1, false)));
+    write(&path, "");
+    config::load(&path).unwrap();
+    assert_eq!(once(&DEP_A), (1, false));
+}
+
+#[test]
+fn breaker_keys_are_checked_each_at_its_line() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("retry.toml");
+    let problems = |text: &str| {
+        write(&path, text);
+        let ConfigError::Invalid { problems, .. } = config::load(&path).unwrap_err() else {
+            panic!()
+        };
+        problems
+    };
+    // A value of the wrong form is refused as the file is read.
+    let none = problems("[sites.\"config.dep_b\"]\nmax_retries = 1\nbreaker = \"none\"\n");
+    assert_eq!(
+        (none[0].line, none[0].key.as_deref()),
+        (3, Some("sites.\"config.dep_b\".breaker"))
+    );
+    assert!(none[0].message.contains("write `breaker = false` for none"));
+    // Then each site's settings, against its policy.
+    let problems = problems(
+        "[sites.\"config.dep_a\"]\nbreaker = false\nbreaker_window = 5\n\
+         [sites.\"config.no_breaker\"]\nbreaker_probes = 2\n\
+         [sites.\"config.orders\"]\nbreaker = true\nbreaker_open_for = 0\n",
+    );
+    let found: Vec<_> = problems
+        .iter()
+        .map(|p| (p.line, p.key.as_deref().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (3, "sites.\"config.dep_a\".breaker_window"),
+            (5, "sites.\"config.no_breaker\".breaker_probes"),
+            (8, "sites.\"config.orders\".breaker_open_for"),
+        ],
+        "{problems:?}"
+    );
+    assert!(problems[0]
+        .message
+        .contains("turns the circuit breaker off"));
+    assert!(problems[1]
+        .message
+        .contains("the site has no circuit breaker"));
+    // Through the API, the same rules.
+    let tune = Override::new().breaker(BreakerOverride::new().probes(2));
+    let err = control::set("config.no_breaker", tune).unwrap_err();
+    assert!(matches!(err, ControlError::NoBreakerToSet { .. }), "{err}");
+    let own = Override::new().breaker(BreakerOverride::new().own().probes(2));
+    control::set("config.no_breaker", own).unwrap();
+    control::clear("config.no_breaker").unwrap();
 }

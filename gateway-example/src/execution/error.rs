@@ -1,5 +1,7 @@
 //! Why one attempt at an intent failed, and whether another attempt may follow.
 
+use wait_or_die::{EngineError, EngineErrorKind};
+
 use crate::protocol::ErrorCode;
 use crate::terminal::{Retcode, TerminalError};
 
@@ -22,6 +24,9 @@ pub enum ExecutionError {
     /// The terminal could not be asked (quote or history lookup failed).
     #[error("terminal unavailable: {0}")]
     Unavailable(TerminalError),
+    /// The terminal's circuit breaker is open: recent calls found it gone, so nothing was sent.
+    #[error("the terminal was unreachable on recent calls (circuit breaker open)")]
+    BreakerOpen,
     /// The journal could not say which tickets are already taken.
     #[error("journal unavailable: {0}")]
     Journal(String),
@@ -39,6 +44,24 @@ pub enum ExecutionError {
         /// What happened, for people.
         message: String,
     },
+}
+
+/// A failure the retry engine made, with no attempt of its own: the terminal's breaker refused
+/// the call, or (never with a blocking call) a deadline cut an attempt off. Nothing was sent.
+///
+/// ```
+/// use gateway_example::execution::ExecutionError;
+/// use wait_or_die::EngineError;
+///
+/// assert_eq!(ExecutionError::from(EngineError::breaker_open()), ExecutionError::BreakerOpen);
+/// ```
+impl From<EngineError> for ExecutionError {
+    fn from(error: EngineError) -> Self {
+        match error.kind() {
+            EngineErrorKind::BreakerOpen => ExecutionError::BreakerOpen,
+            _ => ExecutionError::Unavailable(TerminalError::Timeout),
+        }
+    }
 }
 
 impl ExecutionError {

@@ -30,6 +30,9 @@ pub use error::ExecutionError;
 pub use intent::{IntentKey, TradeIntent};
 pub use modify::Modification;
 pub use outcome::{Execution, ExecutionStatus};
-pub use policy::{scaled_policy, EXECUTION_POLICY, SOCKET_POLICY};
-pub use sites::{execute, reconcile_with_retries};
+pub use policy::{
+    scaled_policy, EXECUTION_POLICY, SOCKET_POLICY, TERMINAL_BREAKER,
+    TERMINAL_BREAKER_FAILURE_RATIO,
+};
+pub use sites::{check_lookup, execute, reconcile_with_retries};
 pub use tag::{is_tag, order_comment, order_filter, GATEWAY_MAGIC};

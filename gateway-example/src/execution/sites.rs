@@ -82,6 +82,37 @@ fn cancel_order(
     attempt(&Cancel(cancel), terminal, cx, progress)
 }
 
+/// A lookup the gateway makes before it journals an intent (a symbol's rules, a position's
+/// volume): one attempt, as the client's resend is the retry, through the terminal's circuit
+/// breaker (`policy`'s, with its retries dropped), so that once calls have found the terminal
+/// gone a new request is answered at once, and a probe finds it back.
+///
+/// ```
+/// use gateway_example::execution::{check_lookup, ExecutionError, EXECUTION_POLICY};
+///
+/// let found = check_lookup(&|| Ok::<_, ExecutionError>(7), &EXECUTION_POLICY);
+/// assert_eq!(found, Ok(7));
+/// ```
+pub fn check_lookup<T>(
+    lookup: &dyn Fn() -> Result<T, ExecutionError>,
+    policy: &Policy,
+) -> Result<T, ExecutionError> {
+    let once = policy
+        .to_builder()
+        .max_retries(0)
+        .build()
+        .unwrap_or(*policy);
+    check_once(lookup, &once)
+}
+
+#[wait_or_die(policy = *policy, name = "gateway.check")]
+fn check_once<T>(
+    lookup: &dyn Fn() -> Result<T, ExecutionError>,
+    policy: &Policy,
+) -> Result<T, ExecutionError> {
+    lookup()
+}
+
 /// What the terminal shows of a pending intent, retried while the terminal cannot be reached or
 /// its history may still be catching up: used on every pending intent by a restarted gateway
 /// before it serves anyone, and by the periodic sweep. Never [`Found::NotYet`].

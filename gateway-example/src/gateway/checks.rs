@@ -5,7 +5,7 @@
 use uuid::Uuid;
 
 use super::Gateway;
-use crate::execution::TradeIntent;
+use crate::execution::{check_lookup, ExecutionError, TradeIntent};
 use crate::protocol::{CloseSpec, ErrorCode, OrderSpec, Reply};
 use crate::terminal::{HistoryFilter, SymbolInfo, TerminalError};
 
@@ -24,16 +24,26 @@ impl Gateway {
         }
     }
 
+    /// `lookup` through the terminal's circuit breaker (see [`check_lookup`]).
+    fn look<T>(
+        &self,
+        req_id: Uuid,
+        lookup: &dyn Fn() -> Result<T, TerminalError>,
+    ) -> Result<T, Box<Reply>> {
+        let lookup = || lookup().map_err(ExecutionError::Unavailable);
+        check_lookup(&lookup, &self.config.execution_policy)
+            .map_err(|e| Box::new(unavailable(req_id, &e)))
+    }
+
     fn symbol(&self, req_id: Uuid, symbol: &str) -> Result<SymbolInfo, Box<Reply>> {
-        match self.terminal.symbol_info(symbol) {
-            Ok(Some(info)) => Ok(info),
-            Ok(None) => Err(Box::new(Reply::failure(
+        match self.look(req_id, &|| self.terminal.symbol_info(symbol))? {
+            Some(info) => Ok(info),
+            None => Err(Box::new(Reply::failure(
                 Some(req_id),
                 ErrorCode::UnknownSymbol,
                 format!("unknown symbol `{symbol}`"),
                 false,
             ))),
-            Err(e) => Err(Box::new(unavailable(req_id, &e))),
         }
     }
 
@@ -47,10 +57,7 @@ impl Gateway {
             ticket: Some(close.position),
             ..HistoryFilter::default()
         };
-        let positions = self
-            .terminal
-            .positions_get(&filter)
-            .map_err(|e| Box::new(unavailable(req_id, &e)))?;
+        let positions = self.look(req_id, &|| self.terminal.positions_get(&filter))?;
         let Some(position) = positions.first() else {
             return Err(Box::new(Reply::failure(
                 Some(req_id),
@@ -94,7 +101,7 @@ fn check_volume(req_id: Uuid, info: &SymbolInfo, volume: f64) -> Result<(), Box<
 }
 
 /// The reply to a request the terminal could not be asked about: nothing executed, retryable.
-pub(super) fn unavailable(req_id: Uuid, error: &TerminalError) -> Reply {
+pub(super) fn unavailable(req_id: Uuid, error: &dyn std::fmt::Display) -> Reply {
     Reply::failure(
         Some(req_id),
         ErrorCode::TerminalUnavailable,

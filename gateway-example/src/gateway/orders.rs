@@ -237,6 +237,7 @@ fn error_body(error: &ExecutionError, attempts: u32) -> ErrorBody {
         ExecutionError::Final { code, .. } => (code.as_str().to_owned(), false, None),
         ExecutionError::KeyBusy(_) => (ErrorCode::KeyBusy.as_str().into(), true, None),
         ExecutionError::Unavailable(_)
+        | ExecutionError::BreakerOpen
         | ExecutionError::Ambiguous(_)
         | ExecutionError::NotYet
         | ExecutionError::Journal(_) => {

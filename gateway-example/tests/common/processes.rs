@@ -33,9 +33,15 @@ pub struct Process {
 impl Process {
     /// Starts the binary with `args`, logging to `stderr`, and waits for the stdout line that
     /// starts with `ready`; returns the process and every line up to that one.
-    fn spawn(args: &[String], stderr: PathBuf, ready: &str) -> (Process, Vec<String>) {
+    fn spawn(
+        args: &[String],
+        env: &[(&str, &Path)],
+        stderr: PathBuf,
+        ready: &str,
+    ) -> (Process, Vec<String>) {
         let mut child = Command::new(BINARY)
             .args(args)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&stderr).unwrap())
             .spawn()
@@ -83,7 +89,7 @@ pub fn terminal(endpoint: &str, dir: &Path, extra: &[&str]) -> Process {
     args.extend(["--data-dir".into(), dir.join("books").display().to_string()]);
     args.extend(extra.iter().map(|s| s.to_string()));
     let log = dir.join(format!("terminal-{}.log", Uuid::new_v4()));
-    Process::spawn(&args, log, "terminal listening on ").0
+    Process::spawn(&args, &[], log, "terminal listening on ").0
 }
 
 /// Starts `serve --terminal terminal` on `endpoint`, its journal in `dir`, with `extra`
@@ -93,6 +99,17 @@ pub fn gateway(
     terminal: &str,
     dir: &Path,
     extra: &[&str],
+) -> (Process, serde_json::Value) {
+    configured_gateway(endpoint, terminal, dir, extra, None)
+}
+
+/// [`gateway`], with the retry configuration file `config` (`WAIT_OR_DIE_CONFIG`) if given.
+pub fn configured_gateway(
+    endpoint: &str,
+    terminal: &str,
+    dir: &Path,
+    extra: &[&str],
+    config: Option<&Path>,
 ) -> (Process, serde_json::Value) {
     let mut args: Vec<String> = ["serve", "--bind", endpoint, "--terminal", terminal]
         .map(String::from)
@@ -104,7 +121,11 @@ pub fn gateway(
     ]);
     args.extend(extra.iter().map(|s| s.to_string()));
     let log = dir.join(format!("gateway-{}.log", Uuid::new_v4()));
-    let (process, lines) = Process::spawn(&args, log, "listening on ");
+    let env: Vec<(&str, &Path)> = config
+        .map(|c| ("WAIT_OR_DIE_CONFIG", c))
+        .into_iter()
+        .collect();
+    let (process, lines) = Process::spawn(&args, &env, log, "listening on ");
     let recovered = lines
         .iter()
         .find_map(|line| line.strip_prefix("recovered "))

@@ -3,7 +3,7 @@
 
 use core::time::Duration;
 
-use crate::control::{BudgetChoice, Override};
+use crate::control::{BreakerChoice, BudgetChoice, Override};
 use crate::jitter::Jitter;
 
 /// The value that turns an optional setting off (`timeout = "none"`, `budget = "none"`).
@@ -28,6 +28,8 @@ pub(crate) enum Form {
     Switch,
     /// `"none"`, or the name of a shared budget.
     Budget,
+    /// `true` (a breaker of the site's own), `false` (none), or the name of a shared breaker.
+    Breaker,
     /// A table of its own keys.
     #[cfg(feature = "chaos")]
     Chaos,
@@ -42,6 +44,7 @@ pub(crate) enum Value {
     Jitter(Jitter),
     Off(bool),
     Budget(BudgetChoice),
+    Breaker(BreakerChoice),
     #[cfg(feature = "chaos")]
     Chaos(crate::strategy::chaos::Chaos),
 }
@@ -113,6 +116,40 @@ pub(crate) const SITE_KEYS: &[Key] = &[
         name: "budget_window",
         form: Form::Duration,
         set: |o, v| o.budget_window = duration(v),
+    },
+    Key {
+        name: "breaker",
+        form: Form::Breaker,
+        set: |o, v| {
+            if let Value::Breaker(b) = v {
+                o.breaker.choice = Some(b);
+            }
+        },
+    },
+    Key {
+        name: "breaker_failure_ratio",
+        form: Form::Share,
+        set: |o, v| o.breaker.failure_ratio = number(v),
+    },
+    Key {
+        name: "breaker_min_calls",
+        form: Form::Count,
+        set: |o, v| o.breaker.min_calls = count(v),
+    },
+    Key {
+        name: "breaker_window",
+        form: Form::Duration,
+        set: |o, v| o.breaker.window = duration(v),
+    },
+    Key {
+        name: "breaker_open_for",
+        form: Form::Duration,
+        set: |o, v| o.breaker.open_for = duration(v),
+    },
+    Key {
+        name: "breaker_probes",
+        form: Form::Count,
+        set: |o, v| o.breaker.probes = count(v),
     },
     #[cfg(feature = "chaos")]
     Key {

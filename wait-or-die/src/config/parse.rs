@@ -10,7 +10,7 @@ use toml::Spanned;
 use crate::config::duration::{self, DURATION_FORMS};
 use crate::config::error::Problem;
 use crate::config::keys::{self, Form, Value, NONE, SITE_KEYS, SWITCH, TOP_KEYS};
-use crate::control::{intern_name, BudgetChoice, Override};
+use crate::control::{intern_name, BreakerChoice, BudgetChoice, Override};
 use crate::jitter::Jitter;
 use crate::suggest::did_you_mean;
 
@@ -252,6 +252,14 @@ pub(crate) fn read(form: Form, name: &str, value: &DeValue<'_>) -> Result<Value,
         (Form::Budget, DeValue::String(s)) => {
             Ok(Value::Budget(BudgetChoice::Shared(intern_name(s))))
         }
+        (Form::Breaker, DeValue::Boolean(true)) => Ok(Value::Breaker(BreakerChoice::Own)),
+        (Form::Breaker, DeValue::Boolean(false)) => Ok(Value::Breaker(BreakerChoice::Off)),
+        (Form::Breaker, DeValue::String(s)) if s.trim() == NONE => Err(format!(
+            "`{name}` = \"{NONE}\" would name a shared breaker \"{NONE}\": write `{name} = false` for none"
+        )),
+        (Form::Breaker, DeValue::String(s)) => {
+            Ok(Value::Breaker(BreakerChoice::Shared(intern_name(s))))
+        }
         _ => Err(wrong()),
     }
 }
@@ -279,6 +287,10 @@ pub(crate) fn expected(form: Form) -> String {
         ),
         Form::Switch => format!("one of {}", keys::one_of(SWITCH.iter().map(|(w, _)| *w))),
         Form::Budget => format!("\"{NONE}\" or the name of a budget to share"),
+        Form::Breaker => {
+            "`true` (a breaker of the site's own), `false` (none) or the name of a breaker to share"
+                .into()
+        }
         #[cfg(feature = "chaos")]
         Form::Chaos => "a table of fault injection settings".into(),
     }

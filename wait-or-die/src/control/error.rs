@@ -38,6 +38,22 @@ pub enum ControlError {
         /// The budget setting given with `budget = "none"`.
         setting: &'static str,
     },
+    /// The override turns the circuit breaker off and sets one of its settings.
+    #[error("the override of `{site}` turns the circuit breaker off and sets `{setting}`: keep one of them")]
+    BreakerOffAndSet {
+        /// The site's name.
+        site: String,
+        /// The breaker setting given with `breaker = false`.
+        setting: &'static str,
+    },
+    /// The override sets a circuit breaker setting for a site that has no breaker.
+    #[error("the override of `{site}` sets `{setting}`, but the site has no circuit breaker: give it one with `breaker = true` or `breaker = \"NAME\"`")]
+    NoBreakerToSet {
+        /// The site's name.
+        site: String,
+        /// The breaker setting given.
+        setting: &'static str,
+    },
     /// A fault-injection share is not a number from 0 to 1.
     #[cfg(feature = "chaos")]
     #[cfg_attr(docsrs, doc(cfg(feature = "chaos")))]
@@ -68,7 +84,9 @@ impl ControlError {
         match self {
             ControlError::UnknownSite { .. } => None,
             ControlError::InvalidPolicy { error, .. } => error.settings().first().copied(),
-            ControlError::BudgetOffAndSet { setting, .. } => Some(setting),
+            ControlError::BudgetOffAndSet { setting, .. }
+            | ControlError::BreakerOffAndSet { setting, .. }
+            | ControlError::NoBreakerToSet { setting, .. } => Some(setting),
             #[cfg(feature = "chaos")]
             ControlError::InvalidShare { setting, .. } => Some(setting),
         }

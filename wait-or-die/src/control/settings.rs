@@ -1,9 +1,10 @@
 //! What an operator may change about a site's policy, and how it is laid over the policy.
 
 use core::time::Duration;
-use std::sync::{Mutex, PoisonError};
 
+use crate::control::breaker_settings::{BreakerChoice, BreakerOverride};
 use crate::control::error::ControlError;
+use crate::control::names::intern_name;
 use crate::jitter::Jitter;
 use crate::policy::{Policy, PolicyBuilder, PolicyError};
 
@@ -44,6 +45,8 @@ pub struct Override {
     pub budget_min_per_second: Option<u32>,
     /// The retry budget's sliding window.
     pub budget_window: Option<Duration>,
+    /// The circuit breaker: whether the site has one, which, and its settings.
+    pub breaker: BreakerOverride,
     /// The kill switch: one attempt per call, no retries, whatever else is set.
     pub retries_off: bool,
     /// Fault injection for the site's attempts.
@@ -211,6 +214,14 @@ impl Override {
         self
     }
 
+    /// Sets the circuit breaker: whether the site has one, which, and its settings.
+    ///
+    /// See [`BreakerOverride`] for an example.
+    pub fn breaker(mut self, breaker: BreakerOverride) -> Self {
+        self.breaker = breaker;
+        self
+    }
+
     /// Engages the kill switch: one attempt per call, no retries.
     ///
     /// ```
@@ -278,6 +289,7 @@ impl Override {
                 setting,
             });
         }
+        self.check_breaker(site, declared)?;
         #[cfg(feature = "chaos")]
         if let Some(chaos) = &self.chaos {
             if let Some((setting, value)) = chaos.invalid_share() {
@@ -299,6 +311,26 @@ impl Override {
                 site: site.to_owned(),
                 error,
             })
+    }
+
+    /// Breaker settings need a breaker: one turned off, or (when the declared policy is known)
+    /// one the site does not have and the override does not give, has nothing to tune.
+    fn check_breaker(&self, site: &str, declared: Option<&Policy>) -> Result<(), ControlError> {
+        let Some(setting) = self.breaker.first_setting() else {
+            return Ok(());
+        };
+        let has_none = declared.is_some_and(|p| p.breaker().is_none());
+        match self.breaker.choice {
+            Some(BreakerChoice::Off) => Err(ControlError::BreakerOffAndSet {
+                site: site.to_owned(),
+                setting,
+            }),
+            None if has_none => Err(ControlError::NoBreakerToSet {
+                site: site.to_owned(),
+                setting,
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// A base policy that no setting here can conflict with, but for its own values.
@@ -339,6 +371,7 @@ impl Override {
             budget_ratio: over.budget_ratio.or(self.budget_ratio),
             budget_min_per_second: over.budget_min_per_second.or(self.budget_min_per_second),
             budget_window: over.budget_window.or(self.budget_window),
+            breaker: self.breaker.overlaid_by(&over.breaker),
             retries_off: self.retries_off || over.retries_off,
             #[cfg(feature = "chaos")]
             chaos: over.chaos.or(self.chaos),
@@ -365,6 +398,7 @@ impl Override {
             b = b.jitter(jitter);
         }
         b = self.budget_over(b);
+        b = self.breaker.over(b);
         if self.retries_off {
             b = b.max_retries(0);
         }
@@ -387,18 +421,6 @@ impl Override {
             None => b,
         }
     }
-}
-
-/// `name` as a `&'static str`, leaked once per distinct name (shared budget names).
-pub(crate) fn intern_name(name: &str) -> &'static str {
-    static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
-    let mut names = NAMES.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(found) = names.iter().find(|n| **n == name) {
-        return found;
-    }
-    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
-    names.push(leaked);
-    leaked
 }
 
 #[cfg(test)]

@@ -164,6 +164,18 @@ impl PolicyBuilder {
         self
     }
 
+    /// Whether the policy being built has a circuit breaker.
+    pub(crate) const fn has_breaker(&self) -> bool {
+        self.policy.breaker.is_some()
+    }
+
+    /// Makes the breaker the site's own, not shared by name (an operator's override).
+    pub(crate) const fn unshared_breaker(self) -> Self {
+        let mut breaker = self.current_breaker();
+        breaker.shared_name = None;
+        self.with_breaker(breaker)
+    }
+
     /// Gives the site a circuit breaker of its own (keeping any settings already given).
     ///
     /// ```

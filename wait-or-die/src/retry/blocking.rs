@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use crate::classify::{Action, Classify, RetryAll, RetryIf};
 use crate::current::{self, Cap, Limits};
-use crate::engine_error::EngineError;
+use crate::engine_error::{EngineError, FromEngineError};
 use crate::error::{RetryError, StopReason};
 use crate::policy::Policy;
 use crate::retry::caller_site;
@@ -134,6 +134,13 @@ impl<'p, K: Clock> BlockingCall<'p, K> {
             true => None,
             false => Some(EngineError::breaker_open()),
         }
+    }
+
+    /// [`refused`](Self::refused), as the function's result: `Err(E::from(breaker_open))`
+    /// when the circuit breaker refuses the call (for `#[wait_or_die(breaker = ...)]`).
+    #[inline]
+    pub fn refused_result<T, E: FromEngineError>(&mut self) -> Option<Result<T, E>> {
+        self.refused().map(|refused| Err(E::from(refused)))
     }
 
     /// Runs one attempt, with the call published for [`current`](crate::current) and for

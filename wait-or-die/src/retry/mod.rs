@@ -1,5 +1,6 @@
 //! Running attempts: the async engine (tokio timers) and the blocking one (thread sleep).
 
+pub(crate) mod admission;
 pub(crate) mod blocking;
 pub(crate) mod call;
 pub(crate) mod future;

@@ -245,7 +245,9 @@ impl Gateway {
                 Reply::failure(Some(req_id), code, message, false),
                 Vec::new(),
             ),
-            Err(ExecutionError::Unavailable(_)) => Verdict::Unreachable,
+            Err(ExecutionError::Unavailable(_) | ExecutionError::BreakerOpen) => {
+                Verdict::Unreachable
+            }
             Ok(Found::NotYet | Found::Unattributable) | Err(_) => Verdict::Unknown,
         }
     }
