@@ -46,6 +46,25 @@ pub enum HedgeAfter {
 
 /// The settings of hedging: when a hedge starts, and how many may run beside the attempt.
 ///
+/// For idempotent calls only: a hedge sends the request again while the first may still be
+/// processed. How a hedged call runs ([`retry`](crate::retry)):
+///
+/// - An async attempt still pending the delay after it started gets a hedge, a second run of
+///   the same operation beside it; another each delay after, up to `max_hedges`.
+///   [`current`](crate::current) tells a hedge from the attempt
+///   ([`CurrentCall::is_hedge`](crate::CurrentCall::is_hedge)).
+/// - Every hedge spends the retry budget: a hedge the budget refuses (or that an open circuit
+///   breaker would meet) is not sent, nor any later one for that attempt. In an outage
+///   hedging adds no load beyond the budget's.
+/// - The first success wins; the others are dropped, which cancels them.
+/// - A failure while another of them is still in flight starts nothing: no retry and no wait
+///   (as gRPC's A6: a failed hedge does not trigger a retry). Its error is kept as the last
+///   error. An error classified as permanent ends the call at once and drops the rest.
+/// - When the last of them in flight fails, that failure is handled as an unhedged
+///   attempt's: a retry after its wait, as the policy, the deadline and the budget allow. A
+///   retry is hedged again. `max_retries` counts attempts, not hedges.
+/// - The total deadline and `attempt_timeout` bound the attempt and its hedges together.
+///
 /// A policy has none unless [`PolicyBuilder::hedge_after`] or
 /// [`PolicyBuilder::hedge_at_percentile`] asked for it; read it with [`Policy::hedge`].
 ///
@@ -137,8 +156,9 @@ impl PolicyBuilder {
     }
 
     /// Starts a hedge when an async attempt is still pending past the site's recent latency at
-    /// `percentile` (above 0, below 100), learnt from its successes; until it has seen enough,
-    /// the site does not hedge.
+    /// `percentile` (above 0, below 100), learnt from the last 64 of its hedged calls that
+    /// succeeded after being pending (from the attempt's first pending poll to the first
+    /// success); until it has seen 20 of them, the site does not hedge.
     ///
     /// ```
     /// use wait_or_die::{Policy, PolicyError};

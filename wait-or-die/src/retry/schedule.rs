@@ -107,6 +107,11 @@ impl<'p, S> Schedule<'p, S> {
         self.attempt
     }
 
+    /// The site the call counts into.
+    pub(crate) fn site(&self) -> &'static Site {
+        self.site
+    }
+
     /// The circuit breaker refused the call before its first attempt.
     #[inline]
     pub(crate) fn refused(&self) -> bool {
