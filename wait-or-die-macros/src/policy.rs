@@ -9,7 +9,7 @@
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 
-use crate::args::Role;
+use crate::args::{Form, Role};
 use crate::attr::{Arg, Args, Value};
 
 /// `static __WOD_POLICY: ::wait_or_die::Policy = ...;`, checked at compile time.
@@ -59,6 +59,15 @@ fn setter_call(arg: &Arg) -> TokenStream {
         Value::Nanos(n) => {
             let n = Literal::u64_unsuffixed(*n);
             (set, Some(quote!(::core::time::Duration::from_nanos(#n))))
+        }
+        Value::Percentile(p) => {
+            let Form::DurationOrPercentile { percentile } = arg.spec.form else {
+                unreachable!("only a percentile's form reads one");
+            };
+            (
+                percentile,
+                Some(Literal::f64_suffixed(*p).into_token_stream()),
+            )
         }
         Value::Count(n) => (set, Some(Literal::u32_unsuffixed(*n).into_token_stream())),
         Value::Number(x) => {

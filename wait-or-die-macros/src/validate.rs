@@ -8,7 +8,9 @@
 use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
 
-use crate::args::{Cancels, Role, ARGUMENTS, NONE, ON_TIMEOUT_LAST_ERROR};
+use crate::args::{
+    self, AsyncOnly, Cancels, Role, ARGUMENTS, HEDGE_AFTER, NONE, ON_TIMEOUT_LAST_ERROR,
+};
 use crate::attr::{Args, Errors, Value};
 use crate::item::Target;
 
@@ -27,6 +29,8 @@ pub(crate) struct Plan {
     /// `on_timeout = "last_error"`: an attempt is cut off only when the error of the one
     /// before can be returned instead, so the error type needs no `From<EngineError>`.
     pub(crate) last_error: bool,
+    /// `hedge_after` is given: hedges run beside a pending attempt.
+    pub(crate) hedged: bool,
 }
 
 /// Checks the arguments against each other and against the function.
@@ -49,18 +53,22 @@ pub(crate) fn validate(args: Args, target: &Target) -> syn::Result<Plan> {
     }
     if !target.is_async() {
         let total = ARGUMENTS.iter().find(|s| s.cancels == Cancels::UnlessNone);
-        for arg in args.iter().filter(|a| a.spec.async_only) {
-            let instead = total.map(|t| format!("; use `{}` to bound the whole call", t.name));
+        for arg in args.iter() {
+            let why = match arg.spec.async_only {
+                AsyncOnly::No => continue,
+                AsyncOnly::Interrupts => {
+                    let instead = total.map(|t| format!("; use `{}` to bound the whole call", t.name));
+                    format!("a blocking attempt cannot be interrupted{}", instead.unwrap_or_default())
+                }
+                AsyncOnly::RunsBeside => "a hedge runs beside an attempt that is still pending, and a blocking attempt holds its thread until it ends".to_owned(),
+            };
             errors.push(syn::Error::new(
                 arg.key.span(),
-                format!(
-                    "`{}` needs an `async fn`: a blocking attempt cannot be interrupted{}",
-                    arg.key,
-                    instead.unwrap_or_default()
-                ),
+                format!("`{}` needs an `async fn`: {why}", arg.key),
             ));
         }
     }
+    check_hedging(&args, &mut errors);
     check_groups(&args, &mut errors);
     if let Some(arg) = args.with_role(Role::SiteName) {
         if let Value::Text(name) = &arg.value {
@@ -78,10 +86,12 @@ pub(crate) fn validate(args: Args, target: &Target) -> syn::Result<Plan> {
     let may_time_out = may_time_out(&args);
     let last_error = check_on_timeout(&args, may_time_out, &mut errors);
     errors.finish()?;
+    let hedged = args::find(HEDGE_AFTER).is_some_and(|spec| args.get(spec).is_some());
     Ok(Plan {
         args,
         may_time_out,
         last_error,
+        hedged,
     })
 }
 
@@ -112,6 +122,24 @@ fn check_on_timeout(args: &Args, may_time_out: bool, errors: &mut Errors) -> boo
         ));
     }
     last_error
+}
+
+/// A hedged call returns the engine's error when the deadline cuts its attempts off: it keeps
+/// no single earlier error to return instead.
+fn check_hedging(args: &Args, errors: &mut Errors) {
+    let hedge = args::find(HEDGE_AFTER).and_then(|spec| args.get(spec));
+    let on_timeout = args.with_role(Role::OnTimeout);
+    if let (Some(hedge), Some(on_timeout)) = (hedge, on_timeout) {
+        if matches!(on_timeout.value, Value::Choice(word) if word == ON_TIMEOUT_LAST_ERROR) {
+            errors.push(syn::Error::new(
+                hedge.key.span(),
+                format!(
+                    "`{}` cannot be combined with `{} = \"{ON_TIMEOUT_LAST_ERROR}\"`: a hedged call cut off at its deadline returns the engine's error; drop one of them",
+                    hedge.key, on_timeout.key
+                ),
+            ));
+        }
+    }
 }
 
 /// An argument given as `"none"` turns its group off: the others of the group cannot be given.

@@ -9,6 +9,7 @@ pub use crate::pipeline::{
 pub use crate::policy::{blame, built};
 pub use crate::retry::blocking::BlockingCall;
 pub use crate::retry::call::{Attempt, Call, LastErrorAttempt, UncancelledAttempt, Wait};
+pub use crate::retry::hedged::HedgedAttempt;
 pub use crate::site::{Site, SiteRef};
 #[cfg(feature = "chaos")]
 pub use crate::strategy::chaos::{CannotInject, Entering, Inject, InjectError};

@@ -5,8 +5,10 @@ use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::time::Duration;
 
 use tokio::time::{sleep, Instant};
-use wait_or_die::stats::Site;
-use wait_or_die::{current, register_site, retry, Jitter, Policy, PolicyBuilder, StopReason};
+use wait_or_die::stats::{self, Site, SiteStats};
+use wait_or_die::{
+    current, register_site, retry, wait_or_die, Jitter, Policy, PolicyBuilder, StopReason,
+};
 
 const DELAY: Duration = Duration::from_millis(50);
 
@@ -340,4 +342,53 @@ async fn a_percentile_does_not_hedge_before_the_minimum_samples() {
     .await;
     assert_eq!((got.unwrap(), start.elapsed()), ("hedge", ms(100)));
     assert_eq!(LEARNS.snapshot().hedges, 1);
+}
+
+fn site_named(name: &str) -> SiteStats {
+    stats::sites()
+        .find(|s| s.name() == name)
+        .unwrap()
+        .snapshot()
+}
+
+/// The attempt waits for ever; its hedge answers at once.
+#[wait_or_die(hedge_after = "50ms", name = "hedge.attribute")]
+async fn quote(symbol: &str) -> std::io::Result<(String, u32)> {
+    let call = current().unwrap();
+    if !call.is_hedge() {
+        pending::<()>().await;
+    }
+    Ok((symbol.to_owned(), call.hedge()))
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_attribute_hedges_an_async_fn() {
+    let start = Instant::now();
+    let got = quote("EURUSD").await.unwrap();
+    assert_eq!((got, start.elapsed()), (("EURUSD".to_owned(), 1), DELAY));
+    let stats = site_named("hedge.attribute");
+    assert_eq!((stats.hedges, stats.hedge_wins), (1, 1));
+}
+
+/// Nothing answers: the deadline ends the attempt and its hedges together.
+#[wait_or_die(
+    hedge_after = "50ms",
+    max_hedges = 2,
+    timeout = "200ms",
+    name = "hedge.attribute_deadline"
+)]
+async fn silent() -> std::io::Result<()> {
+    pending().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_attribute_s_deadline_covers_the_hedges() {
+    let start = Instant::now();
+    let err = silent().await.unwrap_err();
+    assert_eq!(
+        (err.kind(), start.elapsed()),
+        (std::io::ErrorKind::TimedOut, ms(200))
+    );
+    let stats = site_named("hedge.attribute_deadline");
+    assert_eq!((stats.hedges, stats.died_deadline), (2, 1));
 }

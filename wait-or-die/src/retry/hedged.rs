@@ -25,9 +25,12 @@ use std::time::Instant as StdInstant;
 use pin_project_lite::pin_project;
 use tokio::time::Instant;
 
+use crate::classify::{Action, Classify};
 use crate::current;
+use crate::engine_error::FromEngineError;
 use crate::pipeline;
 use crate::policy::{HedgeAfter, HedgePolicy, Policy};
+use crate::retry::call::Call;
 use crate::site::Site;
 use crate::timer::Timer;
 
@@ -126,6 +129,9 @@ impl<Fut> Hedged<Fut> {
                         in_flight,
                     ));
                 }
+            }
+            if this.options.max_hedges() == 0 {
+                return Poll::Pending;
             }
             if this.started.is_none() {
                 first_pending(&mut this, site);
@@ -232,5 +238,95 @@ where
         this.hedged
             .as_mut()
             .poll_event(&mut this.next_attempt, site, policy, cx)
+    }
+}
+
+impl<'p> Call<'p> {
+    /// Runs one attempt made by `next_attempt`, with the hedges its policy sends beside it
+    /// (made by `next_attempt` too), as one attempt of the call: cut off together at the
+    /// deadline or `attempt_timeout`. Ends with the first success, a failure when none is left
+    /// in flight, or a permanent failure (by `classifier`), whichever comes first; the
+    /// `#[wait_or_die]` expansion of `hedge_after` drives it as it drives [`Call::attempt`].
+    #[inline]
+    pub fn hedged<'c, M, Fut, C>(
+        &'c mut self,
+        next_attempt: &'c mut M,
+        classifier: &'c C,
+    ) -> HedgedAttempt<'c, 'p, M, Fut, C>
+    where
+        M: FnMut() -> Fut,
+    {
+        self.start_attempt();
+        self.admit_first();
+        // A policy without hedging (an operator's override) runs the attempt alone.
+        let options = self.schedule().policy().hedge().unwrap_or(HedgePolicy {
+            after: None,
+            max_hedges: 0,
+        });
+        HedgedAttempt {
+            hedged: Hedged::new(next_attempt(), options),
+            call: self,
+            next_attempt,
+            classifier,
+        }
+    }
+}
+
+pin_project! {
+    /// One attempt and its hedges, bounded by the call; see [`Call::hedged`].
+    #[doc(hidden)]
+    #[must_use = "futures do nothing unless polled"]
+    pub struct HedgedAttempt<'c, 'p, M, Fut, C> {
+        #[pin]
+        hedged: Hedged<Fut>,
+        call: &'c mut Call<'p>,
+        next_attempt: &'c mut M,
+        classifier: &'c C,
+    }
+}
+
+impl<M, Fut, C, T, E> Future for HedgedAttempt<'_, '_, M, Fut, C>
+where
+    M: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    C: Classify<E>,
+    E: FromEngineError,
+{
+    type Output = Result<T, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
+        let mut this = self.project();
+        loop {
+            let policy = this.call.schedule().policy().into_owned();
+            let mut next = NextEvent {
+                hedged: this.hedged.as_mut(),
+                next_attempt: &mut **this.next_attempt,
+                site: this.call.schedule().site(),
+                policy: &policy,
+            };
+            let event = match this.call.poll_attempt(Pin::new(&mut next), cx, true) {
+                Poll::Ready(event) => event,
+                Poll::Pending => return Poll::Pending,
+            };
+            return Poll::Ready(match event {
+                Ok(Event::Won(value)) => Ok(value),
+                Ok(Event::Failed { error, in_flight })
+                    if in_flight && !matches!(this.classifier.classify(&error), Action::Die) =>
+                {
+                    // Others may still win: the failure starts nothing (see `HedgePolicy`).
+                    continue;
+                }
+                Ok(Event::Failed { error, .. }) => Err(error),
+                Err(timed_out) => Err(E::from(timed_out)),
+            });
+        }
+    }
+}
+
+impl<M, Fut, C> core::fmt::Debug for HedgedAttempt<'_, '_, M, Fut, C> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HedgedAttempt")
+            .field("call", &self.call)
+            .finish_non_exhaustive()
     }
 }

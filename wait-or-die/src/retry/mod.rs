@@ -3,7 +3,7 @@
 pub(crate) mod blocking;
 pub(crate) mod call;
 pub(crate) mod future;
-mod hedged;
+pub(crate) mod hedged;
 pub(crate) mod schedule;
 mod watch;
 
