@@ -158,7 +158,8 @@ impl PolicyBuilder {
     /// Starts a hedge when an async attempt is still pending past the site's recent latency at
     /// `percentile` (above 0, below 100), learnt from the last 64 of its hedged calls that
     /// succeeded after being pending (from the attempt's first pending poll to the first
-    /// success); until it has seen 20 of them, the site does not hedge.
+    /// success), and never under a millisecond; until it has seen 20 of them, the site does not
+    /// hedge.
     ///
     /// ```
     /// use wait_or_die::{Policy, PolicyError};

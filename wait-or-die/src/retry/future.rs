@@ -266,12 +266,11 @@ where
                     }
                 }
                 StateProj::Hedging { hedged } => {
-                    let policy = call.schedule().policy().into_owned();
                     let mut next = NextEvent {
                         hedged,
                         next_attempt: || this.op.next_attempt(),
                         site: call.schedule().site(),
-                        policy: &policy,
+                        policy: call.schedule().policy_source(),
                     };
                     let verdict = match ready!(call.poll_attempt(Pin::new(&mut next), cx, true)) {
                         Ok(Event::Won(value)) => {

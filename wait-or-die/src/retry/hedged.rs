@@ -29,8 +29,9 @@ use crate::classify::{Action, Classify};
 use crate::current;
 use crate::engine_error::FromEngineError;
 use crate::pipeline;
-use crate::policy::{HedgeAfter, HedgePolicy, Policy};
+use crate::policy::{HedgeAfter, HedgePolicy};
 use crate::retry::call::Call;
+use crate::retry::schedule::PolicySource;
 use crate::site::Site;
 use crate::timer::Timer;
 
@@ -90,7 +91,7 @@ impl<Fut> Hedged<Fut> {
         self: Pin<&mut Self>,
         next_attempt: &mut impl FnMut() -> Fut,
         site: &'static Site,
-        policy: &Policy,
+        policy: PolicySource<'_>,
         cx: &mut Context<'_>,
     ) -> Poll<Event<T, E>>
     where
@@ -147,7 +148,7 @@ impl<Fut> Hedged<Fut> {
             if timer.poll(cx).is_pending() {
                 return Poll::Pending;
             }
-            if !pipeline::before_hedge(site, policy, now()) {
+            if !pipeline::before_hedge(site, &policy.get(), now()) {
                 *this.stopped = true;
                 return Poll::Pending;
             }
@@ -222,7 +223,7 @@ pub(crate) struct NextEvent<'a, M, Fut> {
     /// Starts an attempt (a hedge).
     pub(crate) next_attempt: M,
     pub(crate) site: &'static Site,
-    pub(crate) policy: &'a Policy,
+    pub(crate) policy: PolicySource<'a>,
 }
 
 impl<M, Fut, T, E> Future for NextEvent<'_, M, Fut>
@@ -297,12 +298,11 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
         let mut this = self.project();
         loop {
-            let policy = this.call.schedule().policy().into_owned();
             let mut next = NextEvent {
                 hedged: this.hedged.as_mut(),
                 next_attempt: &mut **this.next_attempt,
                 site: this.call.schedule().site(),
-                policy: &policy,
+                policy: this.call.schedule().policy_source(),
             };
             let event = match this.call.poll_attempt(Pin::new(&mut next), cx, true) {
                 Poll::Ready(event) => event,

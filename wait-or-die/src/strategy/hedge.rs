@@ -22,6 +22,10 @@ use crate::policy::{HedgeAfter, HedgePolicy};
 pub(crate) const SAMPLES: usize = 64;
 /// Latencies the ring must hold before a percentile is read from it.
 pub(crate) const MIN_SAMPLES: u64 = 20;
+/// The shortest learnt delay: a site whose pending attempts end within microseconds would
+/// otherwise hedge each one at once (a fan-out, not a hedge), and tokio's timer counts whole
+/// milliseconds anyway.
+pub(crate) const MIN_LEARNT_DELAY: Duration = Duration::from_millis(1);
 
 /// The last [`SAMPLES`] latencies of one site, lock-free.
 #[derive(Debug)]
@@ -68,12 +72,12 @@ impl LatencyRing {
 }
 
 /// How long after an attempt started its hedge is due, by `options`: the fixed delay, or the
-/// site's latency at the percentile from `latencies`; `None` when that is not known yet (the
-/// attempt is then not hedged).
+/// site's latency at the percentile from `latencies`, at least [`MIN_LEARNT_DELAY`]; `None`
+/// when that is not known yet (the attempt is then not hedged).
 pub(crate) fn delay(options: &HedgePolicy, latencies: &LatencyRing) -> Option<Duration> {
     match options.after() {
         HedgeAfter::Delay(delay) => Some(delay),
-        HedgeAfter::Percentile(p) => latencies.percentile(p),
+        HedgeAfter::Percentile(p) => Some(latencies.percentile(p)?.max(MIN_LEARNT_DELAY)),
     }
 }
 
@@ -133,5 +137,17 @@ mod tests {
             learn(&learnt, &ring, ms(7));
         }
         assert_eq!(delay(&learnt, &ring), Some(ms(7)));
+    }
+
+    #[test]
+    fn a_learnt_delay_is_never_under_a_millisecond() {
+        let ring = LatencyRing::new();
+        let learnt = Policy::builder().hedge_at_percentile(95.0).build_const();
+        let learnt = learnt.hedge().unwrap();
+        for _ in 0..MIN_SAMPLES {
+            learn(&learnt, &ring, Duration::from_nanos(300));
+        }
+        assert_eq!(ring.percentile(95.0), Some(Duration::ZERO));
+        assert_eq!(delay(&learnt, &ring), Some(MIN_LEARNT_DELAY));
     }
 }
