@@ -24,6 +24,8 @@
 //! | `budget_ratio` | a number from 0 to 1 | share of calls that may be retried |
 //! | `budget_min_per_second` | a whole number | retries per second allowed whatever the share |
 //! | `budget_window` | a duration | the budget's sliding window |
+//! | `hedge_after` | a duration, `"p95"` (a percentile), or `"none"` | when a hedge starts beside a pending async attempt; `"none"` turns hedging off |
+//! | `max_hedges` | a whole number | hedges that may run beside one attempt |
 //! | `chaos` | a table (feature `chaos`) | fault injection, see [`crate::chaos`] |
 //!
 //! Durations are written as in the attribute: seconds as a number (`30`, `0.5`) or a string with

@@ -28,6 +28,8 @@ pub(crate) enum Form {
     Switch,
     /// `"none"`, or the name of a shared budget.
     Budget,
+    /// A duration, `"p"` and a percentile (`"p95"`), or `"none"`.
+    HedgeAfter,
     /// A table of its own keys.
     #[cfg(feature = "chaos")]
     Chaos,
@@ -42,6 +44,7 @@ pub(crate) enum Value {
     Jitter(Jitter),
     Off(bool),
     Budget(BudgetChoice),
+    Hedge(Option<crate::policy::HedgeAfter>),
     #[cfg(feature = "chaos")]
     Chaos(crate::strategy::chaos::Chaos),
 }
@@ -113,6 +116,20 @@ pub(crate) const SITE_KEYS: &[Key] = &[
         name: "budget_window",
         form: Form::Duration,
         set: |o, v| o.budget_window = duration(v),
+    },
+    Key {
+        name: "hedge_after",
+        form: Form::HedgeAfter,
+        set: |o, v| {
+            if let Value::Hedge(h) = v {
+                o.hedge_after = Some(h);
+            }
+        },
+    },
+    Key {
+        name: "max_hedges",
+        form: Form::Count,
+        set: |o, v| o.max_hedges = count(v),
     },
     #[cfg(feature = "chaos")]
     Key {
