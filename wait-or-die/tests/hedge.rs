@@ -392,3 +392,28 @@ async fn the_attribute_s_deadline_covers_the_hedges() {
     let stats = site_named("hedge.attribute_deadline");
     assert_eq!((stats.hedges, stats.died_deadline), (2, 1));
 }
+
+static CONTROLLED: Site = Site::new("hedge.controlled");
+register_site!(CONTROLLED);
+
+#[tokio::test(start_paused = true)]
+async fn an_operator_turns_hedging_on_and_off_by_name() {
+    use wait_or_die::control::{self, Override};
+    let policy = Policy::builder().no_budget().build().unwrap();
+    let slow_attempt = || async {
+        if current().unwrap().is_hedge() {
+            return Ok::<_, ()>("hedge");
+        }
+        sleep(DELAY * 2).await;
+        Ok("attempt")
+    };
+    let on = Override::new().hedge_after(DELAY);
+    control::set("hedge.controlled", on).unwrap();
+    let got = retry(&policy, slow_attempt).site(&CONTROLLED).await;
+    assert_eq!(got.unwrap(), "hedge");
+    control::set("hedge.controlled", Override::new().no_hedging()).unwrap();
+    let got = retry(&policy, slow_attempt).site(&CONTROLLED).await;
+    assert_eq!(got.unwrap(), "attempt");
+    control::clear("hedge.controlled").unwrap();
+    assert_eq!(CONTROLLED.snapshot().hedges, 1);
+}
