@@ -417,3 +417,46 @@ async fn an_operator_turns_hedging_on_and_off_by_name() {
     control::clear("hedge.controlled").unwrap();
     assert_eq!(CONTROLLED.snapshot().hedges, 1);
 }
+
+static OUTAGE_PLAIN: Site = Site::new("hedge.outage_plain");
+register_site!(OUTAGE_PLAIN);
+static OUTAGE_HEDGED: Site = Site::new("hedge.outage_hedged");
+register_site!(OUTAGE_HEDGED);
+
+/// `calls` calls at once to a dependency whose every attempt fails after 100 ms: what it was
+/// sent per call, attempts and hedges.
+async fn outage(policy: &'static Policy, site: &'static Site, calls: usize) -> f64 {
+    let mut all = tokio::task::JoinSet::new();
+    for _ in 0..calls {
+        all.spawn(
+            retry(policy, || async {
+                sleep(ms(100)).await;
+                Err::<(), _>("down")
+            })
+            .site(site),
+        );
+    }
+    while let Some(done) = all.join_next().await {
+        assert!(done.unwrap().is_err());
+    }
+    let stats = site.snapshot();
+    assert_eq!(stats.calls, calls as u64);
+    (stats.attempts + stats.hedges) as f64 / calls as f64
+}
+
+static PLAIN: Policy = Policy::builder()
+    .initial_wait(Duration::from_millis(10))
+    .jitter(Jitter::None)
+    .build_const();
+static HEDGED: Policy = PLAIN.to_builder().hedge_after(DELAY).build_const();
+
+#[tokio::test(start_paused = true)]
+async fn in_an_outage_hedging_adds_no_load_beyond_the_retry_budget() {
+    // The default budget: 20 % of calls, plus a floor of 100 retries in its 10 s window.
+    let plain = outage(&PLAIN, &OUTAGE_PLAIN, 2_000).await;
+    let hedged = outage(&HEDGED, &OUTAGE_HEDGED, 2_000).await;
+    // Hedges and retries draw on one budget: together no more than the budget alone allows.
+    assert!(plain <= 1.25, "{plain}");
+    assert!(hedged <= 1.25, "{hedged} (without hedging: {plain})");
+    assert!(OUTAGE_HEDGED.snapshot().hedges > 0, "hedges were sent");
+}
