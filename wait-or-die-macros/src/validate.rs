@@ -5,6 +5,7 @@
 //! policy in a `const` that reports each broken rule at its argument (`policy.rs`). All problems
 //! found here are collected and reported together.
 
+use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
 
@@ -68,7 +69,7 @@ pub(crate) fn validate(args: Args, target: &Target) -> syn::Result<Plan> {
             ));
         }
     }
-    check_hedging(&args, &mut errors);
+    check_hedging(&args, target, &mut errors);
     check_groups(&args, &mut errors);
     if let Some(arg) = args.with_role(Role::SiteName) {
         if let Value::Text(name) = &arg.value {
@@ -124,12 +125,32 @@ fn check_on_timeout(args: &Args, may_time_out: bool, errors: &mut Errors) -> boo
     last_error
 }
 
-/// A hedged call returns the engine's error when the deadline cuts its attempts off: it keeps
-/// no single earlier error to return instead.
-fn check_hedging(args: &Args, errors: &mut Errors) {
-    let hedge = args::find(HEDGE_AFTER).and_then(|spec| args.get(spec));
+/// Hedges borrow the arguments side by side, so none may be `&mut`; and a hedged call returns
+/// the engine's error when the deadline cuts its attempts off, keeping no single earlier error
+/// to return instead.
+fn check_hedging(args: &Args, target: &Target, errors: &mut Errors) {
+    let Some(hedge) = args::find(HEDGE_AFTER).and_then(|spec| args.get(spec)) else {
+        return;
+    };
+    // Hedges run side by side, each borrowing the arguments: none may be borrowed `&mut`.
+    for input in &target.item.sig.inputs {
+        let name = match input {
+            syn::FnArg::Receiver(r) if receiver_is_mut_ref(r) => "self".to_owned(),
+            syn::FnArg::Typed(t) if matches!(&*t.ty, Type::Reference(r) if r.mutability.is_some()) => {
+                t.pat.to_token_stream().to_string()
+            }
+            _ => continue,
+        };
+        errors.push(syn::Error::new_spanned(
+            input,
+            format!(
+                "`{}` runs hedges side by side, each borrowing the arguments, so none can be `&mut`: `{name}` is; take it `&` (with a lock inside if it must change), or drop `{}`",
+                hedge.key, hedge.key
+            ),
+        ));
+    }
     let on_timeout = args.with_role(Role::OnTimeout);
-    if let (Some(hedge), Some(on_timeout)) = (hedge, on_timeout) {
+    if let Some(on_timeout) = on_timeout {
         if matches!(on_timeout.value, Value::Choice(word) if word == ON_TIMEOUT_LAST_ERROR) {
             errors.push(syn::Error::new(
                 hedge.key.span(),
@@ -139,6 +160,17 @@ fn check_hedging(args: &Args, errors: &mut Errors) {
                 ),
             ));
         }
+    }
+}
+
+/// `&mut self`, or `self: &mut Self`.
+fn receiver_is_mut_ref(receiver: &syn::Receiver) -> bool {
+    match &receiver.kind {
+        syn::ReceiverKind::Reference(_, _, mutability) => mutability.is_some(),
+        syn::ReceiverKind::Typed(_, ty) => {
+            matches!(&**ty, Type::Reference(r) if r.mutability.is_some())
+        }
+        _ => false,
     }
 }
 

@@ -25,4 +25,19 @@ async fn max_hedges_alone() -> std::io::Result<()> {
     Ok(())
 }
 
+struct Book;
+
+impl Book {
+    #[wait_or_die(hedge_after = "50ms")]
+    async fn borrowed_mut(&mut self, out: &mut Vec<u8>, symbol: &str) -> std::io::Result<()> {
+        out.extend_from_slice(symbol.as_bytes());
+        Ok(())
+    }
+}
+
+#[wait_or_die(hedge_after = "50ms", on_timeout = "last_error")]
+async fn with_the_last_error() -> Result<(), String> {
+    Ok(())
+}
+
 fn main() {}
