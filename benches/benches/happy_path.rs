@@ -19,6 +19,12 @@ use tokio::runtime::Runtime;
 use wait_or_die::{retry, retry_blocking};
 use wait_or_die_benches::*;
 
+/// The seed's policy, hedged after 50 ms.
+static HEDGED_POLICY: wait_or_die::Policy = SEED_POLICY
+    .to_builder()
+    .hedge_after(Duration::from_millis(50))
+    .build_const();
+
 fn current_thread() -> Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -141,6 +147,10 @@ fn pending_group(c: &mut Criterion, name: &str, rt: &Runtime) {
         "wait_or_die_engine_api_breaker",
         seed_breaker_pending,
     );
+    // The same with hedging configured: the attempt wins long before the 50 ms delay.
+    bench_on_worker(&mut g, rt, "wait_or_die_engine_api_hedged", || {
+        retry(&HEDGED_POLICY, op_pending)
+    });
     bench_on_worker(&mut g, rt, "tokio_timeout_30s", || {
         tokio::time::timeout(TIMEOUT, op_pending())
     });

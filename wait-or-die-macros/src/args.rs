@@ -17,6 +17,9 @@ pub(crate) enum Form {
     Number,
     /// `true` calls `set`, `false` calls `unset`.
     Flag,
+    /// A duration, as [`Form::Duration`], for `set`; or `"p"` and a percentile (`"p95"`,
+    /// `"p99.9"`), for the setter named `percentile`.
+    DurationOrPercentile { percentile: &'static str },
     /// One of [`JITTERS`].
     Jitter,
     /// One of the given words.
@@ -69,12 +72,26 @@ pub(crate) struct Spec {
     /// What the value means, for messages: "expects {expects}".
     pub(crate) expects: &'static str,
     pub(crate) cancels: Cancels,
-    /// A blocking attempt cannot honour it.
-    pub(crate) async_only: bool,
+    /// Whether, and why, a blocking attempt cannot honour it.
+    pub(crate) async_only: AsyncOnly,
     /// The settings it belongs to: `"none"` for one argument of a group turns the group off,
     /// so no other argument of it may be given.
     pub(crate) group: Option<Group>,
 }
+
+/// Why an argument needs an `async fn`, for the message on a plain `fn`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum AsyncOnly {
+    /// A blocking attempt honours it.
+    No,
+    /// It cuts an attempt off, and a blocking attempt cannot be interrupted.
+    Interrupts,
+    /// It runs attempts side by side, and a blocking attempt holds its thread until it ends.
+    RunsBeside,
+}
+
+/// The argument that hedges: given, the expansion runs hedges beside a pending attempt.
+pub(crate) const HEDGE_AFTER: &str = "hedge_after";
 
 /// Arguments that configure one thing together.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -108,7 +125,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         },
         expects: "the total budget of a call, or \"none\"",
         cancels: Cancels::UnlessNone,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: None,
     },
     Spec {
@@ -117,7 +134,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         role: setter("max_retries"),
         expects: "a whole number of retries after the first attempt, e.g. `max_retries = 3`",
         cancels: Cancels::Never,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: None,
     },
     Spec {
@@ -126,7 +143,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         role: setter("initial_wait"),
         expects: "the first wait",
         cancels: Cancels::Never,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: None,
     },
     Spec {
@@ -135,7 +152,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         role: setter("max_wait"),
         expects: "the longest single wait",
         cancels: Cancels::Never,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: None,
     },
     Spec {
@@ -147,7 +164,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         },
         expects: "`true` (each wait grows) or `false` (every wait is the first one)",
         cancels: Cancels::Never,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: None,
     },
     Spec {
@@ -156,7 +173,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         role: setter("multiplier"),
         expects: "a number of at least 1, e.g. `multiplier = 2.0`",
         cancels: Cancels::Never,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: None,
     },
     Spec {
@@ -165,7 +182,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         role: setter("jitter"),
         expects: "a string naming how waits are randomised",
         cancels: Cancels::Never,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: None,
     },
     Spec {
@@ -174,7 +191,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         role: setter("attempt_timeout"),
         expects: "the budget of one attempt",
         cancels: Cancels::WhenGiven,
-        async_only: true,
+        async_only: AsyncOnly::Interrupts,
         group: None,
     },
     Spec {
@@ -183,7 +200,27 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         role: Role::OnTimeout,
         expects: "what a call whose attempt the deadline cut off returns: \"engine_error\" (the default; the error type needs `From<wait_or_die::EngineError>`) or \"last_error\" (the error of the attempt before, for an error type of another crate)",
         cancels: Cancels::Never,
-        async_only: true,
+        async_only: AsyncOnly::Interrupts,
+        group: None,
+    },
+    Spec {
+        name: HEDGE_AFTER,
+        form: Form::DurationOrPercentile {
+            percentile: "hedge_at_percentile",
+        },
+        role: setter("hedge_after"),
+        expects: "how long an attempt may be pending before a hedge starts beside it: a delay, e.g. `hedge_after = \"50ms\"`, or the site's recent latency at a percentile, e.g. `hedge_after = \"p95\"`",
+        cancels: Cancels::Never,
+        async_only: AsyncOnly::RunsBeside,
+        group: None,
+    },
+    Spec {
+        name: "max_hedges",
+        form: Form::Count,
+        role: setter("max_hedges"),
+        expects: "a whole number of hedges that may run beside one attempt, e.g. `max_hedges = 2`",
+        cancels: Cancels::Never,
+        async_only: AsyncOnly::RunsBeside,
         group: None,
     },
     Spec {
@@ -195,7 +232,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         },
         expects: "\"none\" to turn the retry budget off, or the name of a budget shared between sites, e.g. `budget = \"mt5\"`",
         cancels: Cancels::Never,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: Some(Group::Budget),
     },
     Spec {
@@ -204,7 +241,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         role: setter("budget_ratio"),
         expects: "the share of calls that may be retried, from 0 to 1, e.g. `budget_ratio = 0.2`",
         cancels: Cancels::Never,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: Some(Group::Budget),
     },
     Spec {
@@ -213,7 +250,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         role: setter("budget_min_per_second"),
         expects: "a whole number of retries per second always allowed, e.g. `budget_min_per_second = 10`",
         cancels: Cancels::Never,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: Some(Group::Budget),
     },
     Spec {
@@ -222,7 +259,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         role: setter("budget_window"),
         expects: "the window over which calls and retries are counted",
         cancels: Cancels::Never,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: Some(Group::Budget),
     },
     Spec {
@@ -234,7 +271,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         },
         expects: "`true` for a circuit breaker of the site's own, the name of one shared between sites, e.g. `breaker = \"mt5\"`, or `false` for none",
         cancels: Cancels::WhenOn,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: Some(Group::Breaker),
     },
     Spec {
@@ -243,7 +280,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         role: setter("breaker_failure_ratio"),
         expects: "the share of attempts in the window that must fail to open the breaker, above 0 and at most 1, e.g. `breaker_failure_ratio = 0.5`",
         cancels: Cancels::Never,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: Some(Group::Breaker),
     },
     Spec {
@@ -252,7 +289,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         role: setter("breaker_min_calls"),
         expects: "a whole number of attempts the window must hold before the breaker may open, e.g. `breaker_min_calls = 20`",
         cancels: Cancels::Never,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: Some(Group::Breaker),
     },
     Spec {
@@ -261,7 +298,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         role: setter("breaker_window"),
         expects: "the window over which attempts and failures are counted",
         cancels: Cancels::Never,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: Some(Group::Breaker),
     },
     Spec {
@@ -270,7 +307,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         role: setter("breaker_open_for"),
         expects: "how long an open breaker refuses calls before it lets a probe through",
         cancels: Cancels::Never,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: Some(Group::Breaker),
     },
     Spec {
@@ -279,7 +316,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         role: setter("breaker_probes"),
         expects: "a whole number of attempts a half-open breaker lets through at once, e.g. `breaker_probes = 1`",
         cancels: Cancels::Never,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: Some(Group::Breaker),
     },
     Spec {
@@ -291,7 +328,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         },
         expects: "`true` (also retry failures a nested annotated call already retried) or `false` (leave them to it)",
         cancels: Cancels::Never,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: None,
     },
     Spec {
@@ -300,7 +337,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         role: Role::RetryIf,
         expects: "a predicate on the error, e.g. `retry_if = is_transient` where `fn is_transient(e: &MyError) -> bool`, or a closure `|e| ...`",
         cancels: Cancels::Never,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: None,
     },
     Spec {
@@ -309,7 +346,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         role: Role::SiteName,
         expects: "a string literal, e.g. `name = \"gateway::recv\"`",
         cancels: Cancels::Never,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: None,
     },
     Spec {
@@ -318,7 +355,7 @@ pub(crate) static ARGUMENTS: &[Spec] = &[
         role: Role::Policy,
         expects: "an expression of type `wait_or_die::Policy`, e.g. `policy = SOCKET_POLICY`",
         cancels: Cancels::WhenGiven,
-        async_only: false,
+        async_only: AsyncOnly::No,
         group: None,
     },
 ];

@@ -15,6 +15,8 @@ use crate::suggest::did_you_mean;
 /// A value as the expansion needs it.
 pub(crate) enum Value {
     Nanos(u64),
+    /// A percentile written `"p95"`: above 0 and below 100 is the engine's rule.
+    Percentile(f64),
     Count(u32),
     Number(f64),
     Flag(bool),
@@ -121,6 +123,12 @@ fn parse_value(spec: &Spec, value: Expr) -> syn::Result<Value> {
             Some(s) if or_none && s.value().trim() == NONE => Ok(Value::None),
             _ => duration::parse_nanos(name, &value).map(Value::Nanos),
         },
+        Form::DurationOrPercentile { .. } => match string(&value) {
+            Some(s) if s.value().trim_start().starts_with('p') => {
+                percentile(name, &value, &s.value()).map(Value::Percentile)
+            }
+            _ => duration::parse_nanos(name, &value).map(Value::Nanos),
+        },
         Form::Count => match &value {
             Expr::Lit(ExprLit {
                 lit: Lit::Int(int), ..
@@ -170,6 +178,18 @@ fn parse_value(spec: &Spec, value: Expr) -> syn::Result<Value> {
             Expr::Lit(_) => Err(wrong(&value)),
             other => Ok(Value::Expr(other)),
         },
+    }
+}
+
+/// The number of a percentile written `"p95"`; its range is the engine's to check.
+fn percentile(name: &str, value: &Expr, text: &str) -> syn::Result<f64> {
+    let number = text.trim().trim_start_matches('p').trim();
+    match number.parse::<f64>() {
+        Ok(p) if p.is_finite() => Ok(p),
+        _ => Err(syn::Error::new_spanned(
+            value,
+            format!("`{name}` = {text:?} is not a percentile: write `p` and a number above 0 and below 100, e.g. \"p95\" or \"p99.9\""),
+        )),
     }
 }
 

@@ -134,6 +134,9 @@ fn async_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) 
             __wod_out
         }
     };
+    if plan.hedged {
+        return hedged_call(setup, output, attempt);
+    }
     // With `on_timeout = "last_error"` the error of each failed attempt is kept through the
     // wait, to be returned if the deadline cuts the next attempt off.
     let (last, attempt, keep) = match (plan.may_time_out, plan.last_error) {
@@ -167,6 +170,30 @@ fn async_call(plan: &Plan, name: &syn::Ident, output: &Type, body: TokenStream) 
                 ::core::ops::ControlFlow::Continue(__wod_e) => match #wait {
                     #keep,
                     ::core::ops::ControlFlow::Break(__wod_e) => #gave_up,
+                },
+            }
+        }
+    }
+}
+
+/// The loop of a hedged async function: the attempts are made by one closure, which the call
+/// asks again for each hedge it sends beside a pending attempt, so the body borrows the
+/// arguments shared (hedges run side by side).
+fn hedged_call(setup: TokenStream, output: &Type, attempt: TokenStream) -> TokenStream {
+    let span = output.span();
+    let hedged = quote_spanned!(span=> __wod_call.hedged(&mut __wod_next, &__wod_classify).await);
+    let settle = quote_spanned!(span=> __wod_call.settle(__wod_result, &__wod_classify));
+    let wait = quote_spanned!(span=> __wod_call.wait(__wod_e).await);
+    quote! {
+        #setup
+        let mut __wod_next = || #attempt;
+        loop {
+            let __wod_result = #hedged;
+            match #settle {
+                ::core::ops::ControlFlow::Break(__wod_r) => break __wod_r,
+                ::core::ops::ControlFlow::Continue(__wod_e) => match #wait {
+                    ::core::ops::ControlFlow::Continue(_) => {}
+                    ::core::ops::ControlFlow::Break(__wod_e) => break ::core::result::Result::Err(__wod_e),
                 },
             }
         }

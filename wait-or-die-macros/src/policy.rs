@@ -64,6 +64,15 @@ fn setter_call(arg: &Arg) -> TokenStream {
             let n = Literal::u64_unsuffixed(*n);
             (set, Some(quote!(::core::time::Duration::from_nanos(#n))))
         }
+        Value::Percentile(p) => {
+            let Form::DurationOrPercentile { percentile } = arg.spec.form else {
+                unreachable!("only a percentile's form reads one");
+            };
+            (
+                percentile,
+                Some(Literal::f64_suffixed(*p).into_token_stream()),
+            )
+        }
         Value::Count(n) => (set, Some(Literal::u32_unsuffixed(*n).into_token_stream())),
         Value::Number(x) => {
             let magnitude = Literal::f64_suffixed(x.abs());

@@ -5,10 +5,13 @@
 //! policy in a `const` that reports each broken rule at its argument (`policy.rs`). All problems
 //! found here are collected and reported together.
 
+use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
 
-use crate::args::{Cancels, Form, Role, ARGUMENTS, NONE, ON_TIMEOUT_LAST_ERROR};
+use crate::args::{
+    self, AsyncOnly, Cancels, Form, Role, ARGUMENTS, HEDGE_AFTER, NONE, ON_TIMEOUT_LAST_ERROR,
+};
 use crate::attr::{Arg, Args, Errors, Value};
 use crate::item::Target;
 
@@ -30,6 +33,8 @@ pub(crate) struct Plan {
     /// A circuit breaker is on: it may refuse a call before its first attempt, which then
     /// returns an `EngineError` converted into the function's error type.
     pub(crate) may_refuse: bool,
+    /// `hedge_after` is given: hedges run beside a pending attempt.
+    pub(crate) hedged: bool,
 }
 
 /// Checks the arguments against each other and against the function.
@@ -52,18 +57,22 @@ pub(crate) fn validate(args: Args, target: &Target) -> syn::Result<Plan> {
     }
     if !target.is_async() {
         let total = ARGUMENTS.iter().find(|s| s.cancels == Cancels::UnlessNone);
-        for arg in args.iter().filter(|a| a.spec.async_only) {
-            let instead = total.map(|t| format!("; use `{}` to bound the whole call", t.name));
+        for arg in args.iter() {
+            let why = match arg.spec.async_only {
+                AsyncOnly::No => continue,
+                AsyncOnly::Interrupts => {
+                    let instead = total.map(|t| format!("; use `{}` to bound the whole call", t.name));
+                    format!("a blocking attempt cannot be interrupted{}", instead.unwrap_or_default())
+                }
+                AsyncOnly::RunsBeside => "a hedge runs beside an attempt that is still pending, and a blocking attempt holds its thread until it ends".to_owned(),
+            };
             errors.push(syn::Error::new(
                 arg.key.span(),
-                format!(
-                    "`{}` needs an `async fn`: a blocking attempt cannot be interrupted{}",
-                    arg.key,
-                    instead.unwrap_or_default()
-                ),
+                format!("`{}` needs an `async fn`: {why}", arg.key),
             ));
         }
     }
+    check_hedging(&args, target, &mut errors);
     check_groups(&args, &mut errors);
     if let Some(arg) = args.with_role(Role::SiteName) {
         if let Value::Text(name) = &arg.value {
@@ -82,11 +91,13 @@ pub(crate) fn validate(args: Args, target: &Target) -> syn::Result<Plan> {
     let last_error = check_on_timeout(&args, may_time_out, &mut errors);
     let may_refuse = switched_on(&args).is_some();
     errors.finish()?;
+    let hedged = args::find(HEDGE_AFTER).is_some_and(|spec| args.get(spec).is_some());
     Ok(Plan {
         args,
         may_time_out,
         last_error,
         may_refuse,
+        hedged,
     })
 }
 
@@ -126,6 +137,55 @@ fn check_on_timeout(args: &Args, may_time_out: bool, errors: &mut Errors) -> boo
         ));
     }
     last_error
+}
+
+/// Hedges borrow the arguments side by side, so none may be `&mut`; and a hedged call returns
+/// the engine's error when the deadline cuts its attempts off, keeping no single earlier error
+/// to return instead.
+fn check_hedging(args: &Args, target: &Target, errors: &mut Errors) {
+    let Some(hedge) = args::find(HEDGE_AFTER).and_then(|spec| args.get(spec)) else {
+        return;
+    };
+    // Hedges run side by side, each borrowing the arguments: none may be borrowed `&mut`.
+    for input in &target.item.sig.inputs {
+        let name = match input {
+            syn::FnArg::Receiver(r) if receiver_is_mut_ref(r) => "self".to_owned(),
+            syn::FnArg::Typed(t) if matches!(&*t.ty, Type::Reference(r) if r.mutability.is_some()) => {
+                t.pat.to_token_stream().to_string()
+            }
+            _ => continue,
+        };
+        errors.push(syn::Error::new_spanned(
+            input,
+            format!(
+                "`{}` runs hedges side by side, each borrowing the arguments, so none can be `&mut`: `{name}` is; take it `&` (with a lock inside if it must change), or drop `{}`",
+                hedge.key, hedge.key
+            ),
+        ));
+    }
+    let on_timeout = args.with_role(Role::OnTimeout);
+    if let Some(on_timeout) = on_timeout {
+        if matches!(on_timeout.value, Value::Choice(word) if word == ON_TIMEOUT_LAST_ERROR) {
+            errors.push(syn::Error::new(
+                hedge.key.span(),
+                format!(
+                    "`{}` cannot be combined with `{} = \"{ON_TIMEOUT_LAST_ERROR}\"`: a hedged call cut off at its deadline returns the engine's error; drop one of them",
+                    hedge.key, on_timeout.key
+                ),
+            ));
+        }
+    }
+}
+
+/// `&mut self`, or `self: &mut Self`.
+fn receiver_is_mut_ref(receiver: &syn::Receiver) -> bool {
+    match &receiver.kind {
+        syn::ReceiverKind::Reference(_, _, mutability) => mutability.is_some(),
+        syn::ReceiverKind::Typed(_, ty) => {
+            matches!(&**ty, Type::Reference(r) if r.mutability.is_some())
+        }
+        _ => false,
+    }
 }
 
 /// An argument given as `"none"` (or `false`) turns its group off: the others of the group

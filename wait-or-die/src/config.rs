@@ -30,6 +30,8 @@
 //! | `breaker_window` | a duration | the breaker's sliding window |
 //! | `breaker_open_for` | a duration | how long it stays open before a probe |
 //! | `breaker_probes` | a whole number | attempts a half-open breaker lets through at once |
+//! | `hedge_after` | a duration, `"p95"` (a percentile), or `"none"` | when a hedge starts beside a pending async attempt; `"none"` turns hedging off |
+//! | `max_hedges` | a whole number | hedges that may run beside one attempt |
 //! | `chaos` | a table (feature `chaos`) | fault injection, see [`crate::chaos`] |
 //!
 //! Durations are written as in the attribute: seconds as a number (`30`, `0.5`) or a string with

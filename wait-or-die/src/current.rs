@@ -56,6 +56,8 @@ pub(crate) struct Frame {
     outer: Cell<*const Frame>,
     /// Set when a call nested in this attempt gave up after retrying.
     inner_gave_up: Cell<bool>,
+    /// Which of a hedged attempt's futures is being polled: 0 the attempt, 1.. its hedges.
+    hedge: Cell<u32>,
 }
 
 /// What a call publishes about itself while an attempt runs; see [`Frame::new`].
@@ -89,6 +91,7 @@ impl Frame {
             attempt_limit: limits.attempt_limit,
             outer: Cell::new(ptr::null()),
             inner_gave_up: Cell::new(false),
+            hedge: Cell::new(0),
         }
     }
 
@@ -175,6 +178,12 @@ pub(crate) fn is_nested() -> bool {
     !CURRENT.with(Cell::get).is_null()
 }
 
+/// Tells the attempt about to be polled on this thread whether it is a hedge: `0` for the
+/// attempt itself, `n` for its `n`th hedge (see `retry/hedged.rs`).
+pub(crate) fn set_hedge(number: u32) {
+    with_frame(|f| f.hedge.set(number));
+}
+
 /// Tells the call whose attempt is running on this thread that a call nested in it gave up
 /// after retrying, so that it does not retry that failure again.
 pub(crate) fn mark_inner_gave_up() {
@@ -207,6 +216,7 @@ pub struct CurrentCall {
     max_attempts: u32,
     deadline: Option<Instant>,
     remaining: Option<Duration>,
+    hedge: u32,
 }
 
 impl CurrentCall {
@@ -249,6 +259,39 @@ impl CurrentCall {
     pub fn remaining(&self) -> Option<Duration> {
         self.remaining
     }
+
+    /// Whether the attempt running is a hedge, sent beside a pending attempt of the same number
+    /// (see [`PolicyBuilder::hedge_after`](crate::PolicyBuilder::hedge_after)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wait_or_die::{current, retry, Policy};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let policy = Policy::builder().hedge_after(Duration::from_millis(10)).build().unwrap();
+    /// let got = retry(&policy, || async {
+    ///     if current().unwrap().is_hedge() {
+    ///         return Ok::<_, ()>("hedge");
+    ///     }
+    ///     std::future::pending().await
+    /// })
+    /// .await;
+    /// assert_eq!(got.unwrap(), "hedge");
+    /// # }
+    /// ```
+    pub fn is_hedge(&self) -> bool {
+        self.hedge > 0
+    }
+
+    /// `0` for an attempt, `n` for the `n`th hedge sent beside it.
+    ///
+    /// ```
+    /// assert!(wait_or_die::current().map(|c| c.hedge()).is_none());
+    /// ```
+    pub fn hedge(&self) -> u32 {
+        self.hedge
+    }
 }
 
 /// The call whose attempt is running on this thread (in this task, for async), or `None`
@@ -266,6 +309,7 @@ pub fn current() -> Option<CurrentCall> {
             max_attempts: testing::max_attempts().map_or(allowed, |cap| cap.min(allowed)),
             deadline,
             remaining: deadline.map(|d| d.saturating_duration_since(now)),
+            hedge: f.hedge.get(),
         }
     })
 }

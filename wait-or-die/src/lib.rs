@@ -161,7 +161,10 @@ pub use current::{current, CurrentCall};
 pub use engine_error::{EngineError, EngineErrorKind};
 pub use error::{RetryError, StopReason};
 pub use jitter::Jitter;
-pub use policy::{BreakerPolicy, BudgetPolicy, Growth, Policy, PolicyBuilder, PolicyError};
+pub use policy::{
+    BreakerPolicy, BudgetPolicy, Growth, HedgeAfter, HedgePolicy, Policy, PolicyBuilder,
+    PolicyError,
+};
 pub use retry::blocking::{retry_blocking, Clock, RetryBlocking, SystemClock};
 pub use retry::future::{retry, Attempts, Retry};
 

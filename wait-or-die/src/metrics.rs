@@ -18,6 +18,8 @@
 //! | `wait_or_die_attempts_total` | counter | `site` | attempts run |
 //! | `wait_or_die_retries_total` | counter | `site` | attempts after the first |
 //! | `wait_or_die_wait_seconds_total` | counter | `site` | time spent waiting between attempts |
+//! | `wait_or_die_hedges_total` | counter | `site` | hedges sent beside pending attempts (not in `attempts_total`) |
+//! | `wait_or_die_hedge_wins_total` | counter | `site` | calls a hedge's success ended |
 //! | `wait_or_die_budget_level` | gauge | `site` | retries the site's own budget could grant now (once it was first asked) |
 //! | `wait_or_die_shared_budget_level` | gauge | `budget` | the same for each budget shared by name |
 //! | `wait_or_die_recovery_attempts`, `wait_or_die_recovery_seconds` | histogram | `site` | the attempt at which calls recovered, and the time it took (see `metrics/histograms.rs`) |
@@ -91,6 +93,8 @@ struct Figures {
     outcomes: Vec<(&'static str, u64)>,
     attempts: u64,
     retries: u64,
+    hedges: u64,
+    hedge_wins: u64,
     wait_seconds: f64,
     budget_level: Option<f64>,
     distributions: Option<Distributions>,
@@ -114,6 +118,8 @@ impl Figures {
         }
         self.attempts += s.attempts;
         self.retries += s.retries;
+        self.hedges += s.hedges;
+        self.hedge_wins += s.hedge_wins;
         self.wait_seconds += s.waited.as_secs_f64();
         self.budget_level = match (self.budget_level, level) {
             (Some(a), Some(b)) => Some(a + b),
@@ -164,6 +170,20 @@ impl Collector for SiteCollector {
             "Attempts after the first.",
             ConstCounter::new,
             per_site(|f| f.retries),
+        )?;
+        family(
+            &mut encoder,
+            "wait_or_die_hedges",
+            "Hedges sent beside pending attempts.",
+            ConstCounter::new,
+            per_site(|f| f.hedges),
+        )?;
+        family(
+            &mut encoder,
+            "wait_or_die_hedge_wins",
+            "Calls a hedge's success ended.",
+            ConstCounter::new,
+            per_site(|f| f.hedge_wins),
         )?;
         let waited = sites
             .iter()

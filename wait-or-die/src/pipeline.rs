@@ -7,6 +7,7 @@
 //! | [`before_attempt_async`] / [`before_attempt_blocking`] | an attempt is about to run | chaos (feature `chaos`) |
 //! | [`on_outcome`] / [`on_success`] / [`on_dropped`] | an attempt ended | circuit breaker |
 //! | [`before_retry`] | the retry loop decided to retry, after its wait was found to fit the deadline | circuit breaker (refuses while open), then retry budget |
+//! | [`hedge_delay`] / [`before_hedge`] / [`on_hedged_success`] | an async attempt of a hedged site is pending / its hedge is due / a hedged call succeeded | hedging's delay; circuit breaker (no hedge while open), then retry budget (a refused hedge is not sent); hedging's counters and latencies |
 //!
 //! The pipeline is the only module that knows both the site and the strategies: it takes from
 //! the [`Site`] the state each strategy owns (its counters, its budget, the operator's override)
@@ -15,15 +16,17 @@
 //! stages and knows no strategy. Each stage is `#[inline]` and a strategy that is off costs
 //! its stage at most one load, so the success path pays nothing for the list.
 
+use core::time::Duration;
 use std::time::Instant;
 
 use crate::error::StopReason;
-use crate::policy::Policy;
+use crate::policy::{HedgePolicy, Policy};
 use crate::site::Site;
 use crate::strategy::breaker::{self, Admission, CircuitBreaker, Outcome};
 use crate::strategy::budget;
 #[cfg(feature = "chaos")]
 use crate::strategy::chaos;
+use crate::strategy::hedge;
 
 /// An async attempt of `site` is about to run: waits out the latency chaos picked for it, and
 /// gives the fault it must fail with, if any. Without chaos set, one relaxed load.
@@ -148,4 +151,45 @@ pub(crate) fn before_retry(
         }
     }
     Ok(())
+}
+
+/// An async attempt of `site`, hedged by `options`, is pending: how long after it started its
+/// next hedge is due; `None` when the site has not learnt the percentile yet (no hedge then).
+#[inline]
+pub(crate) fn hedge_delay(site: &'static Site, options: &HedgePolicy) -> Option<Duration> {
+    hedge::delay(options, site.latencies())
+}
+
+/// A hedge of an attempt of `site` is due at `now`: whether it is sent. An open breaker or a
+/// retry budget that refuses it keeps it unsent, so that hedging adds no load beyond the
+/// budget; a hedge sent spends the budget as a retry does, and is counted.
+pub(crate) fn before_hedge(site: &'static Site, policy: &Policy, now: Instant) -> bool {
+    if let Some(options) = &policy.breaker {
+        if breaker_of(site, options).0.state() == breaker::BreakerState::Open {
+            return false;
+        }
+    }
+    if let Some(options) = policy.budget() {
+        if !budget::try_retry(&options, site.budget(), site.counters(), now) {
+            return false;
+        }
+    }
+    site.counters().record_hedge();
+    true
+}
+
+/// A hedged call of `site` succeeded: counted as a hedge's win when `by_hedge`, and `latency`
+/// (from its pending attempt's start, when it had one) learnt for hedging at a percentile.
+pub(crate) fn on_hedged_success(
+    site: &'static Site,
+    options: &HedgePolicy,
+    by_hedge: bool,
+    latency: Option<Duration>,
+) {
+    if by_hedge {
+        site.counters().record_hedge_win();
+    }
+    if let Some(latency) = latency {
+        hedge::learn(options, site.latencies(), latency);
+    }
 }

@@ -12,12 +12,14 @@ mod breaker;
 mod budget;
 mod builder;
 mod error;
+mod hedge;
 mod nested;
 mod rules;
 pub use breaker::BreakerPolicy;
 pub use budget::BudgetPolicy;
 pub use builder::PolicyBuilder;
 pub use error::PolicyError;
+pub use hedge::{HedgeAfter, HedgePolicy};
 pub use rules::{blame, built};
 
 /// Retries after the first attempt when none is given: 4 attempts in all.
@@ -77,6 +79,7 @@ pub struct Policy {
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) budget: Option<BudgetPolicy>,
     pub(crate) breaker: Option<BreakerPolicy>,
+    pub(crate) hedge: Option<HedgePolicy>,
     pub(crate) retry_nested: bool,
 }
 
@@ -102,6 +105,7 @@ impl Policy {
         attempt_timeout: None,
         budget: Some(BudgetPolicy::DEFAULT),
         breaker: None,
+        hedge: None,
         retry_nested: false,
     };
 

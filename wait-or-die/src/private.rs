@@ -10,6 +10,7 @@ pub use crate::policy::{blame, built};
 pub use crate::retry::admission::{Carried, FirstAdmission, Uncarried};
 pub use crate::retry::blocking::BlockingCall;
 pub use crate::retry::call::{Attempt, Call, LastErrorAttempt, UncancelledAttempt, Wait};
+pub use crate::retry::hedged::HedgedAttempt;
 pub use crate::site::{Site, SiteRef};
 #[cfg(feature = "chaos")]
 pub use crate::strategy::chaos::{CannotInject, Entering, Inject, InjectError};

@@ -52,6 +52,9 @@ pub(crate) struct Counters {
     distributions: DistributionCounters,
     /// Calls an open circuit breaker refused before their first attempt.
     refused: AtomicU64,
+    /// Hedges sent, and the calls a hedge's success ended.
+    hedges: AtomicU64,
+    hedge_wins: AtomicU64,
 }
 
 impl Counters {
@@ -68,6 +71,8 @@ impl Counters {
             waited_nanos: AtomicU64::new(0),
             distributions: DistributionCounters::new(),
             refused: AtomicU64::new(0),
+            hedges: AtomicU64::new(0),
+            hedge_wins: AtomicU64::new(0),
         }
     }
 
@@ -98,6 +103,8 @@ impl Counters {
             cancelled: self.cancelled.load(Relaxed),
             waited: Duration::from_nanos(self.waited_nanos.load(Relaxed)),
             distributions: self.distributions.snapshot(),
+            hedges: self.hedges.load(Relaxed),
+            hedge_wins: self.hedge_wins.load(Relaxed),
         }
     }
 
@@ -163,6 +170,16 @@ impl Counters {
     pub(crate) fn record_cancelled(&self, waited: Duration) {
         self.cancelled.fetch_add(1, Relaxed);
         self.record_waited(waited);
+    }
+
+    /// A hedge sent beside a pending attempt.
+    pub(crate) fn record_hedge(&self) {
+        self.hedges.fetch_add(1, Relaxed);
+    }
+
+    /// A call ended by a hedge's success.
+    pub(crate) fn record_hedge_win(&self) {
+        self.hedge_wins.fetch_add(1, Relaxed);
     }
 
     /// Time waited by a wait that ended without a retry.

@@ -10,3 +10,4 @@ pub(crate) mod breaker;
 pub(crate) mod budget;
 #[cfg(feature = "chaos")]
 pub(crate) mod chaos;
+pub(crate) mod hedge;

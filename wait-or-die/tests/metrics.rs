@@ -198,6 +198,34 @@ static OPERATED: Site = Site::new("metrics.operated");
 register_site!(OPERATED);
 const AWKWARD_BUDGET: &str = "budget \"shared\"\\\n";
 
+static HEDGING: Site = Site::new("metrics.hedging");
+register_site!(HEDGING);
+
+#[tokio::test(start_paused = true)]
+async fn hedges_and_their_wins_are_series_of_their_own() {
+    let policy = Policy::builder()
+        .hedge_after(Duration::from_millis(50))
+        .build()
+        .unwrap();
+    // The attempt never ends; its hedge wins at once.
+    let won = retry(&policy, || async {
+        if wait_or_die::current().unwrap().is_hedge() {
+            return Ok::<_, ()>(());
+        }
+        std::future::pending().await
+    })
+    .site(&HEDGING)
+    .await;
+    assert!(won.is_ok());
+    let (text, samples) = scrape();
+    let site = [("site", "metrics.hedging")];
+    let hedges = value(&samples, "wait_or_die_hedges_total", &site);
+    let wins = value(&samples, "wait_or_die_hedge_wins_total", &site);
+    assert_eq!((hedges, wins), (Some(1.0), Some(1.0)), "{text}");
+    let attempts = value(&samples, "wait_or_die_attempts_total", &site);
+    assert_eq!(attempts, Some(1.0), "a hedge is not an attempt\n{text}");
+}
+
 #[tokio::test(start_paused = true)]
 async fn any_name_leaves_the_exposition_valid_and_reads_back() {
     call(&AWKWARD_SITE, &TWO_RETRIES, 1).await.unwrap();

@@ -30,6 +30,8 @@ pub(crate) enum Form {
     Budget,
     /// `true` (a breaker of the site's own), `false` (none), or the name of a shared breaker.
     Breaker,
+    /// A duration, `"p"` and a percentile (`"p95"`), or `"none"`.
+    HedgeAfter,
     /// A table of its own keys.
     #[cfg(feature = "chaos")]
     Chaos,
@@ -45,6 +47,7 @@ pub(crate) enum Value {
     Off(bool),
     Budget(BudgetChoice),
     Breaker(BreakerChoice),
+    Hedge(Option<crate::policy::HedgeAfter>),
     #[cfg(feature = "chaos")]
     Chaos(crate::strategy::chaos::Chaos),
 }
@@ -150,6 +153,20 @@ pub(crate) const SITE_KEYS: &[Key] = &[
         name: "breaker_probes",
         form: Form::Count,
         set: |o, v| o.breaker.probes = count(v),
+    },
+    Key {
+        name: "hedge_after",
+        form: Form::HedgeAfter,
+        set: |o, v| {
+            if let Value::Hedge(h) = v {
+                o.hedge_after = Some(h);
+            }
+        },
+    },
+    Key {
+        name: "max_hedges",
+        form: Form::Count,
+        set: |o, v| o.max_hedges = count(v),
     },
     #[cfg(feature = "chaos")]
     Key {

@@ -12,6 +12,7 @@ use crate::config::error::Problem;
 use crate::config::keys::{self, Form, Value, NONE, SITE_KEYS, SWITCH, TOP_KEYS};
 use crate::control::{intern_name, BreakerChoice, BudgetChoice, Override};
 use crate::jitter::Jitter;
+use crate::policy::HedgeAfter;
 use crate::suggest::did_you_mean;
 
 /// A file's contents, read and checked on their own (not yet against the sites).
@@ -248,6 +249,23 @@ pub(crate) fn read(form: Form, name: &str, value: &DeValue<'_>) -> Result<Value,
             .find(|(word, _)| *word == s.as_ref())
             .map(|&(_, off)| Value::Off(off))
             .ok_or_else(wrong),
+        (Form::HedgeAfter, DeValue::String(s)) if s == NONE => Ok(Value::Hedge(None)),
+        (Form::HedgeAfter, DeValue::String(s)) if s.starts_with('p') => s[1..]
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|p| p.is_finite())
+            .map(|p| Value::Hedge(Some(HedgeAfter::Percentile(p))))
+            .ok_or_else(|| {
+                format!(
+                    "`{name}` = {s:?} is not a percentile: expected {}",
+                    expected(form)
+                )
+            }),
+        (Form::HedgeAfter, _) => match read(Form::Duration, name, value) {
+            Ok(Value::Duration(Some(d))) => Ok(Value::Hedge(Some(HedgeAfter::Delay(d)))),
+            _ => Err(wrong()),
+        },
         (Form::Budget, DeValue::String(s)) if s == NONE => Ok(Value::Budget(BudgetChoice::Off)),
         (Form::Budget, DeValue::String(s)) => {
             Ok(Value::Budget(BudgetChoice::Shared(intern_name(s))))
@@ -290,6 +308,9 @@ pub(crate) fn expected(form: Form) -> String {
         Form::Breaker => {
             "`true` (a breaker of the site's own), `false` (none) or the name of a breaker to share"
                 .into()
+        }
+        Form::HedgeAfter => {
+            format!("{DURATION_FORMS}, \"p\" and a percentile (\"p95\"), or \"{NONE}\"")
         }
         #[cfg(feature = "chaos")]
         Form::Chaos => "a table of fault injection settings".into(),

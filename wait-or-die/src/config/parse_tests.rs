@@ -197,3 +197,46 @@ fn reads_a_sites_chaos_and_names_a_bad_share_at_its_key() {
     assert_eq!((line, key.as_str()), (2, "sites.\"a\".chaos.failure"));
     assert!(message.ends_with("did you mean `fail`?"), "{message}");
 }
+
+#[test]
+fn reads_hedging_as_a_delay_a_percentile_or_none() {
+    let parsed = parse(
+        r#"
+[sites."a"]
+hedge_after = "50ms"
+max_hedges = 2
+
+[sites."b"]
+hedge_after = "p99.5"
+
+[sites."c"]
+hedge_after = "none"
+"#,
+    )
+    .unwrap();
+    let settings: Vec<_> = parsed.sites.iter().map(|s| &s.settings).collect();
+    let a = Override::new()
+        .hedge_after(Duration::from_millis(50))
+        .max_hedges(2);
+    let b = Override::new().hedge_at_percentile(99.5);
+    assert_eq!(settings, [&a, &b, &Override::new().no_hedging()]);
+    let (line, key, message) = problem("[sites.\"a\"]\nhedge_after = \"pfast\"\n");
+    assert_eq!((line, key.as_str()), (2, "sites.\"a\".hedge_after"));
+    assert!(message.contains("is not a percentile"), "{message}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p100.toml");
+    std::fs::write(
+        &path,
+        "[sites.\"parse_tests.p100\"]\nhedge_after = \"p100\"\n",
+    )
+    .unwrap();
+    let Err(ConfigError::Invalid { problems, .. }) = load(&path) else {
+        panic!("a percentile of 100 is refused")
+    };
+    let p = &problems[0];
+    assert_eq!(
+        (p.line, p.key.as_deref()),
+        (2, Some("sites.\"parse_tests.p100\".hedge_after"))
+    );
+    assert!(p.message.contains("below 100"), "{}", p.message);
+}

@@ -6,7 +6,7 @@ use crate::control::breaker_settings::{BreakerChoice, BreakerOverride};
 use crate::control::error::ControlError;
 use crate::control::names::intern_name;
 use crate::jitter::Jitter;
-use crate::policy::{Policy, PolicyBuilder, PolicyError};
+use crate::policy::{HedgeAfter, HedgePolicy, Policy, PolicyBuilder, PolicyError};
 
 /// The settings an operator overrides for one site; each `None` keeps the site's own.
 ///
@@ -47,6 +47,11 @@ pub struct Override {
     pub budget_window: Option<Duration>,
     /// The circuit breaker: whether the site has one, which, and its settings.
     pub breaker: BreakerOverride,
+    /// When a hedge starts beside a pending async attempt; `Some(None)` turns hedging off.
+    /// The `#[wait_or_die]` expansion runs hedges only for a function given `hedge_after`.
+    pub hedge_after: Option<Option<HedgeAfter>>,
+    /// The most hedges that may run beside one attempt.
+    pub max_hedges: Option<u32>,
     /// The kill switch: one attempt per call, no retries, whatever else is set.
     pub retries_off: bool,
     /// Fault injection for the site's attempts.
@@ -222,6 +227,59 @@ impl Override {
         self
     }
 
+    /// Starts a hedge when an async attempt is still pending `delay` after it started (see
+    /// [`HedgePolicy`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wait_or_die::{control::Override, HedgeAfter, Policy};
+    /// let o = Override::new().hedge_after(Duration::from_millis(40)).max_hedges(2);
+    /// let hedge = o.apply(&Policy::DEFAULT)?.hedge().unwrap();
+    /// assert_eq!((hedge.after(), hedge.max_hedges()), (HedgeAfter::Delay(Duration::from_millis(40)), 2));
+    /// # Ok::<(), wait_or_die::PolicyError>(())
+    /// ```
+    pub fn hedge_after(mut self, delay: Duration) -> Self {
+        self.hedge_after = Some(Some(HedgeAfter::Delay(delay)));
+        self
+    }
+
+    /// Starts a hedge when an async attempt is still pending past the site's recent latency
+    /// at `percentile` (above 0, below 100).
+    ///
+    /// ```
+    /// use wait_or_die::{control::Override, HedgeAfter};
+    /// let o = Override::new().hedge_at_percentile(99.0);
+    /// assert_eq!(o.hedge_after, Some(Some(HedgeAfter::Percentile(99.0))));
+    /// ```
+    pub fn hedge_at_percentile(mut self, percentile: f64) -> Self {
+        self.hedge_after = Some(Some(HedgeAfter::Percentile(percentile)));
+        self
+    }
+
+    /// Turns hedging off.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wait_or_die::{control::Override, Policy};
+    /// let hedged = Policy::builder().hedge_after(Duration::from_millis(50)).build()?;
+    /// assert_eq!(Override::new().no_hedging().apply(&hedged)?.hedge(), None);
+    /// # Ok::<(), wait_or_die::PolicyError>(())
+    /// ```
+    pub fn no_hedging(mut self) -> Self {
+        self.hedge_after = Some(None);
+        self
+    }
+
+    /// Sets the most hedges that may run beside one attempt (at least 1).
+    ///
+    /// ```
+    /// assert_eq!(wait_or_die::control::Override::new().max_hedges(3).max_hedges, Some(3));
+    /// ```
+    pub fn max_hedges(mut self, hedges: u32) -> Self {
+        self.max_hedges = Some(hedges);
+        self
+    }
+
     /// Engages the kill switch: one attempt per call, no retries.
     ///
     /// ```
@@ -342,6 +400,13 @@ impl Override {
         if let Some(max) = self.max_wait {
             base.initial_wait = base.initial_wait.min(max);
         }
+        if self.max_hedges.is_some() {
+            // A site of its own hedging may be given a number of hedges alone.
+            base.hedge = Some(HedgePolicy {
+                after: Some(HedgeAfter::Delay(Duration::from_millis(1))),
+                max_hedges: 1,
+            });
+        }
         base
     }
 
@@ -372,6 +437,8 @@ impl Override {
             budget_min_per_second: over.budget_min_per_second.or(self.budget_min_per_second),
             budget_window: over.budget_window.or(self.budget_window),
             breaker: self.breaker.overlaid_by(&over.breaker),
+            hedge_after: over.hedge_after.or(self.hedge_after),
+            max_hedges: over.max_hedges.or(self.max_hedges),
             retries_off: self.retries_off || over.retries_off,
             #[cfg(feature = "chaos")]
             chaos: over.chaos.or(self.chaos),
@@ -399,6 +466,15 @@ impl Override {
         }
         b = self.budget_over(b);
         b = self.breaker.over(b);
+        b = match self.hedge_after {
+            Some(Some(HedgeAfter::Delay(delay))) => b.hedge_after(delay),
+            Some(Some(HedgeAfter::Percentile(p))) => b.hedge_at_percentile(p),
+            Some(None) => b.no_hedging(),
+            None => b,
+        };
+        if let Some(hedges) = self.max_hedges {
+            b = b.max_hedges(hedges);
+        }
         if self.retries_off {
             b = b.max_retries(0);
         }
@@ -488,6 +564,33 @@ mod tests {
         assert_eq!(both.max_retries, Some(9));
         assert!(both.retries_off);
         assert_eq!(both.apply(&Policy::DEFAULT).unwrap().max_retries(), 0);
+    }
+
+    #[test]
+    fn hedging_is_laid_over_and_checked() {
+        let hedged = Policy::builder()
+            .hedge_after(Duration::from_millis(50))
+            .build()
+            .unwrap();
+        let more = Override::new().max_hedges(3).apply(&hedged).unwrap();
+        assert_eq!(more.hedge().unwrap().max_hedges(), 3);
+        let p95 = Override::new().hedge_at_percentile(95.0);
+        let after = p95.apply(&hedged).unwrap().hedge().unwrap().after();
+        assert_eq!(after, HedgeAfter::Percentile(95.0));
+        // Without a declared policy, a number of hedges alone is checked on its own.
+        assert!(Override::new().max_hedges(2).check("s", None).is_ok());
+        let none = Override::new().max_hedges(0).check("s", None);
+        assert!(matches!(
+            none,
+            Err(ControlError::InvalidPolicy {
+                error: PolicyError::ZeroMaxHedges,
+                ..
+            })
+        ));
+        let off_and_more = Override::new().no_hedging().max_hedges(2);
+        assert!(off_and_more.check("s", Some(&hedged)).is_err());
+        let p100 = Override::new().hedge_at_percentile(100.0).check("s", None);
+        assert!(p100.is_err());
     }
 
     #[test]

@@ -50,6 +50,18 @@ pub enum PolicyError {
     /// A shared circuit breaker's name is empty or blank.
     #[error("{}", self.message())]
     EmptySharedBreakerName,
+    /// A hedge delay of zero would send every call twice at once.
+    #[error("{}", self.message())]
+    ZeroHedgeDelay,
+    /// The hedging percentile is not above 0 and below 100.
+    #[error("{}", self.message())]
+    InvalidHedgePercentile,
+    /// Hedging that may start no hedge.
+    #[error("{}", self.message())]
+    ZeroMaxHedges,
+    /// `max_hedges` given without `hedge_after`: no hedge would ever know when to start.
+    #[error("{}", self.message())]
+    MaxHedgesWithoutDelay,
 }
 
 impl PolicyError {
@@ -69,6 +81,10 @@ impl PolicyError {
         PolicyError::ZeroBreakerOpenFor,
         PolicyError::ZeroBreakerProbes,
         PolicyError::EmptySharedBreakerName,
+        PolicyError::ZeroHedgeDelay,
+        PolicyError::InvalidHedgePercentile,
+        PolicyError::ZeroMaxHedges,
+        PolicyError::MaxHedgesWithoutDelay,
     ];
 
     /// The error's message, usable in a `const` panic.
@@ -104,6 +120,18 @@ impl PolicyError {
             PolicyError::EmptySharedBreakerName => {
                 "a shared breaker's name cannot be empty; for a breaker of the site's own, write breaker = true"
             }
+            PolicyError::ZeroHedgeDelay => {
+                "hedge_after must be greater than zero: a hedge sent at once doubles every call's load"
+            }
+            PolicyError::InvalidHedgePercentile => {
+                "hedge_after's percentile must be above 0 and below 100, as in \"p95\""
+            }
+            PolicyError::ZeroMaxHedges => {
+                "max_hedges must be at least 1; for no hedging, leave hedge_after out"
+            }
+            PolicyError::MaxHedgesWithoutDelay => {
+                "max_hedges needs hedge_after: a delay (\"50ms\") or a percentile (\"p95\") after which a hedge starts"
+            }
         }
     }
 
@@ -130,6 +158,9 @@ impl PolicyError {
             PolicyError::ZeroBreakerOpenFor => &["breaker_open_for"],
             PolicyError::ZeroBreakerProbes => &["breaker_probes"],
             PolicyError::EmptySharedBreakerName => &["breaker"],
+            PolicyError::ZeroHedgeDelay | PolicyError::InvalidHedgePercentile => &["hedge_after"],
+            PolicyError::ZeroMaxHedges => &["max_hedges"],
+            PolicyError::MaxHedgesWithoutDelay => &["max_hedges", "hedge_after"],
         }
     }
 }

@@ -2,7 +2,9 @@
 //! `#[wait_or_die]` reports each broken rule at the attribute argument it is blamed on, so the
 //! engine stays the one place that knows the defaults and the rules.
 
-use crate::policy::{BreakerPolicy, BudgetPolicy, Policy, PolicyBuilder, PolicyError};
+use crate::policy::{
+    BreakerPolicy, BudgetPolicy, HedgeAfter, HedgePolicy, Policy, PolicyBuilder, PolicyError,
+};
 
 impl PolicyError {
     /// Whether `policy` breaks this rule.
@@ -35,6 +37,16 @@ impl PolicyError {
                 p.breaker,
                 Some(BreakerPolicy { shared_name: Some(name), .. }) if name.trim_ascii().is_empty()
             ),
+            PolicyError::ZeroHedgeDelay => matches!(
+                p.hedge,
+                Some(HedgePolicy { after: Some(HedgeAfter::Delay(d)), .. }) if d.is_zero()
+            ),
+            PolicyError::InvalidHedgePercentile => matches!(
+                p.hedge,
+                Some(HedgePolicy { after: Some(HedgeAfter::Percentile(q)), .. }) if !(q > 0.0 && q < 100.0)
+            ),
+            PolicyError::ZeroMaxHedges => matches!(p.hedge, Some(h) if h.max_hedges == 0),
+            PolicyError::MaxHedgesWithoutDelay => matches!(p.hedge, Some(h) if h.after.is_none()),
         }
     }
 

@@ -111,6 +111,10 @@ impl<'p> Call<'p> {
         &mut self.schedule
     }
 
+    pub(crate) fn schedule(&self) -> &Schedule<'p, Phase> {
+        &self.schedule
+    }
+
     /// Runs one attempt, cancelling it at the deadline or `attempt_timeout`.
     #[inline]
     pub fn attempt<F, T, E>(&mut self, attempt: F) -> Attempt<'_, 'p, F>

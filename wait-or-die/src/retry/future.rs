@@ -8,12 +8,13 @@ use std::panic::Location;
 
 use pin_project_lite::pin_project;
 
-use crate::classify::{Classify, RetryAll, RetryIf};
+use crate::classify::{Action, Classify, RetryAll, RetryIf};
 use crate::engine_error::EngineError;
 use crate::error::{RetryError, StopReason};
 use crate::policy::Policy;
 use crate::retry::call::Call;
 use crate::retry::caller_site;
+use crate::retry::hedged::{Event, Hedged, NextEvent};
 use crate::site::Site;
 
 /// Stands in for the site of a [`Retry`] until its first poll finds the caller's; never counted into.
@@ -110,6 +111,8 @@ pin_project! {
         // Not polled yet, or finished.
         Idle,
         Attempting { #[pin] attempt: Fut },
+        // An attempt with the hedges sent beside it (a policy that hedges).
+        Hedging { #[pin] hedged: Hedged<Fut> },
         Waiting,
     }
 }
@@ -242,9 +245,7 @@ where
                         let reason = StopReason::BreakerOpen;
                         return Poll::Ready(Err(give_up(call, reason, this.last)));
                     }
-                    this.state.set(State::Attempting {
-                        attempt: this.op.next_attempt(),
-                    });
+                    this.state.set(attempting(call, this.op.next_attempt()));
                 }
                 StateProj::Attempting { attempt } => {
                     let verdict = match ready!(call.poll_attempt(attempt, cx, true)) {
@@ -254,6 +255,38 @@ where
                             return Poll::Ready(Ok(value));
                         }
                         Ok(Err(error)) => fail(call, this.classifier, this.last, error),
+                        Err(timed_out) => call.fail_timed_out(timed_out),
+                    };
+                    match verdict {
+                        Ok(()) => this.state.set(State::Waiting),
+                        Err(reason) => {
+                            this.state.set(State::Idle);
+                            return Poll::Ready(Err(give_up(call, reason, this.last)));
+                        }
+                    }
+                }
+                StateProj::Hedging { hedged } => {
+                    let mut next = NextEvent {
+                        hedged,
+                        next_attempt: || this.op.next_attempt(),
+                        site: call.schedule().site(),
+                        policy: call.schedule().policy_source(),
+                    };
+                    let verdict = match ready!(call.poll_attempt(Pin::new(&mut next), cx, true)) {
+                        Ok(Event::Won(value)) => {
+                            call.on_success();
+                            this.state.set(State::Idle);
+                            return Poll::Ready(Ok(value));
+                        }
+                        Ok(Event::Failed { error, in_flight }) => {
+                            if in_flight && !matches!(this.classifier.classify(&error), Action::Die)
+                            {
+                                // Others may still win: no retry (and no wait) while they run.
+                                *this.last = Some(error);
+                                continue;
+                            }
+                            fail(call, this.classifier, this.last, error)
+                        }
                         Err(timed_out) => call.fail_timed_out(timed_out),
                     };
                     match verdict {
@@ -277,12 +310,21 @@ where
                         return Poll::Ready(Err(give_up(call, reason, this.last)));
                     }
                     call.start_attempt();
-                    this.state.set(State::Attempting {
-                        attempt: this.op.next_attempt(),
-                    });
+                    this.state.set(attempting(call, this.op.next_attempt()));
                 }
             }
         }
+    }
+}
+
+/// The state that runs `attempt`: with hedges beside it when the call's policy hedges.
+#[inline]
+fn attempting<Fut>(call: &Call<'_>, attempt: Fut) -> State<Fut> {
+    match call.schedule().policy().hedge() {
+        None => State::Attempting { attempt },
+        Some(options) => State::Hedging {
+            hedged: Hedged::new(attempt, options),
+        },
     }
 }
 

@@ -103,8 +103,22 @@ impl<'p, S> Schedule<'p, S> {
         site::effective(self.policy, self.control)
     }
 
+    /// Where [`Self::policy`] comes from, to read it later without borrowing the schedule.
+    #[inline]
+    pub(crate) fn policy_source(&self) -> PolicySource<'p> {
+        PolicySource {
+            policy: self.policy,
+            control: self.control,
+        }
+    }
+
     pub(crate) fn attempt(&self) -> u32 {
         self.attempt
+    }
+
+    /// The site the call counts into.
+    pub(crate) fn site(&self) -> &'static Site {
+        self.site
     }
 
     /// The circuit breaker refused the call before its first attempt.
@@ -380,6 +394,21 @@ impl<'p, S> Schedule<'p, S> {
         // Asked last, so that only a retry that would otherwise happen is withdrawn.
         pipeline::before_retry(self.site, &policy, now)?;
         Ok(wait)
+    }
+}
+
+/// The policy a call was given and the override it started under: [`PolicySource::get`] is
+/// the policy it runs by, read only when needed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PolicySource<'p> {
+    policy: &'p Policy,
+    control: Option<&'static SiteControl>,
+}
+
+impl<'p> PolicySource<'p> {
+    /// The policy the call runs by.
+    pub(crate) fn get(&self) -> Cow<'p, Policy> {
+        site::effective(self.policy, self.control)
     }
 }
 

@@ -25,6 +25,7 @@ use crate::policy::Policy;
 use crate::stats::{Counters, SiteStats};
 use crate::strategy::breaker::{self, CircuitBreaker, SharedBreaker};
 use crate::strategy::budget::{self, RetryBudget};
+use crate::strategy::hedge::LatencyRing;
 
 /// One call site (one annotated function, or one place that calls [`crate::retry`]): its name,
 /// declared policy, counters, retry budget, and the operator's override in force.
@@ -54,6 +55,8 @@ pub struct Site {
     breaker: CircuitBreaker,
     /// The breaker shared by name that the site last used: found by name once, not per attempt.
     shared_breaker: AtomicPtr<SharedBreaker>,
+    /// The recent latencies that hedging at a percentile reads.
+    latencies: LatencyRing,
     /// The operator's override in force (see `control`), null when there is none: the one
     /// load a call pays for run-time control. Only ever a leaked, never freed `SiteControl`.
     control: AtomicPtr<SiteControl>,
@@ -75,6 +78,7 @@ impl Site {
             budget: RetryBudget::new(),
             breaker: CircuitBreaker::new(name),
             shared_breaker: AtomicPtr::new(core::ptr::null_mut()),
+            latencies: LatencyRing::new(),
             control: AtomicPtr::new(core::ptr::null_mut()),
             declared: None,
         }
@@ -170,6 +174,11 @@ impl Site {
     /// The site's own circuit breaker.
     pub(crate) fn breaker(&'static self) -> &'static CircuitBreaker {
         &self.breaker
+    }
+
+    /// The site's recent latencies, for hedging at a percentile.
+    pub(crate) fn latencies(&self) -> &LatencyRing {
+        &self.latencies
     }
 
     /// The breaker shared under `name`: the one the site used last if it has that name, else

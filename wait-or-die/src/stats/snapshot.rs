@@ -56,6 +56,11 @@ pub struct SiteStats {
     /// How the calls that retried or died ended: the attempt and time of each recovery, and
     /// of each death by reason (see [`distribution`](super::distribution)).
     pub distributions: Distributions,
+    /// Hedges sent beside pending attempts (not in `attempts`: `attempts + hedges` is what the
+    /// dependency was sent).
+    pub hedges: u64,
+    /// Calls that a hedge's success ended (the attempt it was sent beside was dropped).
+    pub hedge_wins: u64,
 }
 
 impl SiteStats {

@@ -59,7 +59,41 @@ impl Source for Fixed {
     }
 }
 
+/// Hedged: the body borrows its arguments shared, owned ones too.
+#[wait_or_die(hedge_after = "50ms", max_hedges = 2)]
+async fn hedged(symbol: &str, depth: String, n: u32) -> io::Result<usize> {
+    Ok(symbol.len() + depth.len() + n as usize)
+}
+
+struct Quotes;
+
+impl Quotes {
+    #[wait_or_die(hedge_after = "p99.9")]
+    async fn last(&self, symbol: &str) -> io::Result<usize> {
+        if symbol.is_empty() {
+            return Err(io::ErrorKind::InvalidInput.into());
+        }
+        Ok(symbol.len())
+    }
+}
+
+#[async_trait::async_trait]
+trait Hedged {
+    async fn read(&self) -> io::Result<u8>;
+}
+
+#[async_trait::async_trait]
+impl Hedged for Quotes {
+    #[wait_or_die(hedge_after = 0.05)]
+    async fn read(&self) -> io::Result<u8> {
+        Ok(1)
+    }
+}
+
 fn main() {
+    let _ = hedged("EURUSD", String::new(), 1);
+    let _ = Quotes.last("EURUSD");
+    let _ = Hedged::read(&Quotes);
     let _ = seed_async(&mut vec![1]);
     let _ = seed_blocking(&[1]);
     let _ = diverges();
