@@ -135,6 +135,18 @@ fn pending_group(c: &mut Criterion, name: &str, rt: &Runtime) {
     bench_on_worker(&mut g, rt, "wait_or_die_engine_api", || {
         retry(&SEED_POLICY, op_pending)
     });
+    bench_on_worker(
+        &mut g,
+        rt,
+        "wait_or_die_engine_api_site",
+        seed_engine_pending,
+    );
+    bench_on_worker(
+        &mut g,
+        rt,
+        "wait_or_die_engine_api_breaker",
+        seed_breaker_pending,
+    );
     // The same with hedging configured: the attempt wins long before the 50 ms delay.
     bench_on_worker(&mut g, rt, "wait_or_die_engine_api_hedged", || {
         retry(&HEDGED_POLICY, op_pending)

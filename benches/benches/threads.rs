@@ -2,7 +2,9 @@
 //! of threads calling the same site, which it would if a call wrote a cache line that the
 //! threads share (a shared counter, the retry budget). Each thread runs its calls back to back
 //! on its own current-thread runtime; a sample's time is the slowest thread's, divided by the
-//! calls of one thread, so equal figures across thread counts mean no contention.
+//! calls of one thread, so equal figures across thread counts mean no contention. The breaker
+//! rows share one site (and its closed breaker) between the threads, against the same call on
+//! a site without one.
 //!
 //! `cargo bench -p wait-or-die-benches --bench threads`
 
@@ -13,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use wait_or_die::wait_or_die;
-use wait_or_die_benches::{op_pending, seed_annotated_pending};
+use wait_or_die_benches::{
+    op_pending, seed_annotated_pending, seed_breaker_pending, seed_engine_pending,
+};
 
 /// The seed's annotation with the retry budget turned off: the reference the budget must match.
 #[wait_or_die(
@@ -28,10 +32,10 @@ async fn seed_without_budget() -> Result<u64, io::Error> {
 }
 
 /// Times `iters` calls of `call` on each of `threads` threads started together.
-fn on_threads<F, Fut>(threads: usize, iters: u64, call: F) -> Duration
+fn on_threads<F, Fut, E>(threads: usize, iters: u64, call: F) -> Duration
 where
     F: Fn() -> Fut + Send + Sync + Copy + 'static,
-    Fut: std::future::Future<Output = Result<u64, io::Error>>,
+    Fut: std::future::Future<Output = Result<u64, E>>,
 {
     let start = Arc::new(Barrier::new(threads));
     let workers: Vec<_> = (0..threads)
@@ -76,6 +80,16 @@ fn threads(c: &mut Criterion) {
             BenchmarkId::new("wait_or_die_seed_no_budget", n),
             &n,
             |b, &n| b.iter_custom(|iters| on_threads(n, iters, seed_without_budget)),
+        );
+        g.bench_with_input(
+            BenchmarkId::new("wait_or_die_engine_api_site", n),
+            &n,
+            |b, &n| b.iter_custom(|iters| on_threads(n, iters, seed_engine_pending)),
+        );
+        g.bench_with_input(
+            BenchmarkId::new("wait_or_die_engine_api_breaker", n),
+            &n,
+            |b, &n| b.iter_custom(|iters| on_threads(n, iters, seed_breaker_pending)),
         );
     }
     g.finish();

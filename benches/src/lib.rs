@@ -11,7 +11,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use wait_or_die::{wait_or_die, Policy};
+use wait_or_die::stats::Site;
+use wait_or_die::{retry, wait_or_die, Policy, RetryError};
 
 /// Retries of the seed's socket policy.
 pub const MAX_RETRIES: usize = 10;
@@ -102,6 +103,30 @@ pub const SEED_POLICY: Policy = Policy::builder()
     .initial_wait(INITIAL_WAIT)
     .max_wait(MAX_WAIT)
     .build_const();
+
+/// The seed's policy with a circuit breaker of the site's own (`breaker = true`), closed
+/// throughout a happy path: the rows with it cost the breaker's check and record.
+pub const SEED_BREAKER_POLICY: Policy = SEED_POLICY.to_builder().breaker().build_const();
+
+/// The site of [`seed_engine_pending`].
+pub static SEED_ENGINE_SITE: Site = Site::new("benches::seed_engine_pending");
+/// The site of [`seed_breaker_pending`]: it holds the breaker.
+pub static SEED_BREAKER_SITE: Site = Site::new("benches::seed_breaker_pending");
+
+/// The seed's policy through the engine's API, on a named site, around an attempt that is
+/// Pending once: the reference of [`seed_breaker_pending`].
+pub async fn seed_engine_pending() -> Result<u64, RetryError<io::Error>> {
+    retry(&SEED_POLICY, op_pending)
+        .site(&SEED_ENGINE_SITE)
+        .await
+}
+
+/// [`seed_engine_pending`] with a closed circuit breaker.
+pub async fn seed_breaker_pending() -> Result<u64, RetryError<io::Error>> {
+    retry(&SEED_BREAKER_POLICY, op_pending)
+        .site(&SEED_BREAKER_SITE)
+        .await
+}
 
 /// backon's exponential builder with the seed's numbers and jitter.
 pub fn backon_builder() -> backon::ExponentialBuilder {

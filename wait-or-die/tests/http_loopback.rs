@@ -237,7 +237,17 @@ async fn no_request_reaches_c_after_the_clients_deadline() {
     DEAD_MS.store(40, Ordering::SeqCst);
     let timeout = Duration::from_millis(300);
     let (seen, deadline, _) = chain("deadline.on", true, timeout, 50).await;
-    println!("deadline test: {} requests reached C", seen.len());
+    let last = seen.iter().map(|&(at, _)| at).max().unwrap();
+    let (gap, side) = if last <= deadline {
+        (deadline - last, "before")
+    } else {
+        (last - deadline, "after")
+    };
+    println!(
+        "deadline test: {} requests reached C (B alone would send 51); the last arrived {:.1} ms {side} the client's deadline",
+        seen.len(),
+        gap.as_secs_f64() * 1e3,
+    );
     assert!(!seen.is_empty());
     for (at, left) in &seen {
         // Sent before the deadline: the time left it carried fits in what the client had.

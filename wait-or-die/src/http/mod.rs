@@ -6,6 +6,10 @@
 //! - [`Wire`]: the headers. A client [`RetryLayer`](crate::tower::RetryLayer) with
 //!   `.propagate(Wire::Http)` writes each attempt's time left (`wait-or-die-timeout-ms`) and
 //!   number (`wait-or-die-attempt`); gRPC uses `grpc-timeout` and `grpc-previous-rpc-attempts`.
+//! - With feature `reqwest`: [`classify_reqwest_error`] for `#[wait_or_die]` functions that
+//!   call reqwest (connect errors and timeouts retried, decode errors ended, statuses as
+//!   above), and [`HttpClassifier`] and [`Wire`] for a [`RetryLayer`](crate::tower::RetryLayer)
+//!   over a `reqwest::Client`.
 //! - [`DeadlineLayer`]: on the server, caps every annotated call made while handling a
 //!   request by the caller's deadline, and answers `wait-or-die-pushback-ms: -1` (gRPC A6's
 //!   `grpc-retry-pushback-ms` with a negative value) when such a call gave up after retrying;
@@ -24,10 +28,15 @@
 //! ```
 
 mod inbound;
+#[cfg(feature = "reqwest")]
+mod reqwest;
 mod retry_after;
 mod status;
 mod wire;
 
+#[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
+pub use self::reqwest::classify_reqwest_error;
 pub use inbound::{DeadlineFuture, DeadlineLayer, DeadlineService, DEFAULT_MAX_INBOUND_TIMEOUT};
 pub use retry_after::retry_after;
 pub use status::{HttpClassifier, DEFAULT_MAX_RETRY_AFTER};

@@ -3,7 +3,7 @@
 use core::time::Duration;
 use std::time::SystemTime;
 
-use ::http::{header, Response, StatusCode};
+use ::http::{header, HeaderMap, Response, StatusCode};
 
 use crate::classify::{Action, Classify, RetryAll};
 use crate::http::retry_after::retry_after;
@@ -115,8 +115,17 @@ impl<C> HttpClassifier<C> {
         self
     }
 
-    fn by_status<B>(&self, response: &Response<B>) -> Option<Action> {
-        let status = response.status();
+    /// The action for an error (no answer), by the classifier of errors.
+    pub(crate) fn error_action<E>(&self, error: &E) -> Action
+    where
+        C: Classify<E>,
+    {
+        self.errors.classify(error)
+    }
+
+    /// The action for an answer with `status` and `headers` (`None`: the call is done); a
+    /// retried status waits for the headers' `Retry-After`, if any.
+    pub(crate) fn by_status(&self, status: StatusCode, headers: &HeaderMap) -> Option<Action> {
         let retried = matches!(
             status,
             StatusCode::REQUEST_TIMEOUT
@@ -126,14 +135,13 @@ impl<C> HttpClassifier<C> {
                 | StatusCode::GATEWAY_TIMEOUT
         ) || (self.retry_500 && status == StatusCode::INTERNAL_SERVER_ERROR);
         if retried {
-            return Some(self.hinted(response));
+            return Some(self.hinted(headers));
         }
         (status.is_client_error() || status.is_server_error()).then_some(Action::Die)
     }
 
-    fn hinted<B>(&self, response: &Response<B>) -> Action {
-        let hint = response
-            .headers()
+    fn hinted(&self, headers: &HeaderMap) -> Action {
+        let hint = headers
             .get(header::RETRY_AFTER)
             .and_then(|v| retry_after(v.as_bytes(), SystemTime::now()));
         match hint {
@@ -147,8 +155,8 @@ impl<C> HttpClassifier<C> {
 impl<B, E, C: Classify<E>> ClassifyResponse<Response<B>, E> for HttpClassifier<C> {
     fn classify_response(&self, result: &Result<Response<B>, E>) -> Option<Action> {
         match result {
-            Ok(response) => self.by_status(response),
-            Err(error) => Some(self.errors.classify(error)),
+            Ok(response) => self.by_status(response.status(), response.headers()),
+            Err(error) => Some(self.error_action(error)),
         }
     }
 }

@@ -41,11 +41,16 @@ const DEFAULT_POLICY: Policy = Policy::DEFAULT
     .jitter(Jitter::None)
     .build_const();
 
+/// The default policy plus a circuit breaker of each site's own, with the breaker's defaults
+/// (`breaker = true`).
+const BREAKER_POLICY: Policy = DEFAULT_POLICY.to_builder().breaker().build_const();
+
 /// Every contender, in the order of the tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     NoRetries,
     WaitOrDie,
+    WaitOrDieBreaker,
     WaitOrDieNoBudget,
     Backon,
     TokioRetry,
@@ -53,9 +58,10 @@ pub enum Kind {
 
 impl Kind {
     /// The contenders, in table order.
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::NoRetries,
         Kind::WaitOrDie,
+        Kind::WaitOrDieBreaker,
         Kind::WaitOrDieNoBudget,
         Kind::Backon,
         Kind::TokioRetry,
@@ -66,6 +72,7 @@ impl Kind {
         match self {
             Kind::NoRetries => "no retries",
             Kind::WaitOrDie => "wait-or-die default",
+            Kind::WaitOrDieBreaker => "wait-or-die default + breaker",
             Kind::WaitOrDieNoBudget => "wait-or-die, budget off",
             Kind::Backon => "backon",
             Kind::TokioRetry => "tokio-retry",
@@ -76,10 +83,17 @@ impl Kind {
         match self {
             Kind::NoRetries => "no_retries",
             Kind::WaitOrDie => "wait_or_die",
+            Kind::WaitOrDieBreaker => "wait_or_die_breaker",
             Kind::WaitOrDieNoBudget => "wait_or_die_no_budget",
             Kind::Backon => "backon",
             Kind::TokioRetry => "tokio_retry",
         }
+    }
+
+    /// The name of the site at `layer` in the run named `run` (for wait-or-die's contenders):
+    /// a site's own breaker is listed under it in `wait_or_die::stats::breakers()`.
+    pub fn site_name(self, run: &str, layer: usize) -> String {
+        format!("storm::{run}::{}::layer{layer}", self.slug())
     }
 
     /// A fresh contender for one run named `run`, with `layers` nested retry layers.
@@ -91,6 +105,7 @@ impl Kind {
         match self {
             Kind::NoRetries => Box::new(NoRetries),
             Kind::WaitOrDie => Box::new(WaitOrDie::new(DEFAULT_POLICY, self, run, layers)),
+            Kind::WaitOrDieBreaker => Box::new(WaitOrDie::new(BREAKER_POLICY, self, run, layers)),
             Kind::WaitOrDieNoBudget => {
                 Box::new(WaitOrDie::new(budget_off_policy(), self, run, layers))
             }
@@ -124,7 +139,7 @@ struct WaitOrDie {
 impl WaitOrDie {
     fn new(policy: Policy, kind: Kind, run: &str, layers: usize) -> Self {
         let sites = (0..layers)
-            .map(|layer| fresh_site(format!("storm::{run}::{}::layer{layer}", kind.slug())))
+            .map(|layer| fresh_site(kind.site_name(run, layer)))
             .collect();
         WaitOrDie { policy, sites }
     }
@@ -199,6 +214,7 @@ mod tests {
             secs(wait_or_die::Backoff::new(&budget_off_policy())),
             expected
         );
+        assert_eq!(secs(wait_or_die::Backoff::new(&BREAKER_POLICY)), expected);
         assert_eq!(secs(backon_backoff().build()), expected);
         assert_eq!(secs(tokio_retry_waits()), expected);
     }

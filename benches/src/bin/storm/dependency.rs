@@ -55,6 +55,29 @@ pub struct DependencyConfig {
     pub failure_rate: f64,
     /// When it is down, from the start of the run (empty for never).
     pub outage: Range<Duration>,
+    /// Within `outage`, down and up by turns (starting down) instead of down throughout.
+    pub flapping: Option<Flapping>,
+}
+
+/// A dependency that comes and goes: down for `down`, then up for `up`, and again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flapping {
+    pub down: Duration,
+    pub up: Duration,
+}
+
+impl DependencyConfig {
+    /// Whether it refuses everything at `now`, from the start of the run.
+    fn is_down(&self, now: Duration) -> bool {
+        if !self.outage.contains(&now) {
+            return false;
+        }
+        let Some(Flapping { down, up }) = self.flapping else {
+            return true;
+        };
+        let period = (down + up).as_nanos().max(1);
+        (now - self.outage.start).as_nanos() % period < down.as_nanos()
+    }
 }
 
 /// What the dependency saw during one run.
@@ -151,7 +174,7 @@ impl Dependency {
             arrived.resize(second + 1, 0);
         }
         arrived[second] += 1;
-        if self.config.outage.contains(&now) {
+        if self.config.is_down(now) {
             state.stats.refused += 1;
             return Err(SimError::Refused);
         }
@@ -167,7 +190,7 @@ impl Dependency {
 
     /// Answers as many queued requests as `credit` allows; returns the credit left.
     fn serve_tick(&self, mut credit: f64) -> f64 {
-        let down = self.config.outage.contains(&self.now());
+        let down = self.config.is_down(self.now());
         let mut state = self.state.borrow_mut();
         let State { queue, rng, stats } = &mut *state;
         while down || credit >= 1.0 {
@@ -192,5 +215,36 @@ impl Dependency {
             }
         }
         credit
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flapping_dependency_starts_down_and_takes_turns_within_its_outage() {
+        let secs = Duration::from_secs;
+        let config = DependencyConfig {
+            capacity_per_s: 1.0,
+            queue_limit: 1,
+            failure_rate: 0.0,
+            outage: secs(10)..secs(30),
+            flapping: Some(Flapping {
+                down: secs(5),
+                up: secs(3),
+            }),
+        };
+        let down: Vec<u64> = (0..35).filter(|&s| config.is_down(secs(s))).collect();
+        assert_eq!(
+            down,
+            [10, 11, 12, 13, 14, 18, 19, 20, 21, 22, 26, 27, 28, 29]
+        );
+        let steady = DependencyConfig {
+            flapping: None,
+            ..config
+        };
+        assert!((10..30).all(|s| steady.is_down(secs(s))));
+        assert!(!steady.is_down(secs(30)) && !steady.is_down(secs(9)));
     }
 }

@@ -1,12 +1,12 @@
 //! The storm: what retries do to a dependency of finite capacity that fails, simulated on
 //! tokio's paused clock, for wait-or-die and the crates users would pick instead.
 //!
-//! `cargo run --release -p wait-or-die-benches --bin storm [-- --only abcd] [--svg-dir DIR | --no-svg]`
+//! `cargo run --release -p wait-or-die-benches --bin storm [-- --only abcde] [--svg-dir DIR | --no-svg]`
 //!
 //! Scenarios: (a) a full outage, (b) failure rates from 0 to 100 %, (c) three nested retry
 //! layers over a dead dependency, (d) a 10 s outage at 75 % of capacity, then the time to
-//! recover. It prints markdown tables and writes `storm_failure_rate.svg` and
-//! `storm_metastable.svg` (to the repository's `docs/` unless told otherwise). Each run is
+//! recover, (e) a dependency that flaps (down 5 s, up 5 s). It prints markdown tables and
+//! writes `storm_failure_rate.svg` and `storm_metastable.svg` (to the repository's `docs/` unless told otherwise). Each run is
 //! deterministic: a seeded random stream, a paused clock and a current-thread runtime, so two
 //! invocations print the same numbers. The models are documented in `dependency.rs` and
 //! `scenarios.rs`.
@@ -26,7 +26,7 @@ use std::time::Instant;
 use contender::Kind;
 use scenarios::{CALLS_PER_S, FAILURE_RATES_PCT};
 
-const SCENARIOS: &str = "abcd";
+const SCENARIOS: &str = "abcde";
 
 struct Options {
     only: String,
@@ -104,6 +104,14 @@ fn run(options: &Options) -> Result<(), String> {
                 .collect()
         });
         println!("### (b) Failure rate\n\n{}", report::failure_rate(&columns));
+        let opened: Vec<(u32, u64)> = FAILURE_RATES_PCT
+            .iter()
+            .filter_map(|&pct| {
+                scenarios::breaker_opened(Kind::WaitOrDieBreaker, &format!("b{pct}"))
+                    .map(|n| (pct, n))
+            })
+            .collect();
+        println!("\n{}", report::breaker_opened(&opened));
         write_svg(
             &options.svg_dir,
             "storm_failure_rate.svg",
@@ -128,6 +136,16 @@ fn run(options: &Options) -> Result<(), String> {
             "storm_metastable.svg",
             plots::metastable(&rows),
         )?;
+    }
+    if options.only.contains('e') {
+        let rows: Vec<_> = each("e", scenarios::flapping)
+            .into_iter()
+            .map(|(kind, totals)| (kind, totals, scenarios::breaker_opened(kind, "e")))
+            .collect();
+        println!(
+            "### (e) Flapping dependency: down 5 s, up 5 s\n\n{}",
+            report::flapping(&rows)
+        );
     }
     Ok(())
 }

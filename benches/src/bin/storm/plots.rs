@@ -5,9 +5,11 @@ use crate::scenarios::{Metastable, Totals, FAILURE_RATES_PCT, METASTABLE_OUTAGE}
 use crate::svg::{document, Panel, Series};
 
 /// Colour and dash of each contender, in [`Kind::ALL`] order; dashes keep equal lines apart.
-const STYLES: [(&str, &str); 5] = [
+/// One per contender, so a contender added without a style does not compile.
+const STYLES: [(&str, &str); Kind::ALL.len()] = [
     ("#7f7f7f", ""),
     ("#1f77b4", ""),
+    ("#9467bd", "2 3"),
     ("#d62728", "7 4"),
     ("#2ca02c", ""),
     ("#ff7f0e", "3 3"),

@@ -3,23 +3,56 @@
 use std::fmt::Write;
 
 use crate::contender::Kind;
-use crate::scenarios::{Metastable, Totals, FAILURE_RATES_PCT, METASTABLE_OUTAGE};
+use crate::scenarios::{Metastable, Outage, Totals, FAILURE_RATES_PCT, METASTABLE_OUTAGE, SETTLED};
 
 /// (a): one row per contender.
-pub fn outage(rows: &[(Kind, Totals)]) -> String {
-    let mut md = String::from(
-        "| contender | calls | attempts at the dependency | amplification (attempts ÷ calls) | mean call duration (s) |\n\
-         |---|---:|---:|---:|---:|\n",
+pub fn outage(rows: &[(Kind, Outage)]) -> String {
+    let settled = SETTLED.as_secs();
+    let mut md = format!(
+        "| contender | calls | attempts at the dependency | amplification (attempts ÷ calls) | mean call duration (s) | after the first {settled} s: attempts ÷ calls | after the first {settled} s: mean call duration (ms) |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n",
     );
-    for (kind, t) in rows {
+    for (kind, Outage { window: t, settled }) in rows {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {:.3} | {:.2} |",
+            "| {} | {} | {} | {:.3} | {:.2} | {:.4} | {:.1} |",
             kind.label(),
             t.calls,
             t.attempts,
             t.amplification(),
-            t.mean_took_s()
+            t.mean_took_s(),
+            settled.amplification(),
+            1000.0 * settled.mean_took_s(),
+        );
+    }
+    md
+}
+
+/// (b): times the breaker opened at each failure rate.
+pub fn breaker_opened(opened: &[(u32, u64)]) -> String {
+    let mut md = String::from("| failure rate | times the breaker opened |\n|---:|---:|\n");
+    for (pct, times) in opened {
+        let _ = writeln!(md, "| {pct} % | {times} |");
+    }
+    md
+}
+
+/// (e): one row per contender.
+pub fn flapping(rows: &[(Kind, Totals, Option<u64>)]) -> String {
+    let mut md = String::from(
+        "| contender | calls | success rate | attempts ÷ calls | mean call duration (s) | times the breaker opened |\n\
+         |---|---:|---:|---:|---:|---:|\n",
+    );
+    for (kind, t, opened) in rows {
+        let opened = opened.map_or_else(|| "–".to_string(), |n| n.to_string());
+        let _ = writeln!(
+            md,
+            "| {} | {} | {:.2} % | {:.3} | {:.2} | {opened} |",
+            kind.label(),
+            t.calls,
+            100.0 * t.success(),
+            t.amplification(),
+            t.mean_took_s(),
         );
     }
     md

@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::time::Duration;
 
 use crate::contender::Kind;
-use crate::dependency::DependencyConfig;
+use crate::dependency::{DependencyConfig, Flapping};
 use crate::sim::{run, CallRecord, Load, RunRecord};
 
 /// The seed of every run: clients' arrivals and the dependency's failures.
@@ -86,6 +86,7 @@ fn dependency(capacity_per_s: f64, failure_rate: f64, outage: Range<Duration>) -
         queue_limit: (capacity_per_s * QUEUE_S) as usize,
         failure_rate,
         outage,
+        flapping: None,
     }
 }
 
@@ -116,10 +117,61 @@ fn windowed(kind: Kind, run_name: &str, config: DependencyConfig, layers: usize)
     Totals::of(record.started_in(window))
 }
 
+/// The result of (a).
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Outage {
+    /// Every call of the window, which starts with the outage.
+    pub window: Totals,
+    /// The calls of the window that start after its first [`SETTLED`]: a breaker has opened by
+    /// then, a retry budget has drained.
+    pub settled: Totals,
+}
+
+/// How long into an outage (a) waits before it measures the settled state.
+pub const SETTLED: Duration = Duration::from_secs(1);
+
 /// (a) The dependency goes down after the warm-up and stays down.
-pub fn outage(kind: Kind) -> Totals {
+pub fn outage(kind: Kind) -> Outage {
     let config = dependency(HEADROOM_CAPACITY_PER_S, 0.0, WARM_UP..FOREVER);
-    windowed(kind, "a", config, 1)
+    let window = WARM_UP..WARM_UP + WINDOW;
+    let record = run(kind.build("a", 1), config, load(window.end + TAIL, 1), SEED);
+    Outage {
+        window: Totals::of(record.started_in(window.clone())),
+        settled: Totals::of(record.started_in(window.start + SETTLED..window.end)),
+    }
+}
+
+/// How the dependency of (e) comes and goes: down 5 s, up 5 s.
+pub const FLAPPING: Flapping = Flapping {
+    down: Duration::from_secs(5),
+    up: Duration::from_secs(5),
+};
+/// How long (e) flaps, and measures, after the warm-up: four cycles.
+const FLAPPING_WINDOW: Duration = Duration::from_secs(40);
+
+/// (e) The dependency flaps after the warm-up: down 5 s, up 5 s, and again.
+pub fn flapping(kind: Kind) -> Totals {
+    let window = WARM_UP..WARM_UP + FLAPPING_WINDOW;
+    let config = DependencyConfig {
+        flapping: Some(FLAPPING),
+        ..dependency(HEADROOM_CAPACITY_PER_S, 0.0, window.clone())
+    };
+    let record = run(kind.build("e", 1), config, load(window.end + TAIL, 1), SEED);
+    Totals::of(record.started_in(window))
+}
+
+/// Times the breaker of the run named `run` opened, for the contender with a breaker.
+pub fn breaker_opened(kind: Kind, run: &str) -> Option<u64> {
+    if kind != Kind::WaitOrDieBreaker {
+        return None;
+    }
+    let name = kind.site_name(run, 0);
+    // A breaker is listed once its site has called; one that is not never opened.
+    let opened = wait_or_die::stats::breakers()
+        .into_iter()
+        .find(|b| b.name == name)
+        .map_or(0, |b| b.opened);
+    Some(opened)
 }
 
 /// (b) Every served request fails independently with probability `rate_pct` %.

@@ -189,6 +189,7 @@ mod tests {
             queue_limit: 200,
             failure_rate: 0.1,
             outage,
+            flapping: None,
         }
     }
 
@@ -244,5 +245,29 @@ mod tests {
             assert_eq!(arrived, attempts, "{kind:?}");
             assert_eq!(record.dependency.refused, attempts, "{kind:?}");
         }
+    }
+
+    #[test]
+    fn an_open_breaker_keeps_calls_off_a_dead_dependency() {
+        let dead = Duration::ZERO..Duration::from_secs(1_000);
+        let attempts = |kind: Kind| -> u64 {
+            let record = run(
+                kind.build("test-breaker", 1),
+                dependency(dead.clone()),
+                load(1),
+                7,
+            );
+            assert!(record.calls.iter().all(|c| !c.ok), "{kind:?}");
+            record.calls.iter().map(|c| u64::from(c.attempts)).sum()
+        };
+        let budget_only = attempts(Kind::WaitOrDie);
+        let with_breaker = attempts(Kind::WaitOrDieBreaker);
+        // 300 calls: the budget lets about 1.2 attempts per call through; the breaker opens
+        // after its 20 minimum attempts and lets one probe through each 5 s open period.
+        assert!(budget_only >= 300, "{budget_only}");
+        assert!(
+            with_breaker <= 30,
+            "{with_breaker} attempts with the breaker"
+        );
     }
 }
