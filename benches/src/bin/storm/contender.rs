@@ -45,6 +45,19 @@ const DEFAULT_POLICY: Policy = Policy::DEFAULT
 /// (`breaker = true`).
 const BREAKER_POLICY: Policy = DEFAULT_POLICY.to_builder().breaker().build_const();
 
+/// The default policy hedging at the site's learnt 95th percentile (`hedge_after = "p95"`,
+/// one hedge).
+const HEDGE_P95_POLICY: Policy = DEFAULT_POLICY
+    .to_builder()
+    .hedge_at_percentile(95.0)
+    .build_const();
+
+/// The default policy hedging 10 ms after an attempt started (`hedge_after = "10ms"`).
+const HEDGE_FIXED_POLICY: Policy = DEFAULT_POLICY
+    .to_builder()
+    .hedge_after(Duration::from_millis(10))
+    .build_const();
+
 /// Every contender, in the order of the tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -52,6 +65,8 @@ pub enum Kind {
     WaitOrDie,
     WaitOrDieBreaker,
     WaitOrDieNoBudget,
+    WaitOrDieHedgeP95,
+    WaitOrDieHedgeFixed,
     Backon,
     TokioRetry,
 }
@@ -67,6 +82,13 @@ impl Kind {
         Kind::TokioRetry,
     ];
 
+    /// The contenders of the tail scenario: the default, and the default with hedging.
+    pub const TAIL: [Kind; 3] = [
+        Kind::WaitOrDie,
+        Kind::WaitOrDieHedgeP95,
+        Kind::WaitOrDieHedgeFixed,
+    ];
+
     /// The name in tables and plots.
     pub fn label(self) -> &'static str {
         match self {
@@ -74,6 +96,8 @@ impl Kind {
             Kind::WaitOrDie => "wait-or-die default",
             Kind::WaitOrDieBreaker => "wait-or-die default + breaker",
             Kind::WaitOrDieNoBudget => "wait-or-die, budget off",
+            Kind::WaitOrDieHedgeP95 => "wait-or-die default + hedge_after = \"p95\"",
+            Kind::WaitOrDieHedgeFixed => "wait-or-die default + hedge_after = \"10ms\"",
             Kind::Backon => "backon",
             Kind::TokioRetry => "tokio-retry",
         }
@@ -85,6 +109,8 @@ impl Kind {
             Kind::WaitOrDie => "wait_or_die",
             Kind::WaitOrDieBreaker => "wait_or_die_breaker",
             Kind::WaitOrDieNoBudget => "wait_or_die_no_budget",
+            Kind::WaitOrDieHedgeP95 => "wait_or_die_hedge_p95",
+            Kind::WaitOrDieHedgeFixed => "wait_or_die_hedge_10ms",
             Kind::Backon => "backon",
             Kind::TokioRetry => "tokio_retry",
         }
@@ -108,6 +134,12 @@ impl Kind {
             Kind::WaitOrDieBreaker => Box::new(WaitOrDie::new(BREAKER_POLICY, self, run, layers)),
             Kind::WaitOrDieNoBudget => {
                 Box::new(WaitOrDie::new(budget_off_policy(), self, run, layers))
+            }
+            Kind::WaitOrDieHedgeP95 => {
+                Box::new(WaitOrDie::new(HEDGE_P95_POLICY, self, run, layers))
+            }
+            Kind::WaitOrDieHedgeFixed => {
+                Box::new(WaitOrDie::new(HEDGE_FIXED_POLICY, self, run, layers))
             }
             Kind::Backon => Box::new(Backon),
             Kind::TokioRetry => Box::new(TokioRetry),

@@ -57,6 +57,48 @@ pub struct DependencyConfig {
     pub outage: Range<Duration>,
     /// Within `outage`, down and up by turns (starting down) instead of down throughout.
     pub flapping: Option<Flapping>,
+    /// A dependency of unbounded capacity whose replies take a drawn time instead: no queue,
+    /// no client timeout (hedging, not a timeout, is what cuts its tail); while down, a request
+    /// hangs for [`ATTEMPT_TIMEOUT`] and times out, as a terminal that stopped answering does.
+    pub latency: Option<Latency>,
+}
+
+/// How long a reply of a [`DependencyConfig::latency`] dependency takes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Latency {
+    /// Uniform in `fast` (from, to), except a `slow_share` of requests that take `slow`.
+    Bimodal {
+        fast: (Duration, Duration),
+        slow: Duration,
+        slow_share: f64,
+    },
+    /// Log-normal: `median`, and `sigma` the standard deviation of its logarithm.
+    LogNormal { median: Duration, sigma: f64 },
+}
+
+impl Latency {
+    fn draw(&self, rng: &mut StdRng) -> Duration {
+        match *self {
+            Latency::Bimodal {
+                fast: (from, to),
+                slow,
+                slow_share,
+            } => {
+                if rng.random_bool(slow_share) {
+                    slow
+                } else {
+                    from + (to - from).mul_f64(rng.random::<f64>())
+                }
+            }
+            Latency::LogNormal { median, sigma } => {
+                // Box-Muller: one standard normal from two uniforms.
+                let u1: f64 = 1.0 - rng.random::<f64>();
+                let u2: f64 = rng.random();
+                let normal = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+                median.mul_f64((sigma * normal).exp().min(1e4))
+            }
+        }
+    }
 }
 
 /// A dependency that comes and goes: down for `down`, then up for `up`, and again.
@@ -135,6 +177,9 @@ impl Dependency {
 
     /// One attempt: sends a request and waits for its reply.
     pub async fn request(&self) -> Result<(), SimError> {
+        if let Some(latency) = self.config.latency {
+            return self.request_with_latency(latency).await;
+        }
         let reply = self.enqueue()?;
         match timeout(ATTEMPT_TIMEOUT, reply).await {
             Ok(Ok(outcome)) => outcome,
@@ -163,6 +208,36 @@ impl Dependency {
 
     fn now(&self) -> Duration {
         self.start.elapsed()
+    }
+
+    /// One attempt at a dependency of unbounded capacity whose replies take a drawn time.
+    async fn request_with_latency(&self, latency: Latency) -> Result<(), SimError> {
+        let now = self.now();
+        let took = {
+            let mut state = self.state.borrow_mut();
+            let second = now.as_secs() as usize;
+            let arrived = &mut state.stats.arrived_per_s;
+            if arrived.len() <= second {
+                arrived.resize(second + 1, 0);
+            }
+            arrived[second] += 1;
+            if self.config.is_down(now) {
+                None
+            } else {
+                state.stats.served += 1;
+                Some(latency.draw(&mut state.rng))
+            }
+        };
+        match took {
+            Some(took) => {
+                tokio::time::sleep(took).await;
+                Ok(())
+            }
+            None => {
+                tokio::time::sleep(ATTEMPT_TIMEOUT).await;
+                Err(SimError::TimedOut)
+            }
+        }
     }
 
     fn enqueue(&self) -> Result<oneshot::Receiver<Result<(), SimError>>, SimError> {
@@ -230,6 +305,7 @@ mod tests {
             queue_limit: 1,
             failure_rate: 0.0,
             outage: secs(10)..secs(30),
+            latency: None,
             flapping: Some(Flapping {
                 down: secs(5),
                 up: secs(3),

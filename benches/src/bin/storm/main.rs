@@ -1,11 +1,12 @@
 //! The storm: what retries do to a dependency of finite capacity that fails, simulated on
 //! tokio's paused clock, for wait-or-die and the crates users would pick instead.
 //!
-//! `cargo run --release -p wait-or-die-benches --bin storm [-- --only abcde] [--svg-dir DIR | --no-svg]`
+//! `cargo run --release -p wait-or-die-benches --bin storm [-- --only abcdef] [--svg-dir DIR | --no-svg]`
 //!
 //! Scenarios: (a) a full outage, (b) failure rates from 0 to 100 %, (c) three nested retry
 //! layers over a dead dependency, (d) a 10 s outage at 75 % of capacity, then the time to
-//! recover, (e) a dependency that flaps (down 5 s, up 5 s). It prints markdown tables and
+//! recover, (e) a dependency that flaps (down 5 s, up 5 s), (f) a dependency with a slow tail,
+//! with and without hedging, and one that stops answering. It prints markdown tables and
 //! writes `storm_failure_rate.svg` and `storm_metastable.svg` (to the repository's `docs/` unless told otherwise). Each run is
 //! deterministic: a seeded random stream, a paused clock and a current-thread runtime, so two
 //! invocations print the same numbers. The models are documented in `dependency.rs` and
@@ -26,7 +27,7 @@ use std::time::Instant;
 use contender::Kind;
 use scenarios::{CALLS_PER_S, FAILURE_RATES_PCT};
 
-const SCENARIOS: &str = "abcde";
+const SCENARIOS: &str = "abcdef";
 
 struct Options {
     only: String,
@@ -66,7 +67,12 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
 
 /// Runs `measure` for every contender, logging each run's wall time to stderr.
 fn each<T>(scenario: &str, measure: impl Fn(Kind) -> T) -> Vec<(Kind, T)> {
-    Kind::ALL
+    each_of(&Kind::ALL, scenario, measure)
+}
+
+/// Runs `measure` for each of `kinds`, logging each run's wall time to stderr.
+fn each_of<T>(kinds: &[Kind], scenario: &str, measure: impl Fn(Kind) -> T) -> Vec<(Kind, T)> {
+    kinds
         .iter()
         .map(|&kind| {
             let started = Instant::now();
@@ -145,6 +151,30 @@ fn run(options: &Options) -> Result<(), String> {
         println!(
             "### (e) Flapping dependency: down 5 s, up 5 s\n\n{}",
             report::flapping(&rows)
+        );
+    }
+    if options.only.contains('f') {
+        let tails = [
+            (
+                "98 % in 4–6 ms, 2 % in 1 s",
+                scenarios::BIMODAL_TAIL,
+                "f-bimodal",
+            ),
+            (
+                "log-normal, median 5 ms, σ 1.5",
+                scenarios::LOG_NORMAL_TAIL,
+                "f-lognormal",
+            ),
+        ];
+        for (what, latency, run) in tails {
+            let rows = each_of(&Kind::TAIL, "f", |kind| scenarios::tail(kind, latency, run));
+            println!("### (f) Tail latency: {what}\n\n{}", report::tail(&rows));
+        }
+        let rows = each_of(&Kind::TAIL, "f", scenarios::hanging_outage);
+        println!(
+            "### (f) Hedging in an outage: every request hangs until the client's 1 s timeout (calls of {} s)\n\n{}",
+            scenarios::OUTAGE_WINDOW.as_secs(),
+            report::hanging_outage(&rows)
         );
     }
     Ok(())

@@ -3,7 +3,9 @@
 use std::fmt::Write;
 
 use crate::contender::Kind;
-use crate::scenarios::{Metastable, Outage, Totals, FAILURE_RATES_PCT, METASTABLE_OUTAGE, SETTLED};
+use crate::scenarios::{
+    Metastable, Outage, Tail, Totals, FAILURE_RATES_PCT, METASTABLE_OUTAGE, SETTLED,
+};
 
 /// (a): one row per contender.
 pub fn outage(rows: &[(Kind, Outage)]) -> String {
@@ -134,6 +136,48 @@ pub fn metastable(rows: &[(Kind, Metastable)]) -> String {
             kind.label(),
             100.0 * m.after.success(),
             m.after.amplification(),
+        );
+    }
+    md
+}
+
+/// (f): latency percentiles and extra load, one row per contender.
+pub fn tail(rows: &[(Kind, Tail)]) -> String {
+    let mut md = String::from(
+        "| contender | p50 (ms) | p99 (ms) | p99.9 (ms) | extra requests per call | success |\n\
+         |---|---:|---:|---:|---:|---:|\n",
+    );
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    for (kind, t) in rows {
+        let _ = writeln!(
+            md,
+            "| {} | {:.1} | {:.1} | {:.1} | {:.2} % | {:.2} % |",
+            kind.label(),
+            ms(t.p50),
+            ms(t.p99),
+            ms(t.p999),
+            100.0 * t.extra_load(),
+            100.0 * t.totals.success(),
+        );
+    }
+    md
+}
+
+/// (f), the outage: attempts per call with and without hedging.
+pub fn hanging_outage(rows: &[(Kind, Totals)]) -> String {
+    let mut md = String::from(
+        "| contender | calls | attempts at the dependency | attempts ÷ calls | mean call duration (s) |\n\
+         |---|---:|---:|---:|---:|\n",
+    );
+    for (kind, t) in rows {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {:.3} | {:.2} |",
+            kind.label(),
+            t.calls,
+            t.attempts,
+            t.amplification(),
+            t.mean_took_s()
         );
     }
     md

@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::time::Duration;
 
 use crate::contender::Kind;
-use crate::dependency::{DependencyConfig, Flapping};
+use crate::dependency::{DependencyConfig, Flapping, Latency};
 use crate::sim::{run, CallRecord, Load, RunRecord};
 
 /// The seed of every run: clients' arrivals and the dependency's failures.
@@ -87,6 +87,7 @@ fn dependency(capacity_per_s: f64, failure_rate: f64, outage: Range<Duration>) -
         failure_rate,
         outage,
         flapping: None,
+        latency: None,
     }
 }
 
@@ -157,6 +158,93 @@ pub fn flapping(kind: Kind) -> Totals {
         ..dependency(HEADROOM_CAPACITY_PER_S, 0.0, window.clone())
     };
     let record = run(kind.build("e", 1), config, load(window.end + TAIL, 1), SEED);
+    Totals::of(record.started_in(window))
+}
+
+/// The tail of (f): 98 % of replies in 4–6 ms (5 ms on average), 2 % in 1 s.
+pub const BIMODAL_TAIL: Latency = Latency::Bimodal {
+    fast: (Duration::from_millis(4), Duration::from_millis(6)),
+    slow: Duration::from_secs(1),
+    slow_share: 0.02,
+};
+/// The variant of (f): log-normal, median 5 ms, σ 1.5 (p99 about 160 ms, p99.9 about 520 ms).
+pub const LOG_NORMAL_TAIL: Latency = Latency::LogNormal {
+    median: Duration::from_millis(5),
+    sigma: 1.5,
+};
+
+/// The result of (f) for one contender and one latency.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Tail {
+    pub totals: Totals,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub p999: Duration,
+}
+
+impl Tail {
+    fn of<'a>(calls: impl Iterator<Item = &'a CallRecord>) -> Tail {
+        let calls: Vec<&CallRecord> = calls.collect();
+        let mut took: Vec<Duration> = calls.iter().map(|c| c.took).collect();
+        took.sort_unstable();
+        let at = |q: f64| {
+            let i = ((took.len() as f64 * q).ceil() as usize).saturating_sub(1);
+            took.get(i).copied().unwrap_or_default()
+        };
+        Tail {
+            totals: Totals::of(calls.into_iter()),
+            p50: at(0.50),
+            p99: at(0.99),
+            p999: at(0.999),
+        }
+    }
+
+    /// Requests beyond one per call, as a share of calls: the load hedges (and retries) add.
+    pub fn extra_load(&self) -> f64 {
+        self.totals.amplification() - 1.0
+    }
+}
+
+fn tail_dependency(latency: Latency, outage: Range<Duration>) -> DependencyConfig {
+    DependencyConfig {
+        latency: Some(latency),
+        ..dependency(HEADROOM_CAPACITY_PER_S, 0.0, outage)
+    }
+}
+
+/// (f) A dependency that never fails but is sometimes slow, with `latency`; the window's calls
+/// after a warm-up in which a learnt percentile fills.
+pub fn tail(kind: Kind, latency: Latency, run_name: &str) -> Tail {
+    let window = WARM_UP..WARM_UP + WINDOW;
+    let config = tail_dependency(latency, NEVER);
+    let record = run(
+        kind.build(run_name, 1),
+        config,
+        load(window.end + TAIL, 1),
+        SEED,
+    );
+    Tail::of(record.started_in(window))
+}
+
+/// How long (f)'s outage is measured.
+pub const OUTAGE_WINDOW: Duration = Duration::from_secs(60);
+
+/// (f) The slow dependency stops answering after the warm-up: every request hangs for the
+/// client's 1 s timeout, so every attempt is pending past any hedging delay.
+///
+/// Measured over [`OUTAGE_WINDOW`], six times the budget's window: hedges spend the budget
+/// as soon as the outage starts, retries only after their first attempt timed out, so over
+/// one budget window the two spend it at different moments and a 10 s window would credit
+/// one of them with retries that the next window paid for.
+pub fn hanging_outage(kind: Kind) -> Totals {
+    let window = WARM_UP..WARM_UP + OUTAGE_WINDOW;
+    let config = tail_dependency(BIMODAL_TAIL, WARM_UP..FOREVER);
+    let record = run(
+        kind.build("f-outage", 1),
+        config,
+        load(window.end + TAIL, 1),
+        SEED,
+    );
     Totals::of(record.started_in(window))
 }
 
@@ -258,6 +346,23 @@ mod tests {
         // Four attempts that time out and the three waits between them.
         let longest_call = ATTEMPT_TIMEOUT * 4 + Duration::from_millis(3_500);
         assert!(longest_call <= TAIL);
+    }
+
+    #[test]
+    fn tail_percentiles_are_nearest_rank() {
+        let calls: Vec<CallRecord> = (1..=1000)
+            .map(|ms| CallRecord {
+                start: Duration::ZERO,
+                took: Duration::from_millis(ms),
+                ok: true,
+                attempts: 1,
+            })
+            .collect();
+        let tail = Tail::of(calls.iter());
+        assert_eq!(tail.p50, Duration::from_millis(500));
+        assert_eq!(tail.p99, Duration::from_millis(990));
+        assert_eq!(tail.p999, Duration::from_millis(999));
+        assert_eq!(tail.extra_load(), 0.0);
     }
 
     #[test]

@@ -190,6 +190,7 @@ mod tests {
             failure_rate: 0.1,
             outage,
             flapping: None,
+            latency: None,
         }
     }
 
@@ -269,5 +270,33 @@ mod tests {
             with_breaker <= 30,
             "{with_breaker} attempts with the breaker"
         );
+    }
+
+    #[test]
+    fn a_hedge_cuts_the_slow_tail_for_a_few_extra_requests() {
+        let slow = DependencyConfig {
+            latency: Some(crate::dependency::Latency::Bimodal {
+                fast: (Duration::from_millis(4), Duration::from_millis(6)),
+                slow: Duration::from_secs(1),
+                slow_share: 0.05,
+            }),
+            ..dependency(Duration::ZERO..Duration::ZERO)
+        };
+        let slowest = |kind: Kind| {
+            let record = run(kind.build("test-hedge", 1), slow.clone(), load(1), 7);
+            let late = record
+                .calls
+                .iter()
+                .filter(|c| c.took >= Duration::from_millis(500));
+            let attempts: u64 = record.calls.iter().map(|c| u64::from(c.attempts)).sum();
+            (late.count(), attempts, record.calls.len() as u64)
+        };
+        let (late_plain, attempts_plain, calls) = slowest(Kind::WaitOrDie);
+        let (late_hedged, attempts_hedged, _) = slowest(Kind::WaitOrDieHedgeFixed);
+        // About 5 % of 300 calls take 1 s without hedging; a hedge 10 ms in answers them.
+        assert!(late_plain >= 5, "{late_plain} slow calls without hedging");
+        assert_eq!(late_hedged, 0, "a slow call despite the hedge");
+        assert_eq!(attempts_plain, calls);
+        assert!(attempts_hedged > calls && attempts_hedged <= calls + calls / 5);
     }
 }
