@@ -2,8 +2,10 @@
 //!
 //! The attempt is polled in place, as an unhedged one is: an attempt that is ready at once
 //! reads no clock and arms nothing. At its first pending poll the clock is read once and, when
-//! the pipeline knows the delay (a fixed one, or the site's learnt percentile), one timer is
-//! armed for it, inline in the future: no allocation. When it fires, the pipeline asks the
+//! the pipeline knows the delay (a fixed one, or the site's learnt percentile), the hedge's due
+//! time is left with the thread's hedge watch (`retry/hedge_watch.rs`: one tokio timer per
+//! thread), or, where the watch cannot serve, one timer is armed for it, inline in the future:
+//! no allocation either way. When the hedge is due, the pipeline asks the
 //! breaker and the retry budget; a hedge they refuse is not sent, and no later one for this
 //! attempt either. A hedge that is sent is boxed (the one allocation hedging makes, and only
 //! then) and polled beside the attempt, and the timer is re-armed for the next, up to
@@ -31,6 +33,7 @@ use crate::engine_error::FromEngineError;
 use crate::pipeline;
 use crate::policy::{HedgeAfter, HedgePolicy};
 use crate::retry::call::Call;
+use crate::retry::hedge_watch::{self, Registration};
 use crate::retry::schedule::PolicySource;
 use crate::site::Site;
 use crate::timer::Timer;
@@ -49,7 +52,11 @@ pin_project! {
         // The hedges in flight, with their numbers (1 for the first sent): empty, and so not
         // allocated, until one is sent.
         hedges: Vec<(u32, Pin<Box<Fut>>)>,
-        // Fires when the next hedge is due; armed at the attempt's first pending poll.
+        // When the next hedge is due; set at the attempt's first pending poll.
+        due: Option<StdInstant>,
+        // The attempt's place in the thread's hedge watch while it waits for `due` there.
+        watched: Option<Registration>,
+        // Fires at `due` where the watch cannot serve.
         #[pin]
         timer: Option<Timer>,
         options: HedgePolicy,
@@ -75,6 +82,8 @@ impl<Fut> Hedged<Fut> {
         Hedged {
             attempt: Some(attempt),
             hedges: Vec::new(),
+            due: None,
+            watched: None,
             timer: None,
             options,
             started: None,
@@ -135,32 +144,27 @@ impl<Fut> Hedged<Fut> {
                 return Poll::Pending;
             }
             if this.started.is_none() {
-                first_pending(&mut this, site);
+                first_pending(&mut this, site, cx);
+                if this.watched.is_some() {
+                    return Poll::Pending; // just left with the watch
+                }
             }
             if *this.stopped || *this.sent >= this.options.max_hedges() {
                 return Poll::Pending;
             }
-            let timer = this.timer.as_mut().as_pin_mut();
-            let Some(timer) = timer else {
+            let Some(due) = hedge_due(&mut this, cx) else {
                 return Poll::Pending;
             };
-            let due = timer.deadline();
-            if timer.poll(cx).is_pending() {
-                return Poll::Pending;
-            }
-            if !pipeline::before_hedge(site, &policy.get(), now()) {
+            let now = now();
+            if !pipeline::before_hedge(site, &policy.get(), now) {
                 *this.stopped = true;
                 return Poll::Pending;
             }
             *this.sent += 1;
             this.hedges.push((*this.sent, Box::pin(next_attempt())));
             if *this.sent < this.options.max_hedges() {
-                arm(
-                    this.timer.as_mut(),
-                    this.stopped,
-                    due.into_std(),
-                    *this.delay,
-                );
+                let delay = *this.delay;
+                arm(&mut this, due, delay, now, cx);
             }
             // Poll the hedge just sent.
         }
@@ -169,29 +173,82 @@ impl<Fut> Hedged<Fut> {
 
 /// The attempt's first pending poll: its start, for the latency learnt, and its first hedge's
 /// timer, when the pipeline knows the delay.
-fn first_pending<Fut>(this: &mut HedgedProj<'_, Fut>, site: &'static Site) {
+fn first_pending<Fut>(this: &mut HedgedProj<'_, Fut>, site: &'static Site, cx: &Context<'_>) {
     let now = now();
     *this.started = Some(now);
     match pipeline::hedge_delay(site, this.options) {
         Some(delay) => {
             *this.delay = delay;
-            arm(this.timer.as_mut(), this.stopped, now, delay);
+            arm(this, now, delay, now, cx);
         }
         None => *this.stopped = true,
     }
 }
 
-/// Arms `timer` for `delay` after `from`; a time past the clock's range sends no more hedges.
-fn arm(mut timer: Pin<&mut Option<Timer>>, stopped: &mut bool, from: StdInstant, delay: Duration) {
+/// Sets the next hedge due `delay` after `from` (`now` being the clock): left with the thread's
+/// hedge watch, or on the attempt's own timer once the watch could not serve it. A time past
+/// the clock's range sends no more hedges.
+fn arm<Fut>(
+    this: &mut HedgedProj<'_, Fut>,
+    from: StdInstant,
+    delay: Duration,
+    now: StdInstant,
+    cx: &Context<'_>,
+) {
     let Some(at) = from.checked_add(delay) else {
-        *stopped = true;
+        *this.stopped = true;
         return;
     };
-    let at = Instant::from_std(at);
-    match timer.as_mut().as_pin_mut() {
-        Some(armed) => armed.reset(at),
-        None => timer.set(Some(Timer::until(at))),
+    *this.due = Some(at);
+    wait_for(this, at, now, cx);
+}
+
+/// Waits for `at`: with the watch, unless the attempt already has its own timer or the watch
+/// cannot serve it.
+fn wait_for<Fut>(
+    this: &mut HedgedProj<'_, Fut>,
+    at: StdInstant,
+    now: StdInstant,
+    cx: &Context<'_>,
+) {
+    *this.watched = None;
+    if this.timer.is_none() {
+        if let Some(registration) = hedge_watch::register(cx.waker(), at, now) {
+            *this.watched = Some(registration);
+            return;
+        }
     }
+    let at = Instant::from_std(at);
+    match this.timer.as_mut().as_pin_mut() {
+        Some(armed) => armed.reset(at),
+        None => this.timer.set(Some(Timer::until(at))),
+    }
+}
+
+/// The next hedge's due time once it is due; `None` while it is not (or none is set).
+fn hedge_due<Fut>(this: &mut HedgedProj<'_, Fut>, cx: &mut Context<'_>) -> Option<StdInstant> {
+    let due = (*this.due)?;
+    if let Some(timer) = this.timer.as_mut().as_pin_mut() {
+        return timer.poll(cx).is_ready().then_some(due);
+    }
+    if let Some(registration) = this.watched {
+        if registration.still_waiting(cx.waker()) {
+            return None;
+        }
+        *this.watched = None;
+    }
+    let now = now();
+    if now >= due {
+        return Some(due);
+    }
+    // Let go before its time (the watch's driver went away): wait again.
+    wait_for(this, due, now, cx);
+    if let Some(timer) = this.timer.as_mut().as_pin_mut() {
+        if timer.poll(cx).is_ready() {
+            return Some(due);
+        }
+    }
+    None
 }
 
 /// An attempt or hedge ended with `out`: a success is counted (a hedge's win, and the latency

@@ -4,6 +4,7 @@ pub(crate) mod admission;
 pub(crate) mod blocking;
 pub(crate) mod call;
 pub(crate) mod future;
+mod hedge_watch;
 pub(crate) mod hedged;
 pub(crate) mod schedule;
 mod watch;
