@@ -1,7 +1,8 @@
 //! An annotated `async fn` runs on any executor: tokio's two runtimes, a tokio runtime built
 //! without its timer, `futures::executor::block_on` and a hand-written executor. Each case has
 //! a first attempt that fails (so the engine must wait) and one that never ends (so the deadline
-//! must fire): outside tokio's timer both sleep on the engine's own timer thread, never panic.
+//! must fire), and a hedged one that never ends (so the hedge's delay must fire): outside
+//! tokio's timer all sleep on the engine's own timer thread, never panic.
 
 use std::future::Future;
 use std::io;
@@ -38,8 +39,18 @@ async fn each_attempt_hangs() -> io::Result<()> {
     std::future::pending().await
 }
 
+/// An attempt that never ends, hedged after 10 ms: the hedge answers its number.
+#[wait_or_die(timeout = 10, hedge_after = "10ms")]
+async fn hedged_hangs() -> io::Result<u32> {
+    match wait_or_die::current() {
+        Some(call) if call.is_hedge() => Ok(call.hedge()),
+        _ => std::future::pending().await,
+    }
+}
+
 /// What every executor must get right.
 async fn the_contract() {
+    assert_eq!(hedged_hangs().await.unwrap(), 1, "the hedge's delay fired");
     let attempts = AtomicU32::new(0);
     assert_eq!(
         flaky(&attempts).await.unwrap(),
