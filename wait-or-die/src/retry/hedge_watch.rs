@@ -38,6 +38,8 @@ const IDLE: Duration = Duration::from_secs(5);
 const LISTS: usize = 16;
 /// The most attempts one list holds at once (the slot takes 24 bits of a [`Registration`]).
 const MAX_SLOTS: usize = 1 << 24;
+/// Slots a list keeps once a spike has passed: below this it never shrinks.
+const KEEP_SLOTS: usize = 1024;
 
 static HEDGES: [List; LISTS] = [const { List::new() }; LISTS];
 
@@ -225,6 +227,7 @@ async fn drive(index: usize) {
         let now = tokio::time::Instant::now().into_std();
         let mut state = list.lock();
         let earliest = take_due(&mut state, now, &mut woken);
+        shrink(&mut state);
         let at = match earliest {
             Some(at) => {
                 idle_until = None;
@@ -278,6 +281,32 @@ fn take_due(state: &mut State, now: Instant, woken: &mut Vec<Waker>) -> Option<I
         }
     }
     earliest
+}
+
+/// Gives back the memory of a spike that has passed, so that the list neither holds it nor
+/// makes every later scan walk it: when at most a quarter of the slots are in use and the list
+/// holds more than [`KEEP_SLOTS`], drops the free slots after the last one in use. The free
+/// list is rebuilt lowest slot first, so that new attempts fill the front. A registration whose
+/// slot is gone was woken: the lookups treat a slot past the end as such.
+fn shrink(state: &mut State) {
+    let State {
+        slots, free, live, ..
+    } = state;
+    if slots.capacity() <= KEEP_SLOTS || *live * 4 > slots.len() {
+        return;
+    }
+    let in_use = slots
+        .iter()
+        .rposition(|e| e.registration != 0)
+        .map_or(0, |last| last + 1);
+    slots.truncate(in_use);
+    slots.shrink_to(KEEP_SLOTS.max(in_use));
+    free.clear();
+    let unused = (0..in_use)
+        .rev()
+        .filter(|&slot| slots[slot].registration == 0);
+    free.extend(unused.map(|slot| slot as u32));
+    free.shrink_to(KEEP_SLOTS.max(free.len()));
 }
 
 /// Wakes every attempt in the list if the driver goes away without finishing (its runtime shut

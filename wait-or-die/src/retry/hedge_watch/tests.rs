@@ -117,3 +117,29 @@ fn outside_a_tokio_runtime_the_attempt_times_itself() {
     let at = Instant::now();
     assert!(register(&waker, at + ms(50), at).is_none());
 }
+
+#[test]
+fn a_list_gives_its_memory_back_after_a_spike() {
+    on_paused_runtime(async {
+        let index = thread_shard::current().min(LISTS - 1);
+        let waker = Waker::from(Arc::new(Wakes::default()));
+        let start = now();
+        let spike: Vec<Registration> = (0..100_000)
+            .map(|_| register(&waker, start + ms(50), start).expect("registered"))
+            .collect();
+        let last = Registration(spike[99_999].0);
+        // Most attempts end before their hedge is due; the driver wakes the rest.
+        drop(spike);
+        let late = register(&waker, start + ms(50), start).expect("registered");
+        tokio::time::sleep(ms(50)).await;
+        tokio::task::yield_now().await;
+        let slots = HEDGES[index].lock().slots.capacity();
+        assert!(slots <= KEEP_SLOTS, "{slots} slots kept");
+        // A registration whose slot is gone reads as woken; the list still works.
+        assert!(!last.still_waiting(&waker));
+        drop(last);
+        assert!(!late.still_waiting(&waker));
+        let later = register(&waker, now() + ms(50), now()).expect("registered");
+        assert!(later.still_waiting(&waker));
+    });
+}
