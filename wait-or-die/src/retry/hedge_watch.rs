@@ -63,9 +63,11 @@ struct State {
 struct Driver {
     /// The runtime it runs on: attempts of another runtime must not rely on it.
     runtime: tokio::runtime::Id,
-    /// When its timer fires; `None` until it next runs (it then arms for the earliest due time).
-    armed: Option<Instant>,
-    /// Wakes it, to move its timer earlier.
+    /// When it runs next: when its timer fires, or, once it has been asked to run (started, or
+    /// woken to move its timer earlier), the due time that asked. A driver that has not run
+    /// [`STALLED`] after this has stalled.
+    armed: Instant,
+    /// Wakes it, to move its timer earlier; taken by the attempt that wakes it.
     waker: Option<Waker>,
 }
 
@@ -166,15 +168,14 @@ pub(crate) fn register(waker: &Waker, due: Instant, now: Instant) -> Option<Regi
     let mut wake = None;
     let spawn = match &mut state.driver {
         Some(driver) if driver.runtime != runtime.id() => return None,
-        Some(driver) => match driver.armed {
-            Some(armed) if now.saturating_duration_since(armed) > STALLED => return None,
-            Some(armed) if due < armed => {
-                driver.armed = None;
+        Some(driver) if now.saturating_duration_since(driver.armed) > STALLED => return None,
+        Some(driver) => {
+            if due < driver.armed {
+                driver.armed = due;
                 wake = driver.waker.take();
-                false
             }
-            _ => false,
-        },
+            false
+        }
         None => true,
     };
     let slot = match state.free.pop() {
@@ -200,7 +201,7 @@ pub(crate) fn register(waker: &Waker, due: Instant, now: Instant) -> Option<Regi
     if spawn {
         state.driver = Some(Driver {
             runtime: runtime.id(),
-            armed: None,
+            armed: due,
             waker: None,
         });
     }
@@ -209,16 +210,17 @@ pub(crate) fn register(waker: &Waker, due: Instant, now: Instant) -> Option<Regi
         driver.wake();
     }
     if spawn {
-        runtime.spawn(drive(index));
+        // The guard is the future's from the start: dropped unpolled (its runtime shut down
+        // first), it still lets the list go.
+        runtime.spawn(drive(DriverGuard { list, done: false }));
     }
     Registration::new(index, slot, number)
 }
 
-/// Sleeps until the earliest due time in list `index` and wakes the attempts then due; exits
+/// Sleeps until the earliest due time in `guard`'s list and wakes the attempts then due; exits
 /// after [`IDLE`] with nothing to time.
-async fn drive(index: usize) {
-    let list = &HEDGES[index];
-    let mut guard = DriverGuard { list, done: false };
+async fn drive(mut guard: DriverGuard) {
+    let list = guard.list;
     let mut sleep = pin!(tokio::time::sleep(IDLE));
     let mut woken = Vec::new();
     // When the driver exits if nothing is registered by then.
@@ -242,7 +244,7 @@ async fn drive(index: usize) {
             None => *idle_until.get_or_insert(now + IDLE),
         };
         if let Some(driver) = &mut state.driver {
-            driver.armed = Some(at);
+            driver.armed = at;
             match &mut driver.waker {
                 Some(kept) if kept.will_wake(cx.waker()) => {}
                 kept => *kept = Some(cx.waker().clone()),

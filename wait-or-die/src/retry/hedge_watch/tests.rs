@@ -143,3 +143,46 @@ fn a_list_gives_its_memory_back_after_a_spike() {
         assert!(later.still_waiting(&waker));
     });
 }
+
+#[test]
+fn attempts_time_themselves_once_the_driver_has_stalled() {
+    on_paused_runtime(async {
+        let waker = Waker::from(Arc::new(Wakes::default()));
+        let start = now();
+        // The driver is started but never runs: this task does not yield.
+        let _first = register(&waker, start + ms(50), start).expect("registered");
+        let on_time = register(&waker, start + ms(60), start + ms(50) + STALLED);
+        assert!(on_time.is_some());
+        let stalled = register(&waker, start + ms(60), start + ms(51) + STALLED);
+        assert!(stalled.is_none());
+    });
+}
+
+#[test]
+fn a_runtime_shut_down_before_its_driver_ran_lets_the_list_go() {
+    std::thread::spawn(|| {
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .unwrap()
+        };
+        let waker = Waker::from(Arc::new(Wakes::default()));
+        let first = runtime();
+        let at = first.block_on(async { now() });
+        // Registered from inside the runtime, which shuts down before its driver ever runs.
+        let _gone = first.enter();
+        let registration = register(&waker, at + ms(50), at);
+        drop(_gone);
+        assert!(registration.is_some());
+        drop(first);
+        drop(registration);
+        // The same thread, so the same list: a new runtime's attempt is served.
+        let second = runtime();
+        let _entered = second.enter();
+        let at = Instant::now();
+        assert!(register(&waker, at + ms(50), at).is_some());
+    })
+    .join()
+    .unwrap();
+}
