@@ -174,7 +174,9 @@ pub(crate) fn watch(waker: &Waker, now: Instant) -> Option<Ticket> {
     }
     drop(state);
     if spawn {
-        runtime.spawn(drive(index));
+        // The guard is the future's from the start: dropped unpolled (its runtime shut down
+        // first), it still lets the list go.
+        runtime.spawn(drive(DriverGuard { list, done: false }));
     }
     Some(Ticket::new(index, slot, round))
 }
@@ -225,11 +227,10 @@ pub(crate) fn unwatch(ticket: Ticket) {
     drop(waker); // may run the task's code: never under the lock
 }
 
-/// Wakes, each round, the attempts of list `index` registered before the previous round; every
+/// Wakes, each round, the attempts of `guard`'s list registered before the previous round; every
 /// attempt, after a round that came [`LATE`] (see [`due`]).
-async fn drive(index: usize) {
-    let list = &WATCH[index];
-    let mut guard = DriverGuard { list, done: false };
+async fn drive(mut guard: DriverGuard) {
+    let list = guard.list;
     let mut woken = Vec::new();
     let mut idle_rounds = 0;
     loop {

@@ -91,3 +91,29 @@ fn a_late_round_wakes_every_attempt() {
     assert_eq!(due(5, LATE), 5);
     assert_eq!(due(5, Duration::MAX), 5);
 }
+
+#[test]
+fn a_runtime_shut_down_before_its_driver_ran_lets_the_list_go() {
+    std::thread::spawn(|| {
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .unwrap()
+        };
+        let waker = Waker::from(Arc::new(Noop));
+        let first = runtime();
+        let entered = first.enter();
+        // Watched from inside the runtime, which shuts down before its driver ever runs.
+        let ticket = watch(&waker, Instant::now());
+        drop(entered);
+        assert!(ticket.is_some());
+        drop(first);
+        // The same thread, so the same list: a new runtime's attempt is watched.
+        let second = runtime();
+        let _entered = second.enter();
+        assert!(watch(&waker, Instant::now()).is_some());
+    })
+    .join()
+    .unwrap();
+}
