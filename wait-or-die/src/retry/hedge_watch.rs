@@ -165,6 +165,9 @@ pub(crate) fn register(waker: &Waker, due: Instant, now: Instant) -> Option<Regi
     let index = thread_shard::current().min(LISTS - 1);
     let list = &HEDGES[index];
     let mut state = list.lock();
+    if state.free.is_empty() && state.slots.len() >= MAX_SLOTS {
+        return None;
+    }
     let mut wake = None;
     let spawn = match &mut state.driver {
         Some(driver) if driver.runtime != runtime.id() => return None,
@@ -180,7 +183,7 @@ pub(crate) fn register(waker: &Waker, due: Instant, now: Instant) -> Option<Regi
     };
     let slot = match state.free.pop() {
         Some(slot) => slot as usize,
-        None if state.slots.len() < MAX_SLOTS => {
+        None => {
             state.slots.push(Entry {
                 registration: 0,
                 due,
@@ -188,7 +191,6 @@ pub(crate) fn register(waker: &Waker, due: Instant, now: Instant) -> Option<Regi
             });
             state.slots.len() - 1
         }
-        None => return None,
     };
     state.last = state.last.checked_add(1).unwrap_or(1);
     let number = state.last;
