@@ -3,10 +3,7 @@
 //! that is really sent is boxed. Counted with a counting allocator that counts only the test's
 //! own thread (the runtime is current-thread), so the harness's threads cannot disturb it.
 
-use std::future::Future;
 use std::io;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use wait_or_die::{retry, Policy};
@@ -14,19 +11,9 @@ use wait_or_die::{retry, Policy};
 #[path = "support/counting_alloc.rs"]
 mod counting_alloc;
 
-/// Pending once, then ready: what any attempt that waits for I/O does at least.
-struct PendingOnce(bool);
-
-impl Future for PendingOnce {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if std::mem::replace(&mut self.0, true) {
-            return Poll::Ready(());
-        }
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
-}
+#[path = "support/pending_once.rs"]
+mod pending_once;
+use pending_once::PendingOnce;
 
 static HEDGED: Policy = Policy::builder()
     .timeout(Duration::from_secs(30))

@@ -4,29 +4,16 @@
 //! test's own thread (the runtime is current-thread), so the test harness's threads cannot
 //! disturb it.
 
-use std::future::Future;
 use std::io;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use wait_or_die::{retry, wait_or_die, Policy};
 
 #[path = "support/counting_alloc.rs"]
 mod counting_alloc;
 
-/// Pending once, then ready: what any attempt that waits for I/O does at least.
-struct PendingOnce(bool);
-
-impl Future for PendingOnce {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if std::mem::replace(&mut self.0, true) {
-            return Poll::Ready(());
-        }
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
-}
+#[path = "support/pending_once.rs"]
+mod pending_once;
+use pending_once::PendingOnce;
 
 #[wait_or_die(timeout = 30, max_retries = 10, initial_wait = 0.5, max_wait = 5.0)]
 async fn recv_json() -> Result<u32, io::Error> {

@@ -139,6 +139,17 @@ pub struct DependencyStats {
     pub failed: u64,
 }
 
+impl DependencyStats {
+    /// Counts an attempt that reached the dependency `now` from the start of the run.
+    fn arrived_at(&mut self, now: Duration) {
+        let second = now.as_secs() as usize;
+        if self.arrived_per_s.len() <= second {
+            self.arrived_per_s.resize(second + 1, 0);
+        }
+        self.arrived_per_s[second] += 1;
+    }
+}
+
 type Reply = oneshot::Sender<Result<(), SimError>>;
 
 /// The simulated server; see the module docs for its model.
@@ -215,12 +226,7 @@ impl Dependency {
         let now = self.now();
         let took = {
             let mut state = self.state.borrow_mut();
-            let second = now.as_secs() as usize;
-            let arrived = &mut state.stats.arrived_per_s;
-            if arrived.len() <= second {
-                arrived.resize(second + 1, 0);
-            }
-            arrived[second] += 1;
+            state.stats.arrived_at(now);
             if self.config.is_down(now) {
                 None
             } else {
@@ -243,12 +249,7 @@ impl Dependency {
     fn enqueue(&self) -> Result<oneshot::Receiver<Result<(), SimError>>, SimError> {
         let now = self.now();
         let mut state = self.state.borrow_mut();
-        let second = now.as_secs() as usize;
-        let arrived = &mut state.stats.arrived_per_s;
-        if arrived.len() <= second {
-            arrived.resize(second + 1, 0);
-        }
-        arrived[second] += 1;
+        state.stats.arrived_at(now);
         if self.config.is_down(now) {
             state.stats.refused += 1;
             return Err(SimError::Refused);
